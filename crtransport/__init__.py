@@ -1,0 +1,67 @@
+"""crtransport: cosmic-ray transport in synthetic magnetic turbulence.
+
+Test-particle simulations of relativistic cosmic rays in synthetic turbulence
+(:func:`simulate`), databases of diffusion coefficients built from them
+(:func:`build_dataset`, :func:`open_dataset`), and a neural surrogate that predicts the
+perpendicular diffusion coefficient (:class:`Surrogate`), after Palade (2023).
+
+All quantities are in the paper's scaled units; see :mod:`crtransport.units`.
+
+Subpackages load lazily: ``import crtransport`` imports neither JAX nor xarray.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from crtransport._validation import AccuracyWarning
+from crtransport._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crtransport import dataset, pusher, surrogate, transport, turbulence, units
+    from crtransport._simulate import SimulationResult, simulate
+    from crtransport.dataset import build_dataset, open_dataset
+    from crtransport.surrogate import Surrogate
+
+__all__ = [
+    # subpackages
+    "dataset",
+    "pusher",
+    "surrogate",
+    "transport",
+    "turbulence",
+    "units",
+    # functions
+    "build_dataset",
+    "open_dataset",
+    "simulate",
+    # classes
+    "SimulationResult",
+    "Surrogate",
+    # warnings
+    "AccuracyWarning",
+    # constants
+    "__version__",
+]
+
+_SUBPACKAGES = {"dataset", "pusher", "surrogate", "transport", "turbulence", "units"}
+_LAZY = {
+    "simulate": "crtransport._simulate",
+    "SimulationResult": "crtransport._simulate",
+    "build_dataset": "crtransport.dataset",
+    "open_dataset": "crtransport.dataset",
+    "Surrogate": "crtransport.surrogate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"crtransport.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'crtransport' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

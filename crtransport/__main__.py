@@ -1,0 +1,5 @@
+import sys
+
+from crtransport.cli import main
+
+sys.exit(main())
