@@ -1,0 +1,190 @@
+"""The database schema: the single source of names, dims, dtypes, units and long names.
+
+The builder, :func:`~crtransport.dataset.open_dataset`, the surrogate and the tests import
+every name from here. Units are the paper's scaled units (see :mod:`crtransport.units`); the
+unit strings are written out in words because they are not UDUNITS units.
+
+A database is an :class:`xarray.Dataset` with one row per sample along the dimension
+:data:`SAMPLE_DIM`. The physical inputs are coordinates on ``sample``, the outputs and flags are
+data variables, and the optional running coefficients add the dimension :data:`TIME_DIM`.
+
+Schema history
+--------------
+1
+    First version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "INPUTS",
+    "RUNNING",
+    "SAMPLE_DIM",
+    "SCHEMA_VERSION",
+    "TIME_DIM",
+    "VARIABLES",
+    "VariableSpec",
+]
+
+#: Version of the on-disk layout. Bump it when a name, dim, dtype or unit changes, and teach
+#: ``open_dataset`` to read the older versions it still supports.
+SCHEMA_VERSION: int = 1
+
+#: Name of the row dimension.
+SAMPLE_DIM: str = "sample"
+#: Name of the dimension of the running coefficients.
+TIME_DIM: str = "time"
+
+#: The physical inputs of a sample, in the order used everywhere (design columns, CLI, docs).
+INPUTS: tuple[str, ...] = ("T", "mu", "b", "lambda_perp", "lambda_par")
+
+#: Unit strings (scaled units of Palade 2023; see :mod:`crtransport.units`).
+UNIT_ENERGY = "m c^2"
+UNIT_FIELD = "B0"
+UNIT_LENGTH = "rho0"
+UNIT_TIME = "1/omega_c"
+UNIT_DIFFUSION = "rho0^2 omega_c"
+UNIT_NONE = "1"
+UNIT_SECONDS = "s"
+
+Role = Literal["index", "input", "output", "flag", "meta", "running", "time"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VariableSpec:
+    """Name, dims, dtype, unit and long name of one variable of the database.
+
+    Parameters
+    ----------
+    name : str
+        Variable name in the Dataset and in the netCDF file.
+    dims : tuple of str
+        Dimensions, e.g. ``("sample",)``.
+    dtype : str
+        NumPy dtype name of the in-memory variable (``"float64"``, ``"int64"``, ``"bool"``).
+    units : str
+        Unit string (the ``units`` attribute).
+    long_name : str
+        Human-readable description (the ``long_name`` attribute).
+    role : str
+        ``"index"``, ``"input"`` (coordinate), ``"output"``, ``"flag"``, ``"meta"``,
+        ``"running"`` (optional, dims (sample, time)) or ``"time"`` (optional coordinate).
+    comment : str, default: ""
+        Extra note stored as the ``comment`` attribute when not empty.
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    dtype: str
+    units: str
+    long_name: str
+    role: Role
+    comment: str = ""
+
+    @property
+    def is_optional(self) -> bool:
+        """True for the running coefficients and their time coordinate."""
+        return self.role in ("running", "time")
+
+    @property
+    def is_coord(self) -> bool:
+        """True for variables stored as coordinates (index, inputs, time)."""
+        return self.role in ("index", "input", "time")
+
+    def attrs(self) -> dict[str, str]:
+        """The ``units``, ``long_name`` (and ``comment``) attributes of the variable."""
+        out = {"units": self.units, "long_name": self.long_name}
+        if self.comment:
+            out["comment"] = self.comment
+        return out
+
+
+_S = (SAMPLE_DIM,)
+_ANALYTIC_DPAR = (
+    "For rows with is_analytic = 1 (b = 0) the motion along z is ballistic and has no "
+    "diffusion coefficient: D_par holds the running value D_zz(t_max) = (v mu)^2 t_max / 2 "
+    "(paper eq. 5 at the end of the run), D_par_err = 0 and is_converged_par = 0."
+)
+
+_SPECS = (
+    VariableSpec(name=SAMPLE_DIM, dims=_S, dtype="int64", units=UNIT_NONE,
+                 long_name="sample index", role="index"),
+    VariableSpec(name="T", dims=_S, dtype="float64", units=UNIT_ENERGY,
+                 long_name="kinetic energy", role="input"),
+    VariableSpec(name="mu", dims=_S, dtype="float64", units=UNIT_NONE,
+                 long_name="initial pitch-angle cosine v_par / v", role="input"),
+    VariableSpec(name="b", dims=_S, dtype="float64", units=UNIT_FIELD,
+                 long_name="turbulence amplitude sqrt(<b^2>)", role="input"),
+    VariableSpec(name="lambda_perp", dims=_S, dtype="float64", units=UNIT_LENGTH,
+                 long_name="perpendicular correlation length", role="input"),
+    VariableSpec(name="lambda_par", dims=_S, dtype="float64", units=UNIT_LENGTH,
+                 long_name="parallel correlation length", role="input"),
+    VariableSpec(name="D_perp", dims=_S, dtype="float64", units=UNIT_DIFFUSION,
+                 long_name="perpendicular diffusion coefficient", role="output"),
+    VariableSpec(name="D_perp_err", dims=_S, dtype="float64", units=UNIT_DIFFUSION,
+                 long_name="statistical error of D_perp over the particle ensemble",
+                 role="output"),
+    VariableSpec(name="D_par", dims=_S, dtype="float64", units=UNIT_DIFFUSION,
+                 long_name="parallel diffusion coefficient", role="output",
+                 comment=_ANALYTIC_DPAR),
+    VariableSpec(name="D_par_err", dims=_S, dtype="float64", units=UNIT_DIFFUSION,
+                 long_name="statistical error of D_par over the particle ensemble",
+                 role="output"),
+    VariableSpec(name="is_converged_perp", dims=_S, dtype="bool", units=UNIT_NONE,
+                 long_name="running D_perp reached a plateau within its error", role="flag"),
+    VariableSpec(name="is_converged_par", dims=_S, dtype="bool", units=UNIT_NONE,
+                 long_name="running D_par reached a plateau within its error", role="flag"),
+    VariableSpec(name="is_analytic", dims=_S, dtype="bool", units=UNIT_NONE,
+                 long_name="exact b = 0 row (not simulated): D_perp = 0", role="flag",
+                 comment=_ANALYTIC_DPAR),
+    VariableSpec(name="dt", dims=_S, dtype="float64", units=UNIT_TIME,
+                 long_name="time step of the simulation", role="meta"),
+    VariableSpec(name="t_max", dims=_S, dtype="float64", units=UNIT_TIME,
+                 long_name="simulated time (run length)", role="meta"),
+    VariableSpec(name="wall_time", dims=_S, dtype="float64", units=UNIT_SECONDS,
+                 long_name="wall-clock time of the simulation (run cost)", role="meta"),
+    VariableSpec(name="seed_index", dims=_S, dtype="int64", units=UNIT_NONE,
+                 long_name="spawn key of the sample's seed: "
+                 "numpy.random.SeedSequence(seed, spawn_key=(seed_index,))", role="meta"),
+    VariableSpec(name=TIME_DIM, dims=(TIME_DIM,), dtype="float64", units=UNIT_TIME,
+                 long_name="time of the running coefficients", role="time"),
+    VariableSpec(name="D_perp_running", dims=(SAMPLE_DIM, TIME_DIM), dtype="float64",
+                 units=UNIT_DIFFUSION,
+                 long_name="running perpendicular diffusion (D_xx + D_yy) / 2", role="running",
+                 comment="Linear interpolation of the run's saved values; NaN outside the run "
+                 "(time > t_max or before the first saved time)."),
+    VariableSpec(name="D_par_running", dims=(SAMPLE_DIM, TIME_DIM), dtype="float64",
+                 units=UNIT_DIFFUSION, long_name="running parallel diffusion D_zz",
+                 role="running",
+                 comment="Linear interpolation of the run's saved values; NaN outside the run "
+                 "(time > t_max or before the first saved time)."),
+)  # fmt: skip
+
+#: Every variable of the schema, keyed by name, in storage order.
+VARIABLES: dict[str, VariableSpec] = {spec.name: spec for spec in _SPECS}
+
+#: Names of the optional running variables.
+RUNNING: tuple[str, ...] = tuple(s.name for s in _SPECS if s.role == "running")
+
+#: Scalar fields one simulation returns (everything per sample but the inputs, the index,
+#: ``seed_index`` and ``is_analytic``, which the builder sets).
+RESULT_FIELDS: tuple[str, ...] = tuple(
+    s.name
+    for s in _SPECS
+    if s.role in ("output", "flag", "meta") and s.name not in ("seed_index", "is_analytic")
+)
+
+#: Global attributes every database carries.
+GLOBAL_ATTRS: tuple[str, ...] = (
+    "crtransport_version",
+    "schema_version",
+    "seed",
+    "n_samples",
+    "n_analytic",
+    "parameter_space",
+    "simulation",
+    "config_json",
+)

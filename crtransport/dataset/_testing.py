@@ -1,0 +1,61 @@
+"""A cheap stand-in for the engine, for tests and the overhead benchmark (private).
+
+:func:`fake_simulate_run` has the signature of ``_worker._simulate_run`` and returns a
+deterministic function of the inputs and the seed, so the builder's mechanics (ordering,
+resume, seeding, parallel identity) can be tested in milliseconds. It lives in the package,
+not in the tests, so that process-pool workers can unpickle it by reference.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+FAKE_DEFAULTS: dict[str, Any] = {
+    "n_particles": 100,
+    "n_waves": 10,
+    "dt": None,
+    "t_max": 50.0,
+    "n_save": 11,
+    "sleep": 0.0,
+    "fail_above_T": None,
+}
+
+
+def fake_defaults() -> dict[str, Any]:
+    """Keyword defaults of the fake engine (``sleep`` in s, ``fail_above_T`` in m c^2)."""
+    return dict(FAKE_DEFAULTS)
+
+
+def fake_simulate_run(
+    params: Mapping[str, float], settings: Mapping[str, Any], seed_seq: np.random.SeedSequence
+) -> dict[str, Any]:
+    """Deterministic fake result; sleeps ``settings['sleep']`` s; fails above ``fail_above_T``."""
+    limit = settings.get("fail_above_T")
+    if limit is not None and params["T"] > limit:
+        raise RuntimeError(f"fake engine failure at T = {params['T']:g}")
+    if settings.get("sleep"):
+        time.sleep(settings["sleep"])
+    rng = np.random.default_rng(seed_seq)
+    noise = rng.standard_normal(2) / np.sqrt(settings["n_particles"])
+    d_perp = params["b"] ** 2 * params["lambda_perp"] * (1.0 + 0.1 * noise[0])
+    d_par = params["lambda_par"] * (1.0 + params["T"]) * (1.0 + 0.1 * noise[1])
+    t_max = float(settings["t_max"])
+    time_grid = np.linspace(0.0, t_max, settings["n_save"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relax = 1.0 - np.exp(-time_grid / 5.0)
+    return {
+        "D_perp": d_perp,
+        "D_perp_err": abs(d_perp) * 0.01,
+        "D_par": d_par,
+        "D_par_err": abs(d_par) * 0.01,
+        "is_converged_perp": bool(noise[0] < 1.0),
+        "is_converged_par": True,
+        "dt": settings["dt"] if settings["dt"] is not None else 2 * np.pi / 10,
+        "t_max": t_max,
+        "wall_time": 1e-3 * settings["n_particles"] / 100,
+        "running": {"time": time_grid, "D_perp": d_perp * relax, "D_par": d_par * relax},
+    }

@@ -1,0 +1,138 @@
+"""What runs in a worker: one sample, from inputs and a seed to a JSON-safe record.
+
+This module stays light (NumPy only at import) because every worker process imports it to
+unpickle its task. The engine is imported inside :func:`_simulate_run`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from crtransport.dataset._schema import INPUTS, RESULT_FIELDS, RUNNING
+
+# ``run_fn(params, settings, seed_sequence) -> dict``: the per-sample simulation
+RunFn = Callable[[Mapping[str, float], Mapping[str, Any], np.random.SeedSequence], dict]
+
+_FLAGS = ("is_converged_perp", "is_converged_par")
+
+
+def _simulate_run(
+    params: Mapping[str, float], settings: Mapping[str, Any], seed_seq: np.random.SeedSequence
+) -> dict[str, Any]:
+    """Run :func:`crtransport.simulate` for one sample.
+
+    Parameters
+    ----------
+    params : mapping
+        ``T`` (m c^2), ``mu``, ``b`` (B0), ``lambda_perp`` and ``lambda_par`` (rho0).
+    settings : mapping
+        The remaining keyword arguments of :func:`crtransport.simulate`.
+    seed_seq : numpy.random.SeedSequence
+        The sample's seed.
+
+    Returns
+    -------
+    dict
+        The fields of :data:`~crtransport.dataset._schema.RESULT_FIELDS` plus ``running``:
+        a mapping with arrays ``time`` (1/omega_c), ``D_perp`` and ``D_par``
+        (rho0^2 omega_c).
+    """
+    from crtransport._simulate import simulate
+
+    res = simulate(
+        params["T"],
+        params["b"],
+        params["lambda_perp"],
+        lambda_par=params["lambda_par"],
+        mu=params["mu"],
+        seed=seed_seq,
+        **settings,
+    )
+    config = res.config.to_dict()
+    running = res.running
+    return {
+        "D_perp": res.D_perp,
+        "D_perp_err": res.D_perp_err,
+        "D_par": res.D_par,
+        "D_par_err": res.D_par_err,
+        "is_converged_perp": res.converged,
+        "is_converged_par": res.converged_par,
+        "dt": config["dt"],
+        "t_max": config["t_max"],
+        "wall_time": res.wall_time,
+        "running": {
+            "time": running["time"].values,
+            "D_perp": running["D_perp"].values,
+            "D_par": running["D_par"].values,
+        },
+    }
+
+
+def _init_worker(n_threads: int = 1) -> None:
+    """Executor initializer: pin Numba to ``n_threads`` threads in this process."""
+    if "numba" in sys.modules:
+        import numba
+
+        numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+    else:  # sizes Numba's thread pool when it is first imported
+        os.environ["NUMBA_NUM_THREADS"] = str(n_threads)
+
+
+def _pin_threads(n_threads: int | None) -> None:
+    if n_threads is None:
+        return
+    import numba
+
+    numba.set_num_threads(max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS)))
+
+
+def _execute(
+    run_fn: RunFn,
+    index: int,
+    params: Sequence[float],
+    settings: Mapping[str, Any],
+    seed: int,
+    running_times: Sequence[float] | None,
+    n_threads: int | None,
+) -> dict[str, Any]:
+    """Run sample ``index`` and return its JSON-safe journal record.
+
+    ``params`` are the inputs in :data:`INPUTS` order. The sample's seed is
+    ``SeedSequence(seed, spawn_key=(index,))``, i.e. ``SeedSequence(seed).spawn(n)[index]``,
+    so the record depends on nothing but the arguments.
+    """
+    _pin_threads(n_threads)
+    named = dict(zip(INPUTS, (float(p) for p in params), strict=True))
+    seed_seq = np.random.SeedSequence(seed, spawn_key=(index,))
+    out = run_fn(named, settings, seed_seq)
+    missing = [f for f in RESULT_FIELDS if f not in out]
+    if missing:
+        raise TypeError(f"the simulation returned no {', '.join(missing)} for sample {index}.")
+    record: dict[str, Any] = {"index": int(index), "params": [float(p) for p in params]}
+    for name in RESULT_FIELDS:
+        value = out[name]
+        record[name] = bool(value) if name in _FLAGS else float(value)
+    if running_times is not None:
+        run = out.get("running")
+        if run is None:
+            raise TypeError(f"the simulation returned no running coefficients for {index}.")
+        record.update(_interpolate_running(run, running_times))
+    return record
+
+
+def _interpolate_running(run: Mapping[str, Any], times: Sequence[float]) -> dict[str, list]:
+    """Running D on the common grid ``times``: linear in t, NaN outside the saved range."""
+    t = np.asarray(run["time"], dtype=np.float64)
+    grid = np.asarray(times, dtype=np.float64)
+    out = {}
+    for name, key in zip(RUNNING, ("D_perp", "D_par"), strict=True):
+        y = np.asarray(run[key], dtype=np.float64)
+        vals = np.interp(grid, t, y, left=math.nan, right=math.nan)
+        out[name] = [float(v) for v in vals]
+    return out

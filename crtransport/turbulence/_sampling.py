@@ -1,0 +1,268 @@
+"""Acceptance-rejection sampling of wave numbers from spectral densities.
+
+A spectral density ``f`` (any non-negative callable, normalisation not needed) is sampled with a
+proposal density ``g`` that can be drawn exactly (by inverse CDF) and envelopes it:
+``f(x) <= M g(x)``. Candidates ``x ~ g`` are accepted with probability ``f(x) / (M g(x))``.
+
+Turbulence spectra have power-law tails (``k^(-5/3)`` in the inertial range): the proposal must
+have tails at least as heavy, or ``f/g`` is unbounded and the sampler is wrong in the tail. The
+default proposal family, :class:`BurrProposal` (Burr type XII), has ``g ~ x^(c-1)`` at small ``x``
+and ``g ~ x^-(c d + 1)`` at large ``x``, so both ends can be matched to the spectrum's exponents and
+the acceptance rate stays high (about 60-80 % for the bend-over spectra).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crtransport._validation import check_int, check_range, check_real
+
+__all__ = ["BurrProposal", "RejectionSample", "rejection_sample"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BurrProposal:
+    r"""Burr XII proposal density, one-sided on (0, inf) or symmetric on the real line.
+
+    .. math:: g(x) = \frac{c d}{\sigma} \left(\frac{x}{\sigma}\right)^{c-1}
+              \left(1 + \left(\frac{x}{\sigma}\right)^c\right)^{-d-1}, \qquad x > 0,
+
+    CDF :math:`G(x) = 1 - (1 + (x/\sigma)^c)^{-d}`. The symmetric version draws ``|x|`` from
+    ``g`` and a random sign, with density ``g(|x|)/2``.
+
+    Parameters
+    ----------
+    c : float
+        Low-end shape: ``g ~ x^(c-1)`` as ``x -> 0``. Must be > 0.
+    d : float
+        Tail shape: ``g ~ x^-(c d + 1)`` as ``x -> inf``. Must be > 0.
+    scale : float, default: 1.0
+        Scale ``sigma`` (same unit as ``x``).
+    symmetric : bool, default: False
+        Symmetric on the real line instead of one-sided.
+    """
+
+    c: float
+    d: float
+    scale: float = 1.0
+    symmetric: bool = False
+
+    def __post_init__(self) -> None:
+        check_real("c", self.c, low=0.0, low_open=True)
+        check_real("d", self.d, low=0.0, low_open=True)
+        check_real("scale", self.scale, low=0.0, low_open=True)
+
+    @classmethod
+    def for_exponents(
+        cls, low_exponent: float, tail_exponent: float, *, scale: float = 1.0,
+        symmetric: bool = False,
+    ) -> BurrProposal:
+        """Proposal matched to a density ``~ x^low_exponent`` at 0 and ``~ x^-tail_exponent``.
+
+        Parameters
+        ----------
+        low_exponent : float
+            Exponent of the target near zero, > -1 (integrable).
+        tail_exponent : float
+            Tail exponent of the target, > 1 (integrable).
+        """
+        low_exponent = check_real("low_exponent", low_exponent, low=-1.0, low_open=True)
+        tail_exponent = check_real("tail_exponent", tail_exponent, low=1.0, low_open=True)
+        c = low_exponent + 1.0
+        return cls(c=c, d=(tail_exponent - 1.0) / c, scale=scale, symmetric=symmetric)
+
+    def _cdf_abs(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        z = np.asarray(x, dtype=np.float64) / self.scale
+        with np.errstate(over="ignore"):
+            return -np.expm1(-self.d * np.log1p(z**self.c))
+
+    def _ppf_abs(self, p: NDArray[np.float64]) -> NDArray[np.float64]:
+        with np.errstate(over="ignore", divide="ignore"):
+            return self.scale * np.expm1(-np.log1p(-p) / self.d) ** (1.0 / self.c)
+
+    def pdf(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Proposal density at ``x`` (not truncated)."""
+        z = np.abs(np.asarray(x, dtype=np.float64)) / self.scale
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            logg = (
+                math.log(self.c * self.d / self.scale)
+                + (self.c - 1.0) * np.log(z)
+                - (self.d + 1.0) * np.log1p(z**self.c)
+            )
+        g = np.exp(logg)
+        return 0.5 * g if self.symmetric else g
+
+    def sample(
+        self, rng: np.random.Generator, n: int, band: tuple[float, float] = (0.0, math.inf)
+    ) -> NDArray[np.float64]:
+        """Draw ``n`` values with ``band[0] <= |x| < band[1]`` (inverse CDF, truncated)."""
+        lo, hi = self._cdf_abs(np.array(band))
+        x = self._ppf_abs(lo + (hi - lo) * rng.random(n))
+        if self.symmetric:
+            x = np.where(rng.random(n) < 0.5, -x, x)
+        return x
+
+    def band_mass(self, band: tuple[float, float]) -> float:
+        """Probability that ``|x|`` falls in ``band``."""
+        lo, hi = self._cdf_abs(np.array(band))
+        return float(hi - lo)
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionSample:
+    """Result of :func:`rejection_sample`.
+
+    Attributes
+    ----------
+    values : ndarray of float64, shape (n,)
+        The accepted samples.
+    acceptance_rate : float
+        Accepted / proposed candidates.
+    n_proposed : int
+        Number of candidates drawn from the proposal.
+    bound : float
+        Envelope constant ``M`` used (with the band-truncated proposal).
+    """
+
+    values: NDArray[np.float64]
+    acceptance_rate: float
+    n_proposed: int
+    bound: float
+
+
+def envelope_bound(
+    density: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    proposal: BurrProposal,
+    band: tuple[float, float] = (0.0, math.inf),
+    *,
+    n_grid: int = 4001,
+) -> float:
+    """Numerical ``sup f/g`` over ``band`` on a log grid, with a 2 % safety margin.
+
+    Raises
+    ------
+    ValueError
+        If ``f/g`` still grows at either end of the grid (the proposal's tail or low end is
+        lighter than the density's, so no finite envelope exists), or ``f`` is negative or NaN.
+    """
+    lo = band[0] if band[0] > 0 else proposal.scale * 1e-12
+    hi = band[1] if math.isfinite(band[1]) else proposal.scale * 1e12
+    x = np.geomspace(lo, hi, n_grid)
+    if proposal.symmetric:
+        x = np.concatenate([-x[::-1], x])
+    f = np.asarray(density(x), dtype=np.float64)
+    if f.shape != x.shape or not np.all(np.isfinite(f)) or np.any(f < 0):
+        raise ValueError("`density` must return finite non-negative values of the input's shape.")
+    ratio = f / proposal.pdf(x)
+    if not np.all(np.isfinite(ratio)):
+        raise ValueError("the proposal density vanishes where `density` does not.")
+    peak = ratio.max()
+    if peak <= 0:
+        raise ValueError("`density` is zero everywhere in the band.")
+    # the ratio must not be rising at an open end of the band
+    ends = []
+    if band[1] == math.inf:
+        ends.append(ratio[-2:] if not proposal.symmetric else ratio[-2:])
+    if band[0] == 0:
+        mid = len(x) // 2
+        ends.append(ratio[mid : mid + 2][::-1] if proposal.symmetric else ratio[:2][::-1])
+    for inner_outer in ends:
+        inner, outer = inner_outer
+        if outer > 1.001 * inner and outer > 1e-3 * peak:
+            raise ValueError(
+                "`density` has heavier tails than the proposal (f/g grows at the end of the "
+                "band): choose a proposal with heavier tails or a finite band."
+            )
+    return 1.02 * float(peak)
+
+
+def rejection_sample(
+    density: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    n: int,
+    *,
+    proposal: BurrProposal,
+    seed: int | np.random.SeedSequence | np.random.Generator = 0,
+    band: tuple[float, float] = (0.0, math.inf),
+    bound: float | None = None,
+) -> RejectionSample:
+    """Draw ``n`` samples from a non-negative density by acceptance-rejection.
+
+    Parameters
+    ----------
+    density : callable
+        ``density(x) -> ndarray``, non-negative, vectorised; need not be normalised.
+    n : int
+        Number of samples, >= 1.
+    proposal : BurrProposal
+        Envelope family; its tails must be at least as heavy as the density's.
+    seed : int, SeedSequence or Generator, default: 0
+        Randomness; the same seed gives the same samples.
+    band : (float, float), default: (0, inf)
+        Keep only ``band[0] <= |x| < band[1]`` (the proposal is truncated to it, so no candidate
+        is wasted outside).
+    bound : float, optional
+        Envelope constant ``M >= sup f / g_band``; computed numerically when omitted.
+
+    Returns
+    -------
+    RejectionSample
+        Samples, acceptance rate, number of candidates and the bound.
+
+    Raises
+    ------
+    ValueError
+        If ``n < 1``, the band is empty, the bound is not finite and positive, or a candidate shows
+        ``f/g > M`` (the bound was too small).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crtransport.turbulence import BurrProposal, rejection_sample
+    >>> f = lambda x: x**3 / (1 + x**2) ** (7 / 3)          # bend-over spectrum, q=3, s=5/3
+    >>> res = rejection_sample(f, 1000, proposal=BurrProposal.for_exponents(3, 5 / 3), seed=1)
+    >>> res.values.shape, 0.3 < res.acceptance_rate <= 1
+    ((1000,), True)
+    """
+    n = check_int("n", n, low=1)
+    band = check_range("band", band)
+    rng = np.random.default_rng(seed)
+    mass = proposal.band_mass(band)
+    if not mass > 0:
+        raise ValueError(f"`band` {band} has zero probability under the proposal.")
+
+    def g_band(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return proposal.pdf(x) / mass
+
+    if bound is None:
+        bound = envelope_bound(density, proposal, band) * mass
+    else:
+        bound = check_real("bound", bound, low=0.0, low_open=True)
+    out = np.empty(n)
+    have = 0
+    proposed = 0
+    acc_guess = 0.5
+    while have < n:
+        m = int(min(max((n - have) / acc_guess * 1.1 + 16, 64), 1 << 24))
+        x = proposal.sample(rng, m, band)
+        ratio = np.asarray(density(x), dtype=np.float64) / (bound * g_band(x))
+        if np.any(ratio > 1.0):
+            raise ValueError(
+                f"acceptance ratio {ratio.max():.3g} > 1: `bound` {bound:.6g} is below sup f/g."
+            )
+        accepted = np.flatnonzero(rng.random(m) < ratio)
+        need = n - have
+        if accepted.size >= need:
+            accepted = accepted[:need]
+            proposed += int(accepted[-1]) + 1  # candidates consumed up to the last one kept
+        else:
+            proposed += m
+        out[have : have + accepted.size] = x[accepted]
+        have += accepted.size
+        acc_guess = max(have / proposed, 1e-3)
+    return RejectionSample(values=out, acceptance_rate=have / proposed, n_proposed=proposed,
+                           bound=float(bound))
