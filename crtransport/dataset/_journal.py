@@ -192,8 +192,9 @@ class Journal:
                     "Move it away (or pass overwrite=True) to start over."
                 ) from None
             if index in records:
-                logger.warning("the journal %s holds sample %d twice; keeping the first", path,
-                               index)
+                logger.warning(
+                    "the journal %s holds sample %d twice; keeping the first", path, index
+                )
                 continue
             records[index] = rec
         return header, records

@@ -178,8 +178,9 @@ def _as_axis(name: str, value: Any) -> Axis:
     if isinstance(value, Free | Fixed | Tied | Grid):
         return value
     if isinstance(value, bool):
-        raise TypeError(f"`{name}` must be a number, a (low, high) tuple, Free, Fixed, Tied or "
-                        f"Grid; got bool.")
+        raise TypeError(
+            f"`{name}` must be a number, a (low, high) tuple, Free, Fixed, Tied or Grid; got bool."
+        )
     if isinstance(value, numbers.Real | np.floating | np.integer):
         return Fixed(float(value))
     if isinstance(value, tuple):

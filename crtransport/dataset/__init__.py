@@ -1,0 +1,33 @@
+"""Databases of diffusion coefficients: design, parallel resumable builds, netCDF storage.
+
+Describe the inputs with a :class:`ParameterSpace` (the paper's by default), build with
+:func:`build_dataset` on any :class:`concurrent.futures.Executor` (local processes, a Dask
+cluster, MPI), read back with :func:`open_dataset`, and split with :func:`split`. The layout
+of the files (names, units, schema version) is fixed in ``crtransport/dataset/_schema.py``.
+"""
+
+from __future__ import annotations
+
+from crtransport.dataset._builder import build_dataset
+from crtransport.dataset._io import InvalidDatasetError, open_dataset
+from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
+from crtransport.dataset._space import Fixed, Free, Grid, ParameterSpace, Tied
+from crtransport.dataset._split import split
+
+__all__ = [  # noqa: RUF022 - grouped as in STYLE.md section 2
+    # functions
+    "build_dataset",
+    "open_dataset",
+    "split",
+    # classes
+    "Fixed",
+    "Free",
+    "Grid",
+    "ParameterSpace",
+    "Tied",
+    # exceptions
+    "InvalidDatasetError",
+    # constants
+    "INPUTS",
+    "SCHEMA_VERSION",
+]

@@ -1,0 +1,635 @@
+"""``build_dataset``: many simulations in parallel, journaled, into one netCDF database."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import ArrayLike, NDArray
+
+from crtransport._validation import check_int, check_real
+from crtransport._version import __version__
+from crtransport.dataset._io import (
+    InvalidDatasetError,
+    assemble,
+    open_dataset,
+    stored_config,
+    write_dataset,
+)
+from crtransport.dataset._journal import Journal, describe_differences, journal_path
+from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
+from crtransport.dataset._space import ParameterSpace
+from crtransport.dataset._worker import RunFn, _execute, _init_worker, _simulate_run
+
+__all__ = ["build_dataset"]
+
+logger = logging.getLogger("crtransport.dataset")
+
+#: keyword arguments of ``simulate`` that the parameter space or the builder sets per sample
+_PER_SAMPLE = ("T", "b", "lambda_perp", "lambda_par", "mu", "seed")
+_PAPER_DT = 2 * math.pi / 10
+
+
+# --------------------------------------------------------------------------- settings
+def _simulation_defaults() -> dict[str, Any]:
+    """Keyword defaults of :func:`crtransport.simulate`, minus the per-sample ones."""
+    try:
+        from crtransport._simulate import simulate
+    except ImportError as exc:  # pragma: no cover - the engine ships with the package
+        raise ImportError(
+            f"build_dataset needs the simulation engine crtransport.simulate ({exc})."
+        ) from exc
+    return _keyword_defaults(simulate)
+
+
+def _keyword_defaults(func: Callable[..., Any]) -> dict[str, Any]:
+    return {
+        name: p.default
+        for name, p in inspect.signature(func).parameters.items()
+        if p.default is not inspect.Parameter.empty and name not in _PER_SAMPLE
+    }
+
+
+def _json_safe(value: Any, name: str) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, tuple | list):
+        return [_json_safe(v, name) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v, f"{name}.{k}") for k, v in value.items()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(
+        f"simulation setting `{name}` must be a number, string, None or a list of those; "
+        f"got {type(value).__name__}."
+    )
+
+
+def _resolve_settings(
+    simulation: Mapping[str, Any] | None, defaults: Mapping[str, Any]
+) -> dict[str, Any]:
+    given = dict(simulation or {})
+    per_sample = [k for k in given if k in _PER_SAMPLE]
+    if per_sample:
+        raise ValueError(
+            f"`simulation` must not set {', '.join(per_sample)}: the parameter space sets the "
+            "inputs and `seed` seeds every sample."
+        )
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(
+            f"unknown simulation settings {', '.join(map(repr, unknown))}; valid settings are "
+            f"{', '.join(map(repr, sorted(defaults)))}."
+        )
+    merged = {**defaults, **given}
+    return {k: _json_safe(merged[k], k) for k in sorted(merged)}
+
+
+def _check_running_times(running_times: ArrayLike | None) -> list[float] | None:
+    if running_times is None:
+        return None
+    t = np.asarray(running_times, dtype=np.float64)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"`running_times` must be a non-empty 1-D array; got shape {t.shape}.")
+    if not np.all(np.isfinite(t)) or np.any(t < 0):
+        raise ValueError("`running_times` must be finite and >= 0 (in 1/omega_c).")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("`running_times` must be strictly increasing.")
+    return [float(v) for v in t]
+
+
+def _counts(
+    space: ParameterSpace, n_samples: int | None, analytic_fraction: float
+) -> tuple[int, int]:
+    """Total rows and analytic rows; the simulated rows are the first ``n - n_analytic``."""
+    grid = space.grid_size
+    if n_samples is None:
+        if grid is None:
+            raise TypeError("`n_samples` is required unless the space has sampling 'grid'.")
+        n = grid  # smallest n whose simulated part is the whole grid
+        while n - round(analytic_fraction * n) < grid:
+            n += 1
+        if analytic_fraction == 1.0:
+            raise ValueError("`analytic_fraction` must be < 1 with sampling 'grid'; got 1.")
+    else:
+        n = check_int("n_samples", n_samples, low=1)
+    n_analytic = round(analytic_fraction * n)
+    if grid is not None and n - n_analytic != grid:
+        raise ValueError(
+            f"with sampling 'grid' the simulated rows (n_samples - analytic rows = "
+            f"{n} - {n_analytic}) must equal the grid size {grid}; pass n_samples=None."
+        )
+    return n, n_analytic
+
+
+# --------------------------------------------------------------------------- design
+def _design(
+    space: ParameterSpace, n_sim: int, n_analytic: int, seed: int
+) -> tuple[dict[str, NDArray], NDArray]:
+    """Inputs of every row and the analytic mask.
+
+    The design generator is ``default_rng(SeedSequence(seed))``; the samples' own seeds are
+    its children ``SeedSequence(seed, spawn_key=(i,))``, so the streams never overlap.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    parts = []
+    if n_sim:
+        parts.append(space.sample(n_sim, seed=rng))
+    if n_analytic:
+        extra = space._draw(n_analytic, rng, "uniform")
+        extra["b"] = np.zeros(n_analytic)
+        parts.append(extra)
+    params = {name: np.concatenate([p[name] for p in parts]) for name in INPUTS}
+    is_analytic = np.zeros(n_sim + n_analytic, dtype=bool)
+    is_analytic[n_sim:] = True
+    return params, is_analytic
+
+
+def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any]) -> tuple:
+    """``(dt, t_max)`` the engine would use for a ``b = 0`` sample."""
+    dt = settings.get("dt")
+    t_max = settings.get("t_max")
+    if dt is None or t_max is None:
+        try:
+            from crtransport._simulate import resolve_run_length  # type: ignore[attr-defined]
+        except ImportError:
+            resolve_run_length = None
+        if resolve_run_length is not None:
+            dt, t_max = resolve_run_length(dict(params), dict(settings))
+    if dt is None:
+        dt = _PAPER_DT
+    if t_max is None:
+        raise ValueError(
+            "analytic rows need the run length: pass simulation=dict(t_max=...) or use an "
+            "engine that exposes it."
+        )
+    return float(dt), float(t_max)
+
+
+def _analytic_record(
+    index: int,
+    params: Mapping[str, float],
+    settings: Mapping[str, Any],
+    running_times: list[float] | None,
+) -> dict[str, Any]:
+    """The exact ``b = 0`` row: a helix, so D_perp = 0 and D_zz(t) = (v mu)^2 t / 2."""
+    gamma = 1.0 + params["T"]
+    v = math.sqrt(1.0 - 1.0 / gamma**2)
+    vz2 = (v * params["mu"]) ** 2
+    dt, t_max = _analytic_run_length(params, settings)
+    rec: dict[str, Any] = {
+        "index": index,
+        "params": [float(params[n]) for n in INPUTS],
+        "D_perp": 0.0,
+        "D_perp_err": 0.0,
+        "D_par": vz2 * t_max / 2.0,
+        "D_par_err": 0.0,
+        "is_converged_perp": True,
+        "is_converged_par": False,
+        "dt": dt,
+        "t_max": t_max,
+        "wall_time": 0.0,
+    }
+    if running_times is not None:
+        # exact running values of the helix (continuous time, gyro-frequency 1/gamma):
+        # D_perp(t) = rho^2 (1 - cos(t / gamma)) / (2 t) -> 0, D_zz(t) = (v mu)^2 t / 2
+        t = np.asarray(running_times, dtype=np.float64)
+        rho2 = (gamma * v) ** 2 * (1.0 - params["mu"] ** 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_perp = np.where(t > 0, rho2 * (1.0 - np.cos(t / gamma)) / (2.0 * t), 0.0)
+        rec["D_perp_running"] = [float(x) for x in d_perp]
+        rec["D_par_running"] = [float(x) for x in vz2 * t / 2.0]
+    return json.loads(json.dumps(rec))
+
+
+# --------------------------------------------------------------------------- execution
+def _default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    # never fork: Numba's and OpenMP's threads do not survive it
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _run_all(
+    executor: Executor,
+    todo: list[int],
+    submit: Callable[[int], Future],
+    on_result: Callable[[dict[str, Any]], None],
+    window: int,
+) -> None:
+    """Keep at most ``window`` samples in flight; journal each as it finishes.
+
+    On a failure nothing new is submitted, the samples in flight finish and are journaled,
+    then the first failure is raised.
+    """
+    pending: dict[Future, int] = {}
+    queue: Iterator[int] = iter(todo)
+    failures: list[tuple[int, BaseException]] = []
+
+    def refill() -> None:
+        while len(pending) < window and not failures:
+            index = next(queue, None)
+            if index is None:
+                return
+            pending[submit(index)] = index
+
+    refill()
+    try:
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                index = pending.pop(fut)
+                exc = fut.exception()
+                if exc is not None:
+                    failures.append((index, exc))
+                    logger.error("sample %d failed: %s", index, exc)
+                else:
+                    on_result(fut.result())
+            refill()
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+    if failures:
+        index, exc = failures[0]
+        more = f" ({len(failures) - 1} more failed)" if len(failures) > 1 else ""
+        raise RuntimeError(
+            f"sample {index} failed{more}: {exc}. The finished samples are kept in the journal; "
+            "fix the cause and rerun with the same arguments to resume."
+        ) from exc
+
+
+# --------------------------------------------------------------------------- public API
+def build_dataset(
+    space: ParameterSpace | None = None,
+    n_samples: int | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    seed: int = 0,
+    simulation: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    n_workers: int | None = None,
+    analytic_fraction: float = 0.0,
+    running_times: ArrayLike | None = None,
+    threads_per_sample: int | None = 1,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Build a database of diffusion coefficients: one simulation per sample, in parallel.
+
+    Each finished sample is appended at once to a journal next to ``path``
+    (``<path>.journal``); when all are done the database is written to a temporary file and
+    renamed to ``path``, and the journal is deleted. A build that is interrupted at any point
+    (Ctrl-C, SIGKILL, a node failure) and called again with the same arguments resumes: the
+    finished samples are kept, none is run twice, and the file equals that of an
+    uninterrupted build.
+
+    Parameters
+    ----------
+    space : ParameterSpace, optional
+        The inputs to sample; default :meth:`ParameterSpace.paper`.
+    n_samples : int, optional
+        Number of rows, analytic rows included (paper: 5000). Required unless
+        ``space.sampling == "grid"``, where the default is the grid plus the analytic rows.
+    path : str or path-like, optional
+        The netCDF4 file to write. None builds in memory only (no journal, no resume).
+    seed : int, default: 0
+        Seed of the design and of every sample: sample ``i`` runs with
+        ``numpy.random.SeedSequence(seed).spawn(n_samples)[i]``, so the result is identical
+        for any executor, worker count and completion order. Stored in the file.
+    simulation : dict, optional
+        Keyword arguments of :func:`crtransport.simulate` shared by all samples, e.g.
+        ``dict(n_particles=10_000, n_waves=500)``; not the inputs or ``seed``. Unset ones
+        take the engine's defaults; all of them are stored in the file.
+    executor : concurrent.futures.Executor, optional
+        Where samples run: any Executor, e.g. ``dask.distributed.Client(...).get_executor()``
+        or ``mpi4py.futures.MPIPoolExecutor()``. It is not shut down. None: a local process
+        pool (``forkserver`` or ``spawn``, never ``fork``) over ``n_workers`` processes with
+        Numba pinned to one thread each.
+    n_workers : int, optional
+        Size of the default process pool; default: the number of usable cores. Only with
+        ``executor=None``.
+    analytic_fraction : float, default: 0.0
+        Fraction of the rows that are the exact ``b = 0`` points (paper: 0.05-0.1), in
+        [0, 1]. They are the last ``round(analytic_fraction * n_samples)`` rows, with T, mu
+        and the lengths drawn uniformly from the space, ``D_perp = 0`` and
+        ``is_analytic = True``. Transport along z is ballistic there: ``D_par`` holds the
+        running value ``(v mu)^2 t_max / 2`` and ``is_converged_par`` is False.
+    running_times : array_like of float, optional
+        A common time grid (1/omega_c, increasing) on which to store the running
+        ``D_perp(t)`` and ``D_par(t)`` of every sample (linear interpolation; NaN beyond a
+        sample's run). None stores none.
+    threads_per_sample : int or None, default: 1
+        Numba threads each sample may use (set in the worker before each run). None leaves
+        the worker's setting alone.
+    overwrite : bool, default: False
+        Replace an existing file at ``path`` built with other settings, and discard a journal
+        of a build with other settings. The old file is replaced only when the new one is
+        complete.
+    progress : bool, default: True
+        Show a tqdm progress bar (rate and ETA) on stderr. Messages go to the
+        ``crtransport.dataset`` logger.
+
+    Returns
+    -------
+    xarray.Dataset
+        The database, in sample order (see :func:`~crtransport.open_dataset` for its
+        layout); read back from ``path`` when one is given.
+
+    Raises
+    ------
+    ValueError
+        If ``n_samples < 1``, ``analytic_fraction`` is not in [0, 1], ``seed`` is negative,
+        a simulation setting is unknown or sets a per-sample input, ``running_times`` is not
+        an increasing grid of times >= 0, ``path`` is a directory, ``n_workers`` is given
+        with an executor, a journal of a build with other settings exists (the message names
+        the differences), or the journal is damaged.
+    TypeError
+        If ``space`` is not a ParameterSpace or ``n_samples`` is missing for a random design.
+    FileExistsError
+        If ``path`` holds a file that is not this build's result and ``overwrite`` is False.
+    FileNotFoundError, PermissionError
+        If the folder of ``path`` does not exist or cannot be written.
+    RuntimeError
+        If a sample fails; the samples finished before are kept in the journal.
+
+    Notes
+    -----
+    Only the calling process writes: workers return small records, the parent appends each
+    to the journal with one ``write`` followed by ``fsync``. Write ``build_dataset`` calls in
+    scripts under ``if __name__ == "__main__":``, as for any process pool that spawns.
+
+    Examples
+    --------
+    >>> import crtransport as crt
+    >>> space = crt.dataset.ParameterSpace.paper()
+    >>> ds = crt.build_dataset(space, n_samples=5000, path="db.nc", seed=7,
+    ...                        simulation=dict(n_particles=10_000, n_waves=500))  # doctest: +SKIP
+    """
+    return _build(
+        space,
+        n_samples,
+        path=path,
+        seed=seed,
+        simulation=simulation,
+        executor=executor,
+        n_workers=n_workers,
+        analytic_fraction=analytic_fraction,
+        running_times=running_times,
+        threads_per_sample=threads_per_sample,
+        overwrite=overwrite,
+        progress=progress,
+        run_fn=_simulate_run,
+        defaults_fn=_simulation_defaults,
+    )
+
+
+def _check_path(path: str | os.PathLike[str] | None) -> Path | None:
+    if path is None:
+        return None
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"`path` must be a file path; {path} is a directory.")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {parent} does not exist.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {path}: no write permission in {parent}.")
+    return path
+
+
+def _existing_result(path: Path, fingerprint: Mapping[str, Any], overwrite: bool) -> bool:
+    """True if ``path`` already holds this build's result; raise if it holds something else."""
+    if not path.exists():
+        return False
+    try:
+        ds = open_dataset(path)
+    except InvalidDatasetError as exc:
+        if overwrite:
+            return False
+        raise FileExistsError(
+            f"{path} exists and is not a crtransport database ({exc}); not overwriting it. "
+            "Choose another path or pass overwrite=True."
+        ) from None
+    stored = stored_config(ds)
+    if stored == fingerprint:
+        return True
+    if overwrite:
+        return False
+    diffs = describe_differences(stored or {}, fingerprint)
+    raise FileExistsError(
+        f"{path} exists and was built with other settings ({'; '.join(diffs)}). Choose another "
+        "path or pass overwrite=True (it is replaced only when the new build is complete)."
+    )
+
+
+def _build(
+    space: ParameterSpace | None,
+    n_samples: int | None,
+    *,
+    path: str | os.PathLike[str] | None,
+    seed: int,
+    simulation: Mapping[str, Any] | None,
+    executor: Executor | None,
+    n_workers: int | None,
+    analytic_fraction: float,
+    running_times: ArrayLike | None,
+    threads_per_sample: int | None,
+    overwrite: bool,
+    progress: bool,
+    run_fn: RunFn,
+    defaults_fn: Callable[[], dict[str, Any]],
+) -> xr.Dataset:
+    """``build_dataset`` with an injectable per-sample function (tests, benchmarks)."""
+    # ---- validate everything before any work
+    if space is None:
+        space = ParameterSpace.paper()
+    if not isinstance(space, ParameterSpace):
+        raise TypeError(f"`space` must be a ParameterSpace; got {type(space).__name__}.")
+    seed = check_int("seed", seed, low=0, high=2**63 - 1)
+    analytic_fraction = check_real("analytic_fraction", analytic_fraction, low=0.0, high=1.0)
+    n, n_analytic = _counts(space, n_samples, analytic_fraction)
+    n_sim = n - n_analytic
+    times = _check_running_times(running_times)
+    if threads_per_sample is not None:
+        threads_per_sample = check_int("threads_per_sample", threads_per_sample, low=1)
+    if executor is not None and n_workers is not None:
+        raise ValueError("`n_workers` sizes the default pool; it cannot be used with `executor`.")
+    if n_workers is not None:
+        n_workers = check_int("n_workers", n_workers, low=1)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(
+            f"`executor` must be a concurrent.futures.Executor; got {type(executor).__name__}."
+        )
+    settings = _resolve_settings(simulation, defaults_fn())
+    out_path = _check_path(path)
+
+    fingerprint: dict[str, Any] = {
+        "crtransport_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "seed": seed,
+        "n_samples": n,
+        "n_analytic": n_analytic,
+        "analytic_fraction": analytic_fraction,
+        "space": space.to_dict(),
+        "simulation": settings,
+        "running_times": times,
+        "runner": f"{run_fn.__module__}.{run_fn.__qualname__}",
+    }
+    fingerprint = json.loads(json.dumps(fingerprint))
+
+    if out_path is not None and _existing_result(out_path, fingerprint, overwrite):
+        logger.info("%s already holds this build; nothing to do", out_path)
+        stale = journal_path(out_path)
+        if stale.exists():
+            Journal.open(stale, fingerprint, discard_mismatch=True).remove()
+        return open_dataset(out_path)
+
+    params, is_analytic = _design(space, n_sim, n_analytic, seed)
+    rows = np.stack([params[name] for name in INPUTS], axis=1)
+
+    journal: Journal | None = None
+    records: dict[int, dict[str, Any]] = {}
+    if out_path is not None:
+        journal = Journal.open(journal_path(out_path), fingerprint, discard_mismatch=overwrite)
+        records = journal.records
+        for index, rec in records.items():
+            if not 0 <= index < n_sim or rec.get("params") != [float(x) for x in rows[index]]:
+                journal.close()
+                raise ValueError(
+                    f"the journal {journal.path} holds sample {index} with inputs that do not "
+                    "match this build's design (another NumPy/SciPy version?); it was left in "
+                    "place. Move it away or pass overwrite=True to start over."
+                )
+    try:
+        todo = [i for i in range(n_sim) if i not in records]
+        if todo:
+            _run_samples(
+                todo, rows, settings, seed, times, threads_per_sample, run_fn,
+                executor=executor, n_workers=n_workers, journal=journal, records=records,
+                n_done=n_sim - len(todo), n_sim=n_sim, progress=progress,
+            )  # fmt: skip
+        ordered = [records[i] for i in range(n_sim)]
+        for i in range(n_sim, n):
+            ordered.append(
+                _analytic_record(i, dict(zip(INPUTS, rows[i], strict=True)), settings, times)
+            )
+        attrs = {
+            "title": "crtransport database of cosmic-ray diffusion coefficients",
+            "source": f"crtransport {__version__} test-particle simulations",
+            "references": "D. I. Palade, Predicting the turbulent transport of cosmic rays via "
+            "neural networks (2023)",
+            "crtransport_version": __version__,
+            "schema_version": np.int32(SCHEMA_VERSION),
+            "seed": np.int64(seed),
+            "n_samples": np.int64(n),
+            "n_analytic": np.int64(n_analytic),
+            "parameter_space": json.dumps(space.to_dict()),
+            "simulation": json.dumps(settings),
+            "config_json": json.dumps(fingerprint),
+        }
+        ds = assemble(params, ordered, is_analytic=is_analytic, running_times=times, attrs=attrs)
+        if out_path is None:
+            return ds
+        write_dataset(ds, out_path)
+        logger.info("wrote %s (%d samples, %d analytic)", out_path, n, n_analytic)
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        raise
+    assert journal is not None
+    journal.remove()
+    return open_dataset(out_path)
+
+
+def _run_samples(
+    todo: list[int],
+    rows: NDArray,
+    settings: Mapping[str, Any],
+    seed: int,
+    times: list[float] | None,
+    threads: int | None,
+    run_fn: RunFn,
+    *,
+    executor: Executor | None,
+    n_workers: int | None,
+    journal: Journal | None,
+    records: dict[int, dict[str, Any]],
+    n_done: int,
+    n_sim: int,
+    progress: bool,
+) -> None:
+    from tqdm.auto import tqdm
+
+    own = executor is None
+    if own:
+        n_workers = n_workers or _default_workers()
+        executor = ProcessPoolExecutor(
+            max_workers=n_workers,
+            mp_context=_mp_context(),
+            initializer=_init_worker,
+            initargs=(threads or 1,),
+        )
+        window = 4 * n_workers
+    else:
+        window = 4 * int(getattr(executor, "_max_workers", 0) or 256)
+    assert executor is not None
+    logger.info(
+        "running %d samples (%d already done) on %s",
+        len(todo),
+        n_done,
+        f"{n_workers} local processes" if own else type(executor).__name__,
+    )
+    bar = tqdm(
+        total=n_sim,
+        initial=n_done,
+        unit="sample",
+        desc="crtransport build",
+        disable=not progress,
+        smoothing=0.05,
+        dynamic_ncols=True,
+    )
+    start = time.perf_counter()
+
+    def submit(index: int) -> Future:
+        return executor.submit(
+            _execute, run_fn, index, rows[index].tolist(), settings, seed, times, threads
+        )
+
+    def on_result(record: dict[str, Any]) -> None:
+        # what is kept is what a resume would read back, so both paths give the same file
+        record = journal.append(record) if journal else json.loads(json.dumps(record))
+        records[int(record["index"])] = record
+        bar.update(1)
+
+    ok = False
+    try:
+        _run_all(executor, todo, submit, on_result, window)
+        ok = True
+    finally:
+        bar.close()
+        if own:
+            executor.shutdown(wait=ok, cancel_futures=True)
+    logger.info(
+        "%d samples in %.1f s (%.3g samples/s)",
+        len(todo),
+        time.perf_counter() - start,
+        len(todo) / max(time.perf_counter() - start, 1e-12),
+    )

@@ -1,0 +1,207 @@
+"""Reading, validating and atomically writing database files (netCDF4)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from crtransport._version import __version__
+from crtransport.dataset._journal import fsync_dir
+from crtransport.dataset._schema import (
+    INPUTS,
+    RESULT_FIELDS,
+    RUNNING,
+    SAMPLE_DIM,
+    SCHEMA_VERSION,
+    TIME_DIM,
+    VARIABLES,
+)
+
+__all__ = ["InvalidDatasetError", "open_dataset"]
+
+_ENGINE = "netcdf4"
+_DTYPE_KIND = {"float64": "f", "int64": "iu", "bool": "b"}
+
+
+class InvalidDatasetError(ValueError):
+    """A file is not a crtransport database, is damaged, or has an unsupported schema."""
+
+
+def assemble(
+    params: Mapping[str, NDArray],
+    records: Sequence[Mapping[str, Any]],
+    *,
+    is_analytic: NDArray,
+    running_times: Sequence[float] | None,
+    attrs: Mapping[str, Any],
+) -> xr.Dataset:
+    """Build the database Dataset from the inputs and per-sample records (in sample order)."""
+    n = len(records)
+    coords: dict[str, Any] = {SAMPLE_DIM: np.arange(n, dtype=np.int64)}
+    for name in INPUTS:
+        coords[name] = (SAMPLE_DIM, np.asarray(params[name], dtype=np.float64))
+    data: dict[str, Any] = {}
+    for name in RESULT_FIELDS:
+        dtype = VARIABLES[name].dtype
+        data[name] = (SAMPLE_DIM, np.array([r[name] for r in records], dtype=dtype))
+    data["is_analytic"] = (SAMPLE_DIM, np.asarray(is_analytic, dtype=bool))
+    data["seed_index"] = (SAMPLE_DIM, np.arange(n, dtype=np.int64))
+    if running_times is not None:
+        coords[TIME_DIM] = np.asarray(running_times, dtype=np.float64)
+        for name in RUNNING:
+            arr = np.array([r[name] for r in records], dtype=np.float64)
+            data[name] = ((SAMPLE_DIM, TIME_DIM), arr.reshape(n, len(running_times)))
+    ds = xr.Dataset(data, coords=coords, attrs=dict(attrs))
+    ordered = [v for v in VARIABLES if v in ds.data_vars]
+    ds = ds[ordered]
+    for name, var in ds.variables.items():
+        var.attrs.update(VARIABLES[str(name)].attrs())
+    return ds
+
+
+def _encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+    enc: dict[str, dict[str, Any]] = {}
+    for name, var in ds.variables.items():
+        enc[str(name)] = {"zlib": True, "complevel": 4, "_FillValue": None}
+        if var.dtype == bool:
+            enc[str(name)].pop("_FillValue")
+    return enc
+
+
+def write_dataset(ds: xr.Dataset, path: Path) -> None:
+    """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, fsync, rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        ds.to_netcdf(tmp, engine=_ENGINE, format="NETCDF4", encoding=_encoding(ds))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)
+
+
+def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Open and validate a crtransport database.
+
+    The file is read into memory and closed, so nothing keeps it open afterwards.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A netCDF4 file written by :func:`~crtransport.build_dataset`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The database: dimension ``sample``; inputs ``T``, ``mu``, ``b``, ``lambda_perp``,
+        ``lambda_par`` as coordinates; ``D_perp``, ``D_perp_err``, ``D_par``, ``D_par_err``,
+        flags and run metadata as data variables (see the schema table in the guide).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    InvalidDatasetError
+        (a ValueError) If the file cannot be read as netCDF4, is not a crtransport database,
+        was written with a newer schema than this crtransport reads, or is damaged (missing
+        variables, wrong dims, dtypes or units, non-finite inputs, repeated sample indices).
+        The message names the problem.
+
+    Examples
+    --------
+    >>> import crtransport as crt
+    >>> ds = crt.open_dataset("db.nc")  # doctest: +SKIP
+    >>> ds["D_perp"].attrs["units"]  # doctest: +SKIP
+    'rho0^2 omega_c'
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such database file: {path}")
+    if path.is_dir():
+        raise InvalidDatasetError(f"{path} is a directory, not a crtransport database file.")
+    try:
+        ds = xr.load_dataset(path, engine=_ENGINE)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+        raise InvalidDatasetError(
+            f"{path} is not a crtransport database: it cannot be read as netCDF4 ({exc})."
+        ) from None
+    validate(ds, source=str(path))
+    return ds
+
+
+def validate(ds: xr.Dataset, *, source: str = "the dataset") -> None:
+    """Raise :class:`InvalidDatasetError` naming what is wrong with ``ds``, if anything."""
+    if "schema_version" not in ds.attrs:
+        raise InvalidDatasetError(
+            f"{source} is not a crtransport database: it has no `schema_version` attribute "
+            f"(global attributes found: {sorted(ds.attrs) or 'none'})."
+        )
+    version = ds.attrs["schema_version"]
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise InvalidDatasetError(
+            f"{source} has a non-integer `schema_version` {version!r}; the file is damaged."
+        ) from None
+    writer = ds.attrs.get("crtransport_version", "unknown")
+    if version > SCHEMA_VERSION:
+        raise InvalidDatasetError(
+            f"{source} uses database schema version {version} (written by crtransport "
+            f"{writer}); this crtransport ({__version__}) reads schema versions up to "
+            f"{SCHEMA_VERSION}. Upgrade crtransport to read it."
+        )
+    if version < 1:
+        raise InvalidDatasetError(f"{source} has an invalid `schema_version` {version}.")
+    problems: list[str] = []
+    if SAMPLE_DIM not in ds.dims:
+        problems.append(f"no `{SAMPLE_DIM}` dimension")
+    missing = [name for name, spec in VARIABLES.items() if not spec.is_optional and name not in ds]
+    if missing:
+        problems.append(f"missing variables {', '.join(missing)}")
+    running = [name for name in RUNNING if name in ds]
+    if running and (len(running) != len(RUNNING) or TIME_DIM not in ds.coords):
+        problems.append(
+            f"incomplete running coefficients (found {', '.join(running)}; need "
+            f"{', '.join(RUNNING)} and the `{TIME_DIM}` coordinate)"
+        )
+    for name, spec in VARIABLES.items():
+        if name not in ds:
+            continue
+        var = ds[name]
+        if var.dims != spec.dims:
+            problems.append(f"`{name}` has dims {var.dims}, expected {spec.dims}")
+        if var.dtype.kind not in _DTYPE_KIND[spec.dtype]:
+            problems.append(f"`{name}` has dtype {var.dtype}, expected {spec.dtype}")
+        units = var.attrs.get("units")
+        if units != spec.units:
+            problems.append(f"`{name}` has units {units!r}, expected {spec.units!r}")
+    if not problems:
+        for name in INPUTS:
+            bad = ~np.isfinite(ds[name].values)
+            if bad.any():
+                problems.append(f"`{name}` is not finite at {int(bad.sum())} samples")
+        if np.unique(ds[SAMPLE_DIM].values).size != ds.sizes[SAMPLE_DIM]:
+            problems.append(f"repeated `{SAMPLE_DIM}` indices")
+    if problems:
+        raise InvalidDatasetError(
+            f"{source} is damaged or not a crtransport database: {'; '.join(problems)}."
+        )
+
+
+def stored_config(ds: xr.Dataset) -> dict[str, Any] | None:
+    """The build fingerprint stored in ``config_json``, or None if absent or unreadable."""
+    try:
+        return json.loads(ds.attrs["config_json"])
+    except (KeyError, TypeError, ValueError):
+        return None
