@@ -23,39 +23,28 @@ N_TABLE_ROWS = 7
 @numba.njit(fastmath=FASTMATH, cache=True)
 def field_xy_kernel(table, x, y, z):  # pragma: no cover - compiled
     """(b_x, b_y) at one point for waves with A_z = 0; code units, no validation."""
-    kx = table[0]
-    ky = table[1]
-    kz = table[2]
-    ph = table[3]
-    ax = table[4]
-    ay = table[5]
+    # index the 2-D table directly: slicing rows into views would cost reference-count calls
+    # on every evaluation
     bx = 0.0
     by = 0.0
-    for j in range(kx.shape[0]):
-        c = cos2_kernel(kx[j] * x + ky[j] * y + kz[j] * z + ph[j])
-        bx += ax[j] * c
-        by += ay[j] * c
+    for j in range(table.shape[1]):
+        c = cos2_kernel(table[0, j] * x + table[1, j] * y + table[2, j] * z + table[3, j])
+        bx += table[4, j] * c
+        by += table[5, j] * c
     return bx, by
 
 
 @numba.njit(fastmath=FASTMATH, cache=True)
 def field_xyz_kernel(table, x, y, z):  # pragma: no cover - compiled
     """(b_x, b_y, b_z) at one point; code units, no validation."""
-    kx = table[0]
-    ky = table[1]
-    kz = table[2]
-    ph = table[3]
-    ax = table[4]
-    ay = table[5]
-    az = table[6]
     bx = 0.0
     by = 0.0
     bz = 0.0
-    for j in range(kx.shape[0]):
-        c = cos2_kernel(kx[j] * x + ky[j] * y + kz[j] * z + ph[j])
-        bx += ax[j] * c
-        by += ay[j] * c
-        bz += az[j] * c
+    for j in range(table.shape[1]):
+        c = cos2_kernel(table[0, j] * x + table[1, j] * y + table[2, j] * z + table[3, j])
+        bx += table[4, j] * c
+        by += table[5, j] * c
+        bz += table[6, j] * c
     return bx, by, bz
 
 

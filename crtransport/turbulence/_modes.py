@@ -40,6 +40,8 @@ class WaveModes:
     amplitude: NDArray[np.float64]
     acceptance_rate: float = 1.0
     _tables: NDArray[np.float64] = field(init=False, repr=False, compare=False)
+    _has_bz: bool = field(init=False, repr=False, compare=False)
+    _mean_square: NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         k = np.ascontiguousarray(self.k, dtype=np.float64)
@@ -63,6 +65,10 @@ class WaveModes:
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "_tables", pack_tables(k, phase, amplitude))
+        object.__setattr__(self, "_has_bz", bool(np.any(amplitude[..., 2] != 0.0)))
+        mean_square = 0.5 * np.einsum("rwc,rwc->r", amplitude, amplitude)
+        mean_square.setflags(write=False)
+        object.__setattr__(self, "_mean_square", mean_square)
 
     @property
     def n_realizations(self) -> int:
@@ -77,12 +83,12 @@ class WaveModes:
     @property
     def has_bz(self) -> bool:
         """Whether any wave has a parallel field component (False for slab and 2D models)."""
-        return bool(np.any(self.amplitude[..., 2] != 0.0))
+        return self._has_bz
 
     @property
     def mean_square_field(self) -> NDArray[np.float64]:
         """Phase-averaged :math:`\\langle b^2 \\rangle = \\sum_j |A_j|^2 / 2` per realization."""
-        return 0.5 * np.sum(self.amplitude**2, axis=(1, 2))
+        return self._mean_square
 
     def select(self, realizations: slice | ArrayLike) -> WaveModes:
         """A new WaveModes with a subset of the realizations."""

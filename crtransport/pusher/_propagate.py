@@ -1,0 +1,207 @@
+"""Particle ensembles and their propagation through wave realizations."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from crtransport import units
+from crtransport._validation import check_array, check_int, check_real, warn_accuracy
+from crtransport.pusher._kernels import boris_push_kernel
+from crtransport.turbulence._modes import WaveModes
+
+__all__ = ["Displacements", "initial_conditions", "propagate", "MAX_ROTATION_PER_STEP"]
+
+#: Rotation angle per step (rad, about 2 pi / 6) above which propagate warns: the Boris phase
+#: error 2 arctan(x/2) - x then exceeds 4 % of the gyro-frequency.
+MAX_ROTATION_PER_STEP = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Displacements:
+    """Displacements of an ensemble at the saved times, and its final state.
+
+    Attributes
+    ----------
+    times : ndarray of float64, shape (n_save,)
+        Output times in 1/omega_c.
+    displacement : ndarray of float64, shape (n_particles, n_save, 3)
+        r(t) - r(0) in rho0.
+    final_positions : ndarray of float64, shape (n_particles, 3)
+        r(t_end) in rho0.
+    final_momenta : ndarray of float64, shape (n_particles, 3)
+        u(t_end) = gamma v / c.
+    gamma : float
+        Lorentz factor (constant: E = 0).
+    dt : float
+        Time step in 1/omega_c.
+    n_steps : int
+        Number of steps taken.
+    """
+
+    times: NDArray[np.float64]
+    displacement: NDArray[np.float64]
+    final_positions: NDArray[np.float64]
+    final_momenta: NDArray[np.float64]
+    gamma: float
+    dt: float
+    n_steps: int
+
+
+def initial_conditions(
+    T: float,
+    mu: float | ArrayLike,
+    n_particles: int,
+    *,
+    seed: int | np.random.SeedSequence | np.random.Generator = 0,
+    positions: ArrayLike | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Positions and momenta of an ensemble with given energy and pitch cosine.
+
+    Each particle has speed ``v(T)``, pitch cosine ``mu = v_par / v`` and a gyro-phase drawn
+    uniformly in ``[0, 2 pi)``.
+
+    Parameters
+    ----------
+    T : float
+        Kinetic energy in m c^2, > 0.
+    mu : float or array_like, shape (n_particles,)
+        Pitch cosine(s) in [-1, 1].
+    n_particles : int
+        Ensemble size, >= 1.
+    seed : int, SeedSequence or Generator, default: 0
+        Randomness for the gyro-phases.
+    positions : array_like, shape (n_particles, 3), optional
+        Starting points in rho0; default the origin.
+
+    Returns
+    -------
+    positions : ndarray of float64, shape (n_particles, 3)
+        In rho0.
+    momenta : ndarray of float64, shape (n_particles, 3)
+        u = gamma v in units of c.
+
+    Raises
+    ------
+    ValueError
+        If ``T <= 0``, ``|mu| > 1``, ``n_particles < 1`` or ``positions`` has the wrong shape.
+    """
+    T = check_real("T", T, low=0.0, low_open=True)
+    n_particles = check_int("n_particles", n_particles, low=1)
+    mu_arr = np.broadcast_to(np.asarray(mu, dtype=np.float64), (n_particles,))
+    if not np.all(np.isfinite(mu_arr)) or np.any(np.abs(mu_arr) > 1.0):
+        bad = mu_arr[~(np.abs(mu_arr) <= 1.0)][0]
+        raise ValueError(f"`mu` must be in [-1, 1]; got {bad:g}.")
+    rng = np.random.default_rng(seed)
+    phase = rng.uniform(0.0, 2.0 * np.pi, n_particles)
+    u = float(units.u_from_T(T))
+    u_perp = u * np.sqrt(1.0 - mu_arr**2)
+    momenta = np.stack([u_perp * np.cos(phase), u_perp * np.sin(phase), u * mu_arr], axis=-1)
+    if positions is None:
+        pos = np.zeros((n_particles, 3))
+    else:
+        pos = check_array("positions", positions, shape=(n_particles, 3),
+                          shape_text=f"(n_particles, 3) = ({n_particles}, 3)")
+    return pos, momenta
+
+
+def propagate(
+    modes: WaveModes,
+    positions: ArrayLike,
+    momenta: ArrayLike,
+    *,
+    dt: float,
+    n_steps: int,
+    save_every: int = 1,
+    realization: int | ArrayLike | None = None,
+) -> Displacements:
+    r"""Integrate the relativistic equation of motion for an ensemble (Boris, float64).
+
+    Solves :math:`d\mathbf u/dt = (\mathbf u/\gamma) \times (\hat e_z + \mathbf b(\mathbf r))`,
+    :math:`d\mathbf r/dt = \mathbf u/\gamma` with the drift-kick-drift Boris scheme:
+    half drift, rotation of ``u`` about :math:`\mathbf t = \mathbf B\,\delta t/(2\gamma)`
+    (field at the half-step position), half drift. Second order; ``|u|`` is conserved to
+    round-off. In a uniform field the velocity turns by :math:`2\arctan(\Omega\delta t/2)` per
+    step and the orbit radius is exactly :math:`\rho = \gamma v_\perp` (see the pusher guide).
+    With E = 0 this coincides with Vay's pusher. Parallel over particles (Numba ``prange``);
+    each particle's arithmetic does not depend on the thread count, so results are bit-identical
+    for any number of threads.
+
+    Parameters
+    ----------
+    modes : WaveModes
+        Field realizations.
+    positions : array_like of float64, shape (n_particles, 3)
+        Initial positions in rho0.
+    momenta : array_like of float64, shape (n_particles, 3)
+        Initial u = gamma v in units of c; all particles must have the same ``|u|``.
+    dt : float
+        Time step in 1/omega_c, > 0.
+    n_steps : int
+        Number of steps, >= 1.
+    save_every : int, default: 1
+        Record the displacement every ``save_every`` steps (times ``dt * save_every * i``).
+    realization : int, array_like of int or None, default: None
+        Realization of each particle. None: particle ``p`` in realization ``p`` (requires
+        ``modes.n_realizations == n_particles``, the paper's method); an int: all particles share
+        that realization.
+
+    Returns
+    -------
+    Displacements
+
+    Raises
+    ------
+    ValueError
+        On wrong shapes, non-finite values, unequal ``|u|``, ``dt <= 0``, ``n_steps < 1``,
+        ``save_every`` outside ``[1, n_steps]`` or realization indices out of range.
+
+    Warns
+    -----
+    AccuracyWarning
+        If the step turns the velocity by more than ``MAX_ROTATION_PER_STEP`` rad in the mean
+        field plus three standard deviations of the turbulent one.
+    """
+    pos = check_array("positions", positions, shape=(None, 3), shape_text="(n_particles, 3)")
+    n = pos.shape[0]
+    mom = check_array("momenta", momenta, shape=(n, 3), shape_text=f"(n_particles, 3) = ({n}, 3)")
+    dt = check_real("dt", dt, low=0.0, low_open=True)
+    n_steps = check_int("n_steps", n_steps, low=1)
+    save_every = check_int("save_every", save_every, low=1, high=n_steps)
+    umag = np.sqrt(np.sum(mom**2, axis=1))
+    if np.ptp(umag) > 1e-12 * max(float(umag.max()), 1.0):
+        raise ValueError(
+            f"`momenta` must all have the same |u| (one energy); got {umag.min():g}..{umag.max():g}."
+        )
+    gamma = math.sqrt(1.0 + float(umag[0]) ** 2)
+    if realization is None:
+        if modes.n_realizations != n:
+            raise ValueError(
+                "`realization` None means one realization per particle: `modes` has "
+                f"{modes.n_realizations} realizations for {n} particles."
+            )
+        real = np.arange(n, dtype=np.int64)
+    else:
+        real = np.ascontiguousarray(np.broadcast_to(np.asarray(realization), (n,)), np.int64)
+        if real.min() < 0 or real.max() >= modes.n_realizations:
+            raise ValueError(f"`realization` must be in [0, {modes.n_realizations - 1}]; got "
+                             f"{int(real.min())}..{int(real.max())}.")
+    b_rms = float(np.sqrt(modes.mean_square_field.max()))
+    rotation = dt * (1.0 + 3.0 * b_rms) / gamma
+    if rotation > MAX_ROTATION_PER_STEP:
+        warn_accuracy(
+            f"`dt` = {dt:g} turns the velocity by up to {rotation:.3g} rad per step "
+            f"(|B| ~ 1 + 3 b = {1 + 3 * b_rms:.3g}, gamma = {gamma:.4g}); keep it below "
+            f"{MAX_ROTATION_PER_STEP} rad, i.e. dt < {MAX_ROTATION_PER_STEP * gamma / (1 + 3 * b_rms):.3g}."
+        )
+    save_steps = np.arange(save_every, n_steps + 1, save_every, dtype=np.int64)
+    out_disp = np.empty((n, save_steps.size, 3))
+    out_pos = np.empty((n, 3))
+    out_u = np.empty((n, 3))
+    boris_push_kernel(modes._tables, modes.has_bz, real, pos, mom, gamma, dt, n_steps,
+                      save_steps, out_disp, out_pos, out_u)
+    return Displacements(times=save_steps * dt, displacement=out_disp, final_positions=out_pos,
+                         final_momenta=out_u, gamma=gamma, dt=dt, n_steps=n_steps)
