@@ -264,8 +264,10 @@ def _run_all(
                     on_result(fut.result())
             refill()
     except BaseException:
+        # interrupted (Ctrl-C, ...): keep what already finished, cancel the rest
         for fut in pending:
-            fut.cancel()
+            if not fut.cancel() and fut.done() and fut.exception() is None:
+                on_result(fut.result())
         raise
     if failures:
         index, exc = failures[0]

@@ -22,6 +22,7 @@ FAKE_DEFAULTS: dict[str, Any] = {
     "n_save": 11,
     "sleep": 0.0,
     "fail_above_T": None,
+    "call_log": None,
 }
 
 
@@ -33,10 +34,17 @@ def fake_defaults() -> dict[str, Any]:
 def fake_simulate_run(
     params: Mapping[str, float], settings: Mapping[str, Any], seed_seq: np.random.SeedSequence
 ) -> dict[str, Any]:
-    """Deterministic fake result; sleeps ``settings['sleep']`` s; fails above ``fail_above_T``."""
+    """Deterministic fake result.
+
+    Sleeps ``settings['sleep']`` s, fails above ``fail_above_T`` and, when ``call_log`` is a
+    path, appends ``repr(T)`` to it (to count runs across processes).
+    """
     limit = settings.get("fail_above_T")
     if limit is not None and params["T"] > limit:
         raise RuntimeError(f"fake engine failure at T = {params['T']:g}")
+    if settings.get("call_log"):
+        with open(settings["call_log"], "a", encoding="utf-8") as fh:
+            fh.write(f"{params['T']!r}\n")
     if settings.get("sleep"):
         time.sleep(settings["sleep"])
     rng = np.random.default_rng(seed_seq)

@@ -1,0 +1,219 @@
+"""``crtransport build``: build a database from the command line (login-node friendly).
+
+Examples
+--------
+Paper database on all local cores::
+
+    crtransport build --space paper --n-samples 5000 --seed 7 --out db.nc
+
+On a running Dask cluster (e.g. one started with ``dask_jobqueue.SLURMCluster``)::
+
+    crtransport build --space space.json --n-samples 5000 --out db.nc \\
+        --scheduler-address tcp://10.0.0.5:8786
+
+Interrupted builds resume when the same command is run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+_SIM_OPTIONS = (
+    ("--n-particles", "n_particles", int, "particles per sample"),
+    ("--n-waves", "n_waves", int, "waves (modes) per field realization"),
+    ("--dt", "dt", float, "time step in 1/omega_c (default: the engine's)"),
+    ("--t-max", "t_max", float, "run length in 1/omega_c (default: chosen from the physics)"),
+    ("--n-save", "n_save", int, "saved times of the running coefficients"),
+    ("--model", "model", str, "turbulence model (default: the engine's, '2d')"),
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``build`` subcommand to the ``crtransport`` parser."""
+    p = subparsers.add_parser(
+        "build",
+        help="build a database of diffusion coefficients (resumable)",
+        description=(
+            "Build a database of diffusion coefficients with one simulation per sample, in "
+            "parallel. Finished samples are journaled next to --out; rerunning the same "
+            "command resumes an interrupted build."
+        ),
+    )
+    p.add_argument("--out", required=True, type=Path, help="netCDF4 file to write")
+    p.add_argument(
+        "--space",
+        default="paper",
+        metavar="paper|FILE.json",
+        help="'paper' (default) or a JSON file holding ParameterSpace.to_dict()",
+    )
+    p.add_argument(
+        "--n-samples", type=int, default=None, metavar="N", help="rows (required unless a grid)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the design and the samples (default: 0)"
+    )
+    sim = p.add_argument_group("simulation settings (crtransport.simulate keywords)")
+    for flag, dest, typ, text in _SIM_OPTIONS:
+        sim.add_argument(
+            flag, dest=f"sim_{dest}", type=typ, default=None, metavar=dest.upper(), help=text
+        )
+    sim.add_argument(
+        "--set",
+        dest="sim_extra",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other simulate keyword, VALUE as JSON (e.g. --set 'k_perp_range=[0.01, 100]')",
+    )
+    p.add_argument(
+        "--analytic-fraction",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="fraction of exact b = 0 rows (default: 0)",
+    )
+    p.add_argument(
+        "--running-times",
+        default=None,
+        metavar="T1,T2,...",
+        help="comma-separated times (1/omega_c) at which to store running D(t)",
+    )
+    run = p.add_argument_group("execution")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local processes (default: all cores)",
+    )
+    where.add_argument(
+        "--scheduler-address",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster at this address (needs crtransport[dist])",
+    )
+    where.add_argument(
+        "--mpi",
+        action="store_true",
+        help="run on mpi4py.futures.MPIPoolExecutor (launch with mpiexec -n N python -m "
+        "mpi4py.futures -m crtransport build ...)",
+    )
+    run.add_argument(
+        "--threads-per-sample",
+        type=int,
+        default=1,
+        metavar="N",
+        help="Numba threads for each sample (default: 1)",
+    )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a file or discard a journal from a build with other settings",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_main)
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def build_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``build_dataset`` keyword arguments from parsed command-line arguments."""
+    from crtransport.dataset._space import ParameterSpace
+
+    if args.space == "paper":
+        space = ParameterSpace.paper()
+    else:
+        source = Path(args.space)
+        if not source.is_file():
+            raise FileNotFoundError(f"--space: no such file {source} (or use 'paper').")
+        try:
+            space = ParameterSpace.from_dict(json.loads(source.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--space: {source} is not valid JSON ({exc}).") from None
+    simulation: dict[str, Any] = {}
+    for _, dest, _, _ in _SIM_OPTIONS:
+        value = getattr(args, f"sim_{dest}")
+        if value is not None:
+            simulation[dest] = value
+    for item in args.sim_extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set must look like KEY=VALUE; got {item!r}.")
+        simulation[key.strip()] = _parse_value(value)
+    running = None
+    if args.running_times:
+        try:
+            running = [float(v) for v in args.running_times.split(",")]
+        except ValueError:
+            raise ValueError(
+                f"--running-times must be comma-separated numbers; got {args.running_times!r}."
+            ) from None
+    return {
+        "space": space,
+        "n_samples": args.n_samples,
+        "path": args.out,
+        "seed": args.seed,
+        "simulation": simulation,
+        "n_workers": args.workers,
+        "analytic_fraction": args.analytic_fraction,
+        "running_times": running,
+        "threads_per_sample": args.threads_per_sample,
+        "overwrite": args.overwrite,
+        "progress": not args.no_progress,
+    }
+
+
+def _main(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (ImportError, RuntimeError, BlockingIOError) as exc:
+        sys.stderr.write(f"crtransport build: error: {exc}\n")
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from crtransport.dataset._builder import build_dataset
+
+    kwargs = build_kwargs(args)
+    client = None
+    executor = None
+    try:
+        if args.scheduler_address:
+            try:
+                from dask.distributed import Client
+            except ImportError:
+                raise ImportError(
+                    "--scheduler-address needs dask.distributed: pip install 'crtransport[dist]'"
+                ) from None
+            client = Client(args.scheduler_address)
+            executor = client.get_executor()
+        elif args.mpi:
+            try:
+                from mpi4py.futures import MPIPoolExecutor
+            except ImportError:
+                raise ImportError("--mpi needs mpi4py: pip install 'crtransport[mpi]'") from None
+            executor = MPIPoolExecutor()
+        ds = build_dataset(executor=executor, **kwargs)
+    finally:
+        if args.mpi and executor is not None:
+            executor.shutdown()
+        if client is not None:
+            client.close()
+    n_bad = int((~ds["is_converged_perp"].values).sum())
+    sys.stdout.write(
+        f"wrote {args.out}: {ds.sizes['sample']} samples "
+        f"({int(ds['is_analytic'].values.sum())} analytic, {n_bad} with D_perp not converged)\n"
+    )
+    return 0
