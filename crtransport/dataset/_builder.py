@@ -38,7 +38,6 @@ logger = logging.getLogger("crtransport.dataset")
 
 #: keyword arguments of ``simulate`` that the parameter space or the builder sets per sample
 _PER_SAMPLE = ("T", "b", "lambda_perp", "lambda_par", "mu", "seed")
-_PAPER_DT = 2 * math.pi / 10
 
 
 # --------------------------------------------------------------------------- settings
@@ -157,24 +156,34 @@ def _design(
 
 
 def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any]) -> tuple:
-    """``(dt, t_max)`` the engine would use for a ``b = 0`` sample."""
+    """``(dt, t_max)`` in 1/omega_c that :func:`crtransport.simulate` would use at ``b = 0``.
+
+    Uses the engine's rules (``default_dt``, ``default_t_max``) and its rounding of the run
+    to whole save intervals, so an analytic row carries the run length of the simulation it
+    replaces.
+    """
+    from crtransport._simulate import default_dt, default_t_max
+    from crtransport.turbulence import make_turbulence
+
+    T, mu = params["T"], params["mu"]
     dt = settings.get("dt")
-    t_max = settings.get("t_max")
-    if dt is None or t_max is None:
-        try:
-            from crtransport._simulate import resolve_run_length  # type: ignore[attr-defined]
-        except ImportError:
-            resolve_run_length = None
-        if resolve_run_length is not None:
-            dt, t_max = resolve_run_length(dict(params), dict(settings))
     if dt is None:
-        dt = _PAPER_DT
+        dt = default_dt(T, 0.0, params["lambda_perp"])
+    t_max = settings.get("t_max")
     if t_max is None:
-        raise ValueError(
-            "analytic rows need the run length: pass simulation=dict(t_max=...) or use an "
-            "engine that exposes it."
+        turbulence = make_turbulence(
+            settings.get("model", "2d"),
+            b=0.0,
+            lambda_perp=params["lambda_perp"],
+            lambda_par=params["lambda_par"],
+            k_perp_range=settings.get("k_perp_range"),
+            k_par_range=settings.get("k_par_range"),
         )
-    return float(dt), float(t_max)
+        t_max = default_t_max(T, mu, turbulence)
+    n_steps = math.ceil(t_max / dt)
+    save_every = max(1, n_steps // int(settings.get("n_save", 200)))
+    n_steps = save_every * math.ceil(n_steps / save_every)
+    return float(dt), float(n_steps * dt)
 
 
 def _analytic_record(
