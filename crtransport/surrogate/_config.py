@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from crtransport._validation import check_choice, check_int, check_real
+from crtransport.dataset._schema import VARIABLES
 
 __all__ = ["SurrogateConfig"]
 
@@ -28,17 +29,9 @@ PAPER_FEATURES: tuple[str, ...] = ("T", "b", "lambda_perp")
 #: Default target: the perpendicular diffusion coefficient.
 PAPER_TARGET = "D_perp"
 
-#: Units used when a Dataset variable carries no ``units`` attribute (scaled units, see
-#: :mod:`crtransport.units`).
-DEFAULT_UNITS: dict[str, str] = {
-    "T": "m c^2",
-    "mu": "1",
-    "b": "B0",
-    "lambda_perp": "rho0",
-    "lambda_par": "rho0",
-    "D_perp": "m c^2/(|q| B0)",
-    "D_par": "m c^2/(|q| B0)",
-}
+#: Units used when an input carries no ``units`` attribute (or comes as a bare array): the
+#: database schema's, in scaled units (see :mod:`crtransport.units`).
+DEFAULT_UNITS: dict[str, str] = {name: spec.units for name, spec in VARIABLES.items()}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,8 +179,8 @@ default: "tanh"
         b2 = check_real("b2", self.b2, low=0.0, high=1.0, high_open=True)
         eps = check_real("eps", self.eps, low=0.0, low_open=True)
         n_epochs = check_int("n_epochs", self.n_epochs, low=0)
-        batch_size = None if self.batch_size is None else check_int(
-            "batch_size", self.batch_size, low=1
+        batch_size = (
+            None if self.batch_size is None else check_int("batch_size", self.batch_size, low=1)
         )
         n_models = check_int("n_models", self.n_models, low=1)
         patience = None if self.patience is None else check_int("patience", self.patience, low=1)

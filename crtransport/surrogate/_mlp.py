@@ -8,6 +8,7 @@ shape ``(n_out, n_in)`` and ``bias`` of shape ``(n_out,)`` (the paper's :math:`W
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -50,7 +51,7 @@ def init_kernel(key: jax.Array, layer_sizes: Sequence[int], init: str) -> Params
     """Draw one network's parameters; code units, no validation, see `Surrogate.fit`."""
     keys = jax.random.split(key, 2 * (len(layer_sizes) - 1))
     params = []
-    for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:], strict=True)):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(layer_sizes)):
         w = jax.random.normal(keys[2 * i], (n_out, n_in), dtype=jnp.float32)
         if init == "normal":
             b = jax.random.normal(keys[2 * i + 1], (n_out,), dtype=jnp.float32)
@@ -126,7 +127,7 @@ def loss_kernel(
 
 def n_weights(layer_sizes: Sequence[int]) -> int:
     """Number of weights (multiply-adds per sample) of a network with these layer sizes."""
-    return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+    return sum(a * b for a, b in itertools.pairwise(layer_sizes))
 
 
 @partial(
@@ -192,10 +193,7 @@ def predict_block_kernel(
             params, x, activation, output_activation
         )
     outputs = output_scale * outputs.reshape(n_models, n)
-    if n_models == 1:
-        mean = outputs[0]
-    else:
-        mean = jnp.mean(outputs, axis=0)
+    mean = outputs[0] if n_models == 1 else jnp.mean(outputs, axis=0)
     std = None
     if return_std:
         std = jnp.std(outputs, axis=0, ddof=1)

@@ -6,7 +6,6 @@ An ensemble trains at once: the whole scan is ``jax.vmap``-ed over the members.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -17,7 +16,7 @@ import numpy as np
 import optax
 
 from crtransport.surrogate._config import SurrogateConfig
-from crtransport.surrogate._mlp import Params, init_kernel, loss_kernel
+from crtransport.surrogate._mlp import init_kernel, loss_kernel
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +78,7 @@ def _make_chunk_runner(
 
                 def step(c: Any, idx: jax.Array) -> Any:
                     p, s = c
-                    _, g = value_and_grad(p, x[idx], y[idx])
+                    _, g = value_and_grad(p, x[:, idx], y[idx])
                     u, s = optimizer.update(g, s, p)
                     return (optax.apply_updates(p, u), s), None
 
@@ -124,23 +123,59 @@ def train(
     *,
     n_epochs: int,
 ) -> TrainOutput:
-    """Train ``config.n_models`` networks on scaled float32 data; see `Surrogate.fit`."""
+    """Train ``config.n_models`` networks on scaled float32 data; see `Surrogate.fit`.
+
+    ``x`` and ``x_test`` are feature-major, shape (n_features, n_samples).
+    """
     n_models = config.n_models
-    n_train = x.shape[0]
+    n_train = x.shape[1]
     has_test = x_test is not None
-    init_key, shuffle_key = jax.random.split(key)
-    init = partial(init_kernel, layer_sizes=config.layer_sizes, init=config.init)
-    params: Params = jax.vmap(init)(jax.random.split(init_key, n_models))
-    opt_state = jax.vmap(optimizer.init)(params)
-    inf = jnp.full((n_models,), jnp.inf, dtype=jnp.float32)
-    zeros = jnp.zeros((n_models,), dtype=jnp.int32)
-    carry = (params, opt_state, jax.random.split(shuffle_key, n_models), params, inf, zeros, zeros)
+    loss_fn = partial(
+        loss_kernel,
+        activation=config.activation,
+        output_activation=config.output_activation,
+        loss=config.loss,
+        floor=config.loss_floor,
+    )
+
+    @jax.jit
+    def start(key: jax.Array) -> Any:
+        init_key, shuffle_key = jax.random.split(key)
+        init = partial(init_kernel, layer_sizes=config.layer_sizes, init=config.init)
+        params = jax.vmap(init)(jax.random.split(init_key, n_models))
+        opt_state = jax.vmap(optimizer.init)(params)
+        inf = jnp.full((n_models,), jnp.inf, dtype=jnp.float32)
+        zeros = jnp.zeros((n_models,), dtype=jnp.int32)
+        keys = jax.random.split(shuffle_key, n_models)
+        return (params, opt_state, keys, params, inf, zeros, zeros)
+
+    @jax.jit
+    def finish(carry: Any, data: Any) -> Any:
+        params, _, _, best_params, best_loss, best_epoch, _ = carry
+        members_loss = jax.vmap(loss_fn, in_axes=(0, None, None))
+        final_train = members_loss(params, data[0], data[1])
+        final_test = members_loss(params, data[2], data[3]) if has_test else final_train
+        monitor = final_test if has_test else final_train
+        if config.is_best_epoch_kept:
+            final_better = monitor < best_loss - config.min_delta
+        else:
+            final_better = jnp.ones((n_models,), dtype=bool)
+        chosen = jax.tree_util.tree_map(
+            lambda new, old: jnp.where(
+                final_better.reshape((-1,) + (1,) * (new.ndim - 1)), new, old
+            ),
+            params,
+            best_params,
+        )
+        return chosen, final_train, final_test, final_better, best_epoch
+
+    carry = start(key)
     xj = jnp.asarray(x, dtype=jnp.float32)
     yj = jnp.asarray(y, dtype=jnp.float32)
     if has_test:
         data = (xj, yj, jnp.asarray(x_test, jnp.float32), jnp.asarray(y_test, jnp.float32))
     else:
-        data = (xj, yj, xj[:1], yj[:1])
+        data = (xj, yj, xj[:, :1], yj[:1])
 
     if config.patience is None:
         chunk = max(n_epochs, 1)
@@ -151,9 +186,7 @@ def train(
     n_run = 0
     is_stopped_early = False
     if n_epochs > 0:
-        run = _make_chunk_runner(
-            config, optimizer, n_train=n_train, chunk=chunk, has_test=has_test
-        )
+        run = _make_chunk_runner(config, optimizer, n_train=n_train, chunk=chunk, has_test=has_test)
         total = jnp.int32(n_epochs)
         for epoch0 in range(0, n_epochs, chunk):
             carry, (loss, test_loss) = run(carry, data, jnp.int32(epoch0), total)
@@ -167,38 +200,12 @@ def train(
                     is_stopped_early = True
                     break
 
-    params, _, _, best_params, best_loss, best_epoch, _ = carry
-    loss_fn = partial(
-        loss_kernel,
-        activation=config.activation,
-        output_activation=config.output_activation,
-        loss=config.loss,
-        floor=config.loss_floor,
-    )
-    members_loss = jax.vmap(loss_fn, in_axes=(0, None, None))
-    final_train = np.asarray(members_loss(params, xj, yj))[:, None]
-    train_losses.append(final_train)
-    if has_test:
-        final_test = np.asarray(members_loss(params, data[2], data[3]))[:, None]
-        test_losses.append(final_test)
+    chosen, final_train, final_test, final_better, best_epoch = finish(carry, data)
+    train_losses.append(np.asarray(final_train)[:, None])
+    test_losses.append(np.asarray(final_test)[:, None])
     train_loss = np.concatenate(train_losses, axis=1)
     test_loss = np.concatenate(test_losses, axis=1) if has_test else None
-
-    if config.is_best_epoch_kept:
-        monitor = (test_loss if has_test else train_loss)[:, -1]
-        best_loss_np = np.asarray(best_loss)
-        final_better = monitor < best_loss_np - config.min_delta
-        chosen = jax.tree_util.tree_map(
-            lambda new, old: jnp.where(
-                jnp.asarray(final_better).reshape((-1,) + (1,) * (new.ndim - 1)), new, old
-            ),
-            params,
-            best_params,
-        )
-        kept_epoch = np.where(final_better, n_run, np.asarray(best_epoch)).astype(np.int64)
-    else:
-        chosen = params
-        kept_epoch = np.full(n_models, n_run, dtype=np.int64)
+    kept_epoch = np.where(np.asarray(final_better), n_run, np.asarray(best_epoch))
     params_np = tuple(
         (np.asarray(w, dtype=np.float32), np.asarray(b, dtype=np.float32)) for w, b in chosen
     )
@@ -206,12 +213,7 @@ def train(
         params=params_np,
         train_loss=train_loss.astype(np.float32),
         test_loss=None if test_loss is None else test_loss.astype(np.float32),
-        best_epoch=kept_epoch,
+        best_epoch=kept_epoch.astype(np.int64),
         n_epochs_run=n_run,
         is_stopped_early=is_stopped_early,
     )
-
-
-def n_chunks(n_epochs: int, chunk: int) -> int:
-    """Number of compiled chunks needed for ``n_epochs`` epochs."""
-    return math.ceil(n_epochs / chunk) if n_epochs else 0

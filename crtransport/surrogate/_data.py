@@ -1,0 +1,140 @@
+"""Turning user data (xarray Datasets, mappings, arrays) into float64 tables; numpy only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from crtransport.surrogate._config import DEFAULT_UNITS
+
+
+def _column(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be real numbers; got {type(value).__name__}.") from None
+    return arr
+
+
+def _units(source: Any, names: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for name in names:
+        attrs = getattr(source[name], "attrs", None) if hasattr(source, "__getitem__") else None
+        units = attrs.get("units") if isinstance(attrs, Mapping) else None
+        out[name] = str(units) if units is not None else DEFAULT_UNITS.get(name, "unknown")
+    return out
+
+
+def _missing(argname: str, name: str, features: Sequence[str], target: str | None) -> ValueError:
+    wanted = ", ".join(repr(f) for f in features)
+    extra = f" and the target {target!r}" if target is not None else ""
+    return ValueError(
+        f"`{argname}` has no variable {name!r}; the surrogate reads the inputs {wanted}{extra} "
+        "(set `features=` / `target=` in the configuration to use other names)."
+    )
+
+
+def read_table(
+    data: Any,
+    y: Any,
+    *,
+    features: Sequence[str],
+    target: str | None,
+    argname: str = "data",
+) -> tuple[np.ndarray, np.ndarray | None, dict[str, str]]:
+    """Return ``(X (n, n_features), Y (n,) or None, units)`` as finite float64 arrays.
+
+    ``data`` is an xarray Dataset or a mapping of names to arrays (with ``y`` None), or an array
+    ``X`` of shape (n, n_features) with ``y`` of shape (n,). ``target=None`` reads inputs only.
+    """
+    names = list(features) + ([target] if target is not None else [])
+    n_features = len(features)
+    if isinstance(data, xr.Dataset) or (
+        hasattr(data, "keys") and hasattr(data, "__getitem__") and not isinstance(data, np.ndarray)
+    ):
+        if y is not None:
+            raise TypeError(f"`y` must be None when `{argname}` holds named variables.")
+        keys = set(data.variables) if isinstance(data, xr.Dataset) else set(data.keys())
+        for name in names:
+            if name not in keys:
+                raise _missing(argname, name, features, target)
+        units = _units(data, names)
+        if isinstance(data, xr.Dataset):
+            arrays = xr.broadcast(*[data[name] for name in names])
+            columns = [np.asarray(a.values, dtype=np.float64).ravel() for a in arrays]
+        else:
+            raw = [_column(name, data[name]) for name in names]
+            try:
+                columns = [a.ravel() for a in np.broadcast_arrays(*raw)]
+            except ValueError:
+                shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, raw, strict=True))
+                raise ValueError(
+                    f"the variables of `{argname}` must have broadcastable shapes; got {shapes}."
+                ) from None
+        X = np.stack(columns[:n_features], axis=1) if columns else np.empty((0, n_features))
+        Y = columns[n_features] if target is not None else None
+    else:
+        X = _column("X" if argname == "data" else argname, data)
+        xname = "X" if argname == "data" else f"{argname}[0]"
+        if X.ndim != 2 or X.shape[1] != n_features:
+            raise ValueError(
+                f"`{xname}` must have shape (n_samples, {n_features}) for the inputs "
+                f"{tuple(features)}; got {X.shape}."
+            )
+        Y = None
+        if target is not None:
+            yname = "y" if argname == "data" else f"{argname}[1]"
+            if y is None:
+                raise TypeError(f"`{yname}` is required when `{argname}` is an array.")
+            Y = _column(yname, y)
+            if Y.shape != (X.shape[0],):
+                raise ValueError(f"`{yname}` must have shape ({X.shape[0]},); got {Y.shape}.")
+        units = {name: DEFAULT_UNITS.get(name, "unknown") for name in names}
+    for k, name in enumerate(features):
+        bad = int(np.sum(~np.isfinite(X[:, k])))
+        if bad:
+            raise ValueError(
+                f"`{argname}` has {bad} non-finite values of {name!r}; drop those rows first "
+                "(for a Dataset: data.dropna('sample'))."
+            )
+    if Y is not None:
+        bad = int(np.sum(~np.isfinite(Y)))
+        if bad:
+            raise ValueError(
+                f"`{argname}` has {bad} non-finite values of {target!r}; drop those rows first "
+                "(for a Dataset: data.dropna('sample'))."
+            )
+    return np.ascontiguousarray(X), Y, units
+
+
+def domain_from_attrs(data: Any, features: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """The declared bounds of the free inputs of a crtransport database, ``{}`` if none.
+
+    Reads the ``parameter_space`` attribute that :func:`crtransport.build_dataset` writes;
+    anything unreadable gives ``{}`` (the training range is then used).
+    """
+    if not isinstance(data, xr.Dataset) or "parameter_space" not in data.attrs:
+        return {}
+    try:
+        space = json.loads(data.attrs["parameter_space"])
+        out = {}
+        for name in features:
+            axis = space.get(name)
+            if isinstance(axis, Mapping) and axis.get("kind") == "free":
+                low, high = float(axis["low"]), float(axis["high"])
+                if np.isfinite(low) and np.isfinite(high) and low <= high:
+                    out[name] = (low, high)
+        return out
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return {}
+
+
+def split_validation(value: Any) -> tuple[Any, Any]:
+    """``validation`` is a Dataset/mapping, or a pair ``(X, y)``: return ``(data, y)``."""
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return value[0], value[1]
+    return value, None

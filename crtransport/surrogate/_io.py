@@ -1,0 +1,232 @@
+"""Reading and writing surrogate files: a NumPy ``.npz`` archive with JSON metadata, no pickle.
+
+The layout is documented in ``docs/guide/surrogate.rst`` ("File format") so that codes in other
+languages can evaluate the network from the file alone. Numpy only; no JAX import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crtransport._version import __version__
+from crtransport.surrogate._config import SurrogateConfig
+from crtransport.surrogate._state import SurrogateState, TrainingHistory
+
+#: Value of the metadata's ``format`` field.
+FORMAT_NAME = "crtransport.surrogate"
+#: Version of the file layout this code writes and reads.
+FORMAT_VERSION = 1
+
+
+def _expected_arrays(
+    config: SurrogateConfig, n_epochs_run: int, has_test: bool
+) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
+    """Name -> (dtype, shape) of every array a file for this configuration must hold."""
+    m = config.n_models
+    sizes = config.layer_sizes
+    n = config.n_features
+    f32, f64, i64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
+    out: dict[str, tuple[np.dtype, tuple[int, ...]]] = {}
+    for i in range(len(sizes) - 1):
+        out[f"layer_{i}/weight"] = (f32, (m, sizes[i + 1], sizes[i]))
+        out[f"layer_{i}/bias"] = (f32, (m, sizes[i + 1]))
+    out["input/offset"] = (f32, (n,))
+    out["input/scale"] = (f32, (n,))
+    out["input/domain_low"] = (f64, (n,))
+    out["input/domain_high"] = (f64, (n,))
+    out["output/scale"] = (f32, (1,))
+    out["history/train_loss"] = (f32, (m, n_epochs_run + 1))
+    if has_test:
+        out["history/test_loss"] = (f32, (m, n_epochs_run + 1))
+    out["history/best_epoch"] = (i64, (m,))
+    return out
+
+
+def state_to_arrays(state: SurrogateState) -> dict[str, np.ndarray]:
+    """Return every array of a file (metadata included) for ``state``."""
+    config = state.config
+    history = state.history
+    arrays: dict[str, np.ndarray] = {}
+    for i, (w, b) in enumerate(zip(state.weights, state.biases, strict=True)):
+        arrays[f"layer_{i}/weight"] = w
+        arrays[f"layer_{i}/bias"] = b
+    arrays["input/offset"] = state.input_offset
+    arrays["input/scale"] = state.input_scale
+    arrays["input/domain_low"] = state.domain_low
+    arrays["input/domain_high"] = state.domain_high
+    arrays["output/scale"] = state.output_scale
+    arrays["history/train_loss"] = history.train_loss
+    if history.test_loss is not None:
+        arrays["history/test_loss"] = history.test_loss
+    arrays["history/best_epoch"] = history.best_epoch
+    n_layers = len(config.layer_sizes) - 1
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "crtransport_version": __version__,
+        "compute_dtype": "float32",
+        "layer_sizes": list(config.layer_sizes),
+        "activations": [config.activation] * (n_layers - 1) + [config.output_activation],
+        "n_models": config.n_models,
+        "inputs": [
+            {
+                "name": name,
+                "units": units,
+                "transform": "log" if name in config.log_features else "identity",
+            }
+            for name, units in zip(config.features, state.feature_units, strict=True)
+        ],
+        "output": {"name": config.target, "units": state.target_units},
+        "config": config.to_dict(),
+        "training": {
+            "n_epochs_run": history.n_epochs_run,
+            "is_stopped_early": history.is_stopped_early,
+            "n_train": history.n_train,
+            "n_test": history.n_test,
+            "key": history.key,
+            "optimizer": history.optimizer,
+        },
+        "arrays": {
+            name: {"dtype": str(a.dtype), "shape": list(a.shape)} for name, a in arrays.items()
+        },
+    }
+    text = json.dumps(metadata, indent=1, sort_keys=False)
+    arrays["metadata"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    return arrays
+
+
+def save_state(state: SurrogateState, path: str | os.PathLike[str]) -> Path:
+    """Write ``state`` to ``path`` (exactly that name, atomically); return the path."""
+    path = Path(path)
+    arrays = state_to_arrays(state)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _bad(path: Path, reason: str) -> ValueError:
+    return ValueError(f"{str(path)!r} is not a valid crtransport surrogate file: {reason}")
+
+
+def load_state(path: str | os.PathLike[str]) -> SurrogateState:
+    """Read and fully validate a surrogate file; see :meth:`Surrogate.load`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no surrogate file at {str(path)!r}.")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _bad(path, f"it cannot be read as an .npz archive ({exc}).") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _bad(path, "it is a single .npy array, not an .npz archive.")
+    with archive:
+        try:
+            return _read_archive(path, archive)
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+            raise _bad(path, f"the archive is damaged ({type(exc).__name__}: {exc}).") from None
+
+
+def _read_array(path: Path, archive: Any, name: str) -> np.ndarray:
+    try:
+        return archive[name]
+    except ValueError as exc:  # e.g. an object array, refused without pickle
+        raise _bad(path, f"array {name!r} cannot be read ({exc}).") from None
+
+
+def _read_archive(path: Path, archive: Any) -> SurrogateState:
+    files = set(archive.files)
+    if "metadata" not in files:
+        raise _bad(path, "it has no 'metadata' entry (a foreign .npz file?).")
+    raw = _read_array(path, archive, "metadata")
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise _bad(path, f"'metadata' must be a 1-D uint8 array; got {raw.dtype} {raw.shape}.")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _bad(path, f"its metadata is not valid UTF-8 JSON ({exc}).") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise _bad(path, f"metadata 'format' must be {FORMAT_NAME!r}; got {found!r}.")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise _bad(
+            path,
+            f"format version {version!r} is not supported; this crtransport ({__version__}) "
+            f"reads version {FORMAT_VERSION}.",
+        )
+    try:
+        config = SurrogateConfig.from_dict(meta["config"])
+        training = meta["training"]
+        inputs = meta["inputs"]
+        output = meta["output"]
+        n_epochs_run = training["n_epochs_run"]
+        if not isinstance(n_epochs_run, int) or n_epochs_run < 0:
+            raise ValueError(f"'n_epochs_run' must be a non-negative integer; got {n_epochs_run!r}")
+        if [i["name"] for i in inputs] != list(config.features):
+            raise ValueError("the input names disagree with the configuration")
+        if list(meta["layer_sizes"]) != list(config.layer_sizes):
+            raise ValueError("'layer_sizes' disagrees with the configuration")
+        if int(meta["n_models"]) != config.n_models:
+            raise ValueError("'n_models' disagrees with the configuration")
+        feature_units = tuple(str(i["units"]) for i in inputs)
+        target_units = str(output["units"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _bad(path, f"its metadata is incomplete or inconsistent ({exc}).") from None
+
+    expected = _expected_arrays(config, n_epochs_run, "history/test_loss" in files)
+    missing = sorted(set(expected) - files)
+    extra = sorted(files - set(expected) - {"metadata"})
+    if missing:
+        raise _bad(path, f"arrays missing: {', '.join(missing)}.")
+    if extra:
+        raise _bad(path, f"unexpected arrays: {', '.join(extra)}.")
+    arrays: dict[str, np.ndarray] = {}
+    for name, (dtype, shape) in expected.items():
+        a = _read_array(path, archive, name)
+        if a.dtype != dtype:
+            raise _bad(path, f"array {name!r} must have dtype {dtype}; got {a.dtype}.")
+        if a.shape != shape:
+            raise _bad(path, f"array {name!r} must have shape {shape}; got {a.shape}.")
+        arrays[name] = a
+    n_layers = len(config.layer_sizes) - 1
+    try:
+        history = TrainingHistory(
+            train_loss=arrays["history/train_loss"],
+            test_loss=arrays.get("history/test_loss"),
+            best_epoch=arrays["history/best_epoch"],
+            n_epochs_run=n_epochs_run,
+            is_stopped_early=bool(training["is_stopped_early"]),
+            n_train=training["n_train"],
+            n_test=training["n_test"],
+            key=training["key"],
+            optimizer=training["optimizer"],
+        )
+        return SurrogateState(
+            config=config,
+            weights=tuple(arrays[f"layer_{i}/weight"] for i in range(n_layers)),
+            biases=tuple(arrays[f"layer_{i}/bias"] for i in range(n_layers)),
+            input_offset=arrays["input/offset"],
+            input_scale=arrays["input/scale"],
+            output_scale=arrays["output/scale"],
+            domain_low=arrays["input/domain_low"],
+            domain_high=arrays["input/domain_high"],
+            feature_units=feature_units,
+            target_units=target_units,
+            history=history,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _bad(path, str(exc)) from None

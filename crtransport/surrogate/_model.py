@@ -1,0 +1,1033 @@
+"""The user-facing estimator: :class:`Surrogate` (fit, predict, evaluate, save, load)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import logging
+import math
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import xarray as xr
+from numpy.typing import ArrayLike, NDArray
+
+from crtransport._validation import AccuracyWarning, check_choice, check_int
+from crtransport.surrogate._config import SurrogateConfig
+from crtransport.surrogate._data import domain_from_attrs, read_table, split_validation
+from crtransport.surrogate._io import load_state, save_state
+from crtransport.surrogate._mlp import MAX_UNROLLED_WEIGHTS, n_weights, predict_block_kernel
+from crtransport.surrogate._state import SurrogateState, TrainingHistory
+from crtransport.surrogate._train import default_optimizer, train
+
+__all__ = ["Surrogate", "SurrogateEvaluation"]
+
+logger = logging.getLogger("crtransport.surrogate")
+
+OnExtrapolate = Literal["warn", "raise", "ignore"]
+_ON_EXTRAPOLATE = ("warn", "raise", "ignore")
+
+#: Batches up to this size are evaluated with NumPy (float64): JAX's dispatch costs more.
+_SMALL_BATCH = 64
+#: Large batches are evaluated in blocks of this many samples (one compiled shape).
+_BLOCK = 1 << 16
+
+#: File name of the pretrained model shipped in ``crtransport/data``.
+PRETRAINED_FILE = "surrogate_paper.npz"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurrogateEvaluation:
+    """Accuracy of a surrogate on a test set (the paper's fig. 6).
+
+    Parameters
+    ----------
+    prediction : ndarray of float64, shape (n,)
+        Predicted values Z (ensemble mean), in the target's units.
+    target : ndarray of float64, shape (n,)
+        True values Y, in the target's units.
+    relative_error : ndarray of float64, shape (n,)
+        :math:`Z/Y - 1` (dimensionless), NaN on the rows where ``Y == 0`` (the exact
+        b = 0 rows), which relative metrics exclude.
+    rms_relative_error : float
+        :math:`\\sqrt{\\langle (Z/Y - 1)^2 \\rangle}` over the rows with ``Y != 0``: the
+        paper's accuracy figure (about 0.05 there).
+    mean_relative_error : float
+        :math:`\\langle Z/Y - 1 \\rangle` over the same rows (the bias).
+    rms_error : float
+        :math:`\\sqrt{\\langle (Z - Y)^2 \\rangle}` over all rows, in the target's units.
+    n_excluded : int
+        Rows with ``Y == 0`` left out of the relative metrics.
+    n_outside_domain : int
+        Rows with at least one input outside the training domain (predicted anyway).
+    std : ndarray of float64, shape (n,), or None
+        Ensemble spread (sample standard deviation over members), None for one network.
+    """
+
+    prediction: NDArray[np.float64]
+    target: NDArray[np.float64]
+    relative_error: NDArray[np.float64]
+    rms_relative_error: float
+    mean_relative_error: float
+    rms_error: float
+    n_excluded: int
+    n_outside_domain: int
+    std: NDArray[np.float64] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"SurrogateEvaluation(n={self.target.size}, rms_relative_error="
+            f"{self.rms_relative_error:.4g}, mean_relative_error={self.mean_relative_error:.3g}"
+            f", n_excluded={self.n_excluded}, n_outside_domain={self.n_outside_domain})"
+        )
+
+
+def _as_key(key: Any) -> tuple[jax.Array, int | None]:
+    """Return a typed JAX key and the integer seed it came from (None for a key array)."""
+    if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        return jax.random.key(int(key)), int(key)
+    if isinstance(key, jax.Array):
+        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ():
+            return key, None
+        if key.dtype == jnp.uint32 and key.shape == (2,):
+            return jax.random.wrap_key_data(key), None
+    raise TypeError(
+        f"`key` must be an integer seed or a scalar JAX PRNG key; got {type(key).__name__}."
+    )
+
+
+def _optimizer_text(config: SurrogateConfig, optimizer: Any) -> str:
+    if optimizer is None:
+        return (
+            f"optax.adam(learning_rate={config.learning_rate:g}, b1={config.b1:g}, "
+            f"b2={config.b2:g}, eps={config.eps:g})"
+        )
+    return f"custom: {optimizer!r}"[:500]
+
+
+def _np_activation(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "square":
+        return z * z
+    if name == "identity":
+        return z
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "softplus":
+        return np.logaddexp(0.0, z)
+    if name == "silu":
+        return z / (1.0 + np.exp(-z))
+    if name == "exp":
+        return np.exp(z)
+    if name == "gelu":
+        from scipy.special import erf
+
+        return 0.5 * z * (1.0 + erf(z / np.sqrt(2.0)))
+    raise AssertionError(name)  # pragma: no cover - names are validated by the config
+
+
+def _py_sigmoid(z: float) -> float:
+    return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+
+def _py_softplus(z: float) -> float:
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _py_exp(z: float) -> float:
+    try:
+        return math.exp(z)
+    except OverflowError:
+        return math.inf
+
+
+_PY_ACTIVATIONS: dict[str, Callable[[float], float]] = {
+    "tanh": math.tanh,
+    "square": lambda z: z * z,
+    "identity": lambda z: z,
+    "relu": lambda z: max(z, 0.0),
+    "sigmoid": _py_sigmoid,
+    "softplus": _py_softplus,
+    "silu": lambda z: z * _py_sigmoid(z),
+    "gelu": lambda z: 0.5 * z * (1.0 + math.erf(z / math.sqrt(2.0))),
+    "exp": _py_exp,
+}
+_SCALAR_TYPES = (float, int, np.float64, np.float32)
+
+
+class Surrogate:
+    r"""Neural-network surrogate for a transport coefficient (default: the paper's D_perp).
+
+    A feed-forward network (default 3-10-5-1, tanh hidden layers, :math:`z^2` output; Palade
+    2023, section II C) from named inputs (default ``T``, ``b``, ``lambda_perp``) to one
+    target (default ``D_perp``). Input and output scaling are part of the model. The network
+    computes in float32 (see Notes).
+
+    Parameters
+    ----------
+    config : SurrogateConfig, optional
+        Architecture and training settings; default ``SurrogateConfig()`` (the paper's).
+    optimizer : optax.GradientTransformation, optional
+        Any optax optimizer; default the paper's Adam,
+        ``optax.adam(1e-3, b1=0.9, b2=0.95, eps=1e-7)`` built from the configuration.
+    on_extrapolate : {"warn", "raise", "ignore"}, default: "warn"
+        What :meth:`predict` does with inputs outside the training domain.
+    **settings
+        Fields of :class:`SurrogateConfig` (e.g. ``hidden_widths=(32, 32)``), applied on top
+        of ``config``.
+
+    Raises
+    ------
+    ValueError
+        If a setting is invalid (see :class:`SurrogateConfig`) or ``on_extrapolate`` is
+        unknown.
+    TypeError
+        If ``optimizer`` is not an optax ``GradientTransformation``.
+
+    Notes
+    -----
+    The forward pass is
+
+    .. math::
+
+        \hat x_k = (t_k(x_k) - o_k) / s_k, \quad h^{(0)} = \hat x, \quad
+        h^{(i)} = f(W^{(i)} h^{(i-1)} + \beta^{(i)}), \quad
+        D = s_y \, g(W^{(L)} h^{(L-1)} + \beta^{(L)}),
+
+    with :math:`t_k` the identity (or ``log`` for ``log_features``), :math:`o, s` the
+    affine map of the training inputs onto [-1, 1], :math:`f` the hidden activation,
+    :math:`g` the output activation (:math:`z^2`), and :math:`s_y` the RMS of the
+    training targets. Ensembles average :math:`D` over members.
+
+    Arrays are evaluated by JAX in float32 (relative round-off about 1e-6, far below the
+    surrogate's accuracy); batches of at most 64 points use a NumPy float64 path that avoids
+    JAX's dispatch cost. The two agree to float32 round-off. JAX's ``jax_enable_x64`` flag is
+    never changed and does not affect the result.
+
+    References
+    ----------
+    D. I. Palade, "Predicting the turbulent transport of cosmic rays via neural networks"
+    (2023).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import crtransport as crt
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform([0.1, 0.1, 0.2], [10.0, 1.0, 20.0], size=(200, 3))
+    >>> y = X[:, 1] ** 2 * X[:, 2] ** 0.5
+    >>> sur = crt.Surrogate(hidden_widths=(8,)).fit(X, y, epochs=300, key=0)
+    >>> sur.history.n_epochs_run
+    300
+    >>> float(sur.predict(T=1.0, b=0.5, lambda_perp=4.0)) > 0
+    True
+    """
+
+    def __init__(
+        self,
+        config: SurrogateConfig | None = None,
+        *,
+        optimizer: optax.GradientTransformation | None = None,
+        on_extrapolate: OnExtrapolate = "warn",
+        **settings: Any,
+    ) -> None:
+        if config is None:
+            config = SurrogateConfig(**settings)
+        elif not isinstance(config, SurrogateConfig):
+            raise TypeError(f"`config` must be a SurrogateConfig; got {type(config).__name__}.")
+        elif settings:
+            config = dataclasses.replace(config, **settings)
+        if optimizer is not None and not (
+            callable(getattr(optimizer, "init", None))
+            and callable(getattr(optimizer, "update", None))
+        ):
+            raise TypeError(
+                "`optimizer` must be an optax.GradientTransformation (with init and update); "
+                f"got {type(optimizer).__name__}."
+            )
+        self._config = config
+        self._optimizer = optimizer
+        self._on_extrapolate = check_choice("on_extrapolate", on_extrapolate, _ON_EXTRAPOLATE)
+        self._state: SurrogateState | None = None
+        self._device: Any = None
+        self._host: Any = None
+        self._scalar: Any = None
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_state(
+        cls, state: SurrogateState, *, on_extrapolate: OnExtrapolate = "warn"
+    ) -> Surrogate:
+        """Wrap a fitted :class:`SurrogateState` (e.g. one made by hand) in an estimator."""
+        if not isinstance(state, SurrogateState):
+            raise TypeError(f"`state` must be a SurrogateState; got {type(state).__name__}.")
+        sur = cls(state.config, on_extrapolate=on_extrapolate)
+        sur._state = state
+        return sur
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], *, on_extrapolate: OnExtrapolate = "warn"
+    ) -> Surrogate:
+        """Read a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+        on_extrapolate : {"warn", "raise", "ignore"}, default: "warn"
+            See :class:`Surrogate`.
+
+        Returns
+        -------
+        Surrogate
+            A fitted estimator, bit-for-bit the one saved.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If the file is not a crtransport surrogate file (foreign, truncated or corrupted
+            archive; missing, extra or mis-shaped arrays; wrong dtypes; non-finite weights;
+            unsupported format version).
+
+        Notes
+        -----
+        No pickle is involved (``np.load(..., allow_pickle=False)``); every array's shape and
+        dtype is checked against the architecture in the metadata.
+        """
+        return cls.from_state(load_state(path), on_extrapolate=on_extrapolate)
+
+    @classmethod
+    def pretrained(cls, *, on_extrapolate: OnExtrapolate = "warn") -> Surrogate:
+        """Load the pretrained paper model shipped as ``crtransport/data/surrogate_paper.npz``.
+
+        Raises
+        ------
+        FileNotFoundError
+            If this installation ships no pretrained model.
+        """
+        resource = importlib.resources.files("crtransport").joinpath("data", PRETRAINED_FILE)
+        if not resource.is_file():
+            raise FileNotFoundError(
+                f"no pretrained surrogate in this installation: crtransport/data/"
+                f"{PRETRAINED_FILE} is missing. Train one with Surrogate().fit(...) or "
+                "`crtransport train`, then load it with Surrogate.load(path)."
+            )
+        with importlib.resources.as_file(resource) as path:
+            return cls.load(path, on_extrapolate=on_extrapolate)
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def config(self) -> SurrogateConfig:
+        """The configuration (of the fitted model once fitted or loaded)."""
+        return self._state.config if self._state is not None else self._config
+
+    @property
+    def state(self) -> SurrogateState:
+        """The fitted state; raises RuntimeError before :meth:`fit` or :meth:`load`."""
+        return self._require_state()
+
+    @property
+    def history(self) -> TrainingHistory:
+        """Loss curves and training bookkeeping of the fitted model."""
+        return self._require_state().history
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the estimator holds a fitted model."""
+        return self._state is not None
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Names of the inputs, in order."""
+        return self.config.features
+
+    @property
+    def domain(self) -> dict[str, tuple[float, float]]:
+        """Training domain ``{name: (low, high)}`` of every input, in its units."""
+        state = self._require_state()
+        return {
+            name: (float(lo), float(hi))
+            for name, lo, hi in zip(
+                state.config.features, state.domain_low, state.domain_high, strict=True
+            )
+        }
+
+    def __repr__(self) -> str:
+        c = self.config
+        sizes = "-".join(str(s) for s in c.layer_sizes)
+        fitted = "fitted" if self._state is not None else "not fitted"
+        ens = f", n_models={c.n_models}" if c.n_models > 1 else ""
+        return (
+            f"Surrogate({sizes}, activation={c.activation!r}, output={c.output_activation!r}, "
+            f"loss={c.loss!r}{ens}, {fitted})"
+        )
+
+    def _require_state(self) -> SurrogateState:
+        if self._state is None:
+            raise RuntimeError(
+                "this Surrogate is not fitted: call fit(), or load a model with "
+                "Surrogate.load(path)."
+            )
+        return self._state
+
+    # ----------------------------------------------------------------- training
+    def fit(
+        self,
+        data: Any,
+        y: ArrayLike | None = None,
+        *,
+        epochs: int | None = None,
+        key: int | jax.Array = 0,
+        validation: Any = None,
+        domain: Mapping[str, tuple[float, float]] | None = None,
+    ) -> Surrogate:
+        """Train the network (all epochs inside one jitted ``lax.scan``); return ``self``.
+
+        Parameters
+        ----------
+        data : xarray.Dataset, mapping, or array of shape (n_samples, n_features)
+            Training data. A Dataset (the dataset builder's format: dimension ``sample``)
+            or a mapping must hold the ``features`` and the ``target`` variables; rows with
+            ``is_analytic`` set (exact b = 0 points) train like the others. An array gives
+            the inputs in ``features`` order, with ``y`` the targets.
+        y : array_like of shape (n_samples,), optional
+            Targets when ``data`` is an array, in the target's units.
+        epochs : int, optional
+            Number of epochs (>= 0); default ``config.n_epochs`` (5000).
+        key : int or jax.Array, default: 0
+            Seed or PRNG key for the initial weights (and the mini-batch order).
+        validation : Dataset, mapping or pair (X, y), optional
+            Held-out data: its loss is recorded every epoch (``history.test_loss``) and
+            drives early stopping.
+        domain : mapping of str to (float, float), optional
+            Training domain per input, e.g. ``{"T": (0, 10)}``, in the inputs' units.
+            Default: for a crtransport database, the bounds of its free inputs (the
+            ``parameter_space`` attribute, e.g. the paper's hypercube), otherwise the range
+            of the training inputs; the domain always covers the training inputs.
+            Prediction outside it warns or raises (``on_extrapolate``).
+
+        Returns
+        -------
+        Surrogate
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            If a variable is missing, shapes disagree, data are non-finite or too few (< 2
+            rows), ``epochs`` is negative, the log loss gets negative targets, a log feature
+            gets non-positive values, training diverges to non-finite parameters, or
+            ``domain`` names an unknown input or has ``low > high``.
+        TypeError
+            If ``key`` is not a seed or a PRNG key, or the data have the wrong type.
+
+        Notes
+        -----
+        Inputs are mapped (after the log of ``log_features``) affinely onto [-1, 1] by the
+        training range; the output is divided by :math:`s_y`, the RMS of the training
+        targets, so the default MSE loss is the paper's error E over the mean squared target
+        (its fig. 5). ``history.train_loss[:, i]`` is the loss after ``i`` epochs.
+        """
+        config = self._config
+        n_epochs = config.n_epochs if epochs is None else check_int("epochs", epochs, low=0)
+        if n_epochs != config.n_epochs:
+            config = dataclasses.replace(config, n_epochs=n_epochs)
+        jax_key, seed = _as_key(key)
+        X, Y, units = read_table(data, y, features=config.features, target=config.target)
+        assert Y is not None
+        if X.shape[0] < 2:
+            raise ValueError(f"`data` must have at least 2 rows; got {X.shape[0]}.")
+        Xv = Yv = None
+        if validation is not None:
+            vdata, vy = split_validation(validation)
+            Xv, Yv, _ = read_table(
+                vdata, vy, features=config.features, target=config.target, argname="validation"
+            )
+            if Xv.shape[0] == 0:
+                raise ValueError("`validation` must have at least 1 row; got 0.")
+        log_mask = np.array([f in config.log_features for f in config.features])
+        for name, arr in (("data", X), ("validation", Xv)):
+            if arr is None:
+                continue
+            bad = log_mask & np.any(arr <= 0, axis=0)
+            if np.any(bad):
+                feat = config.features[int(np.argmax(bad))]
+                raise ValueError(
+                    f"`{name}` has non-positive values of {feat!r}, which is in `log_features`."
+                )
+        if config.loss == "log":
+            for name, arr in (("data", Y), ("validation", Yv)):
+                if arr is not None and np.any(arr < 0):
+                    raise ValueError(
+                        f"`{name}` has {int(np.sum(arr < 0))} negative targets; the 'log' loss "
+                        "needs targets >= 0."
+                    )
+
+        low = X.min(axis=0)
+        high = X.max(axis=0)
+        declared = domain_from_attrs(data, config.features)
+        if domain is not None:
+            declared.update(_check_domain(domain, config.features))
+        for name, (lo, hi) in declared.items():
+            k = config.features.index(name)
+            low[k], high[k] = min(lo, low[k]), max(hi, high[k])
+        Xt = np.where(log_mask, np.log(np.where(log_mask, X, 1.0)), X)
+        t_low, t_high = Xt.min(axis=0), Xt.max(axis=0)
+        offset = (0.5 * (t_low + t_high)).astype(np.float32)
+        half = 0.5 * (t_high - t_low)
+        scale = np.where(half > 0, half, 1.0).astype(np.float32)
+        rms = float(np.sqrt(np.mean(Y * Y)))
+        output_scale = np.array([rms if rms > 0 else 1.0], dtype=np.float32)
+
+        def scaled(arr: np.ndarray) -> np.ndarray:
+            t = np.where(log_mask, np.log(np.where(log_mask, arr, 1.0)), arr)
+            return np.ascontiguousarray(((t - offset) / scale).T, dtype=np.float32)
+
+        optimizer = self._optimizer if self._optimizer is not None else default_optimizer(config)
+        out = train(
+            config,
+            optimizer,
+            jax_key,
+            scaled(X),
+            (Y / output_scale[0]).astype(np.float32),
+            None if Xv is None else scaled(Xv),
+            None if Yv is None else (Yv / output_scale[0]).astype(np.float32),
+            n_epochs=n_epochs,
+        )
+        finite = all(np.all(np.isfinite(a)) for layer in out.params for a in layer)
+        if not finite:
+            losses = out.train_loss[0]
+            first = int(np.argmax(~np.isfinite(losses))) if np.any(~np.isfinite(losses)) else -1
+            raise ValueError(
+                f"training diverged: the parameters became non-finite (loss non-finite from "
+                f"epoch {first}); lower `learning_rate` or use init='glorot'."
+            )
+        history = TrainingHistory(
+            train_loss=out.train_loss,
+            test_loss=out.test_loss,
+            best_epoch=out.best_epoch,
+            n_epochs_run=out.n_epochs_run,
+            is_stopped_early=out.is_stopped_early,
+            n_train=X.shape[0],
+            n_test=0 if Xv is None else Xv.shape[0],
+            key=seed,
+            optimizer=_optimizer_text(config, self._optimizer),
+        )
+        self._state = SurrogateState(
+            config=config,
+            weights=tuple(w for w, _ in out.params),
+            biases=tuple(b for _, b in out.params),
+            input_offset=offset,
+            input_scale=scale,
+            output_scale=output_scale,
+            domain_low=low.astype(np.float64),
+            domain_high=high.astype(np.float64),
+            feature_units=tuple(units[f] for f in config.features),
+            target_units=units[config.target],
+            history=history,
+        )
+        self._config = config
+        self._device = None
+        self._host = None
+        self._scalar = None
+        logger.info(
+            "trained %s on %d rows for %d epochs: final train loss %s",
+            self,
+            X.shape[0],
+            out.n_epochs_run,
+            np.array2string(out.train_loss[:, -1], precision=4),
+        )
+        return self
+
+    # ----------------------------------------------------------------- prediction
+    def predict(
+        self,
+        data: Any = None,
+        /,
+        *,
+        return_std: bool = False,
+        on_extrapolate: OnExtrapolate | None = None,
+        **inputs: Any,
+    ) -> Any:
+        """Predict the target from named inputs, an input array, or a Dataset.
+
+        Parameters
+        ----------
+        data : xarray.Dataset or array of shape (n, n_features), optional
+            Inputs as Dataset variables (returns a DataArray) or as columns in ``features``
+            order. Give either ``data`` or the named inputs.
+        return_std : bool, default: False
+            Also return the ensemble spread (sample standard deviation over members);
+            needs ``n_models >= 2``.
+        on_extrapolate : {"warn", "raise", "ignore"}, optional
+            Inputs outside the training domain: warn (AccuracyWarning), raise ValueError, or
+            ignore; default the estimator's setting.
+        **inputs : float or array_like
+            The inputs by name (e.g. ``T=1.0, b=0.2, lambda_perp=5.0``; units in
+            :mod:`crtransport.units`), broadcast against each other. DataArrays give a
+            DataArray.
+
+        Returns
+        -------
+        ndarray of float64, numpy.float64, or xarray.DataArray
+            The prediction in the target's units (scaled units, e.g. m c^2/(|q| B0) for
+            D_perp), with the broadcast shape of the inputs. With ``return_std``, a pair
+            ``(mean, std)``.
+
+        Raises
+        ------
+        ValueError
+            If an input is missing or unknown, shapes do not broadcast, an array has the
+            wrong shape, ``return_std`` is asked of a single network, or inputs lie outside
+            the training domain with ``on_extrapolate="raise"``.
+        TypeError
+            If inputs are not real numbers, or both ``data`` and named inputs are given.
+        RuntimeError
+            If the estimator is not fitted.
+
+        Warns
+        -----
+        AccuracyWarning
+            If inputs lie outside the training domain (``on_extrapolate="warn"``); the
+            message lists how many and the domain.
+        """
+        state = self._require_state()
+        policy = self._on_extrapolate if on_extrapolate is None else on_extrapolate
+        features = state.config.features
+        if data is None and not return_std and len(inputs) == len(features):
+            # single point from Python or NumPy scalars: pure-Python float64 forward pass
+            values = [inputs.get(name) for name in features]
+            if all(type(v) in _SCALAR_TYPES for v in values):
+                result = self._predict_one([float(v) for v in values], policy)  # type: ignore[arg-type]
+                if result is not None:
+                    return result
+        if policy not in _ON_EXTRAPOLATE:
+            check_choice("on_extrapolate", policy, _ON_EXTRAPOLATE)
+        if return_std and state.config.n_models < 2:
+            raise ValueError(
+                "`return_std` needs an ensemble (n_models >= 2); this model has n_models=1."
+            )
+        if data is not None:
+            if inputs:
+                raise TypeError("give either `data` or named inputs, not both.")
+            if isinstance(data, xr.Dataset):
+                missing = [f for f in features if f not in data.variables]
+                if missing:
+                    wanted = ", ".join(repr(f) for f in features)
+                    raise ValueError(
+                        f"`data` has no variable {missing[0]!r}; this model's inputs are {wanted}."
+                    )
+                return self._predict_xarray([data[f] for f in features], policy, return_std)
+            X = _as_float("data", data)
+            n = len(features)
+            if X.ndim == 1 and X.shape == (n,):
+                X = X[None, :]
+                shape: tuple[int, ...] = ()
+            elif X.ndim == 2 and X.shape[1] == n:
+                shape = (X.shape[0],)
+            else:
+                raise ValueError(
+                    f"`data` must have shape (n_samples, {n}) for the inputs {features}; "
+                    f"got {X.shape}."
+                )
+            columns = [X[:, k] for k in range(n)]
+            return self._predict_columns(columns, shape, policy, return_std)
+
+        if len(inputs) != len(features) or any(name not in inputs for name in features):
+            self._check_names(inputs)
+        values = [inputs[name] for name in features]
+        if any(isinstance(v, xr.DataArray) for v in values):
+            return self._predict_xarray(values, policy, return_std)
+        arrays = [_as_float(name, v) for name, v in zip(features, values, strict=True)]
+        shape = arrays[0].shape
+        if any(a.shape != shape for a in arrays):
+            try:
+                shape = np.broadcast_shapes(*(a.shape for a in arrays))
+            except ValueError:
+                shapes = ", ".join(
+                    f"{name}: {a.shape}" for name, a in zip(features, arrays, strict=True)
+                )
+                raise ValueError(f"the inputs must broadcast together; got {shapes}.") from None
+            arrays = [np.broadcast_to(a, shape) for a in arrays]
+        columns = [a.reshape(-1) for a in arrays]
+        return self._predict_columns(columns, shape, policy, return_std)
+
+    def _check_names(self, inputs: Mapping[str, Any]) -> None:
+        features = self.config.features
+        wanted = ", ".join(features)
+        for name in inputs:
+            if name not in features:
+                raise ValueError(f"unknown input `{name}`; this model's inputs are {wanted}.")
+        for name in features:
+            if name not in inputs:
+                raise ValueError(f"input `{name}` is missing; this model's inputs are {wanted}.")
+
+    def _predict_xarray(self, values: list[Any], policy: str, return_std: bool) -> Any:
+        state = self._require_state()
+        arrays = xr.broadcast(
+            *[v if isinstance(v, xr.DataArray) else xr.DataArray(v) for v in values]
+        )
+        template = arrays[0]
+        columns = [
+            _as_float(name, a.transpose(*template.dims).values).reshape(-1)
+            for name, a in zip(state.config.features, arrays, strict=True)
+        ]
+        result = self._predict_columns(columns, template.shape, policy, return_std)
+        attrs = {
+            "units": state.target_units,
+            "long_name": f"surrogate prediction of {state.config.target}",
+        }
+        coords = template.coords
+
+        def wrap(values: np.ndarray, suffix: str = "") -> xr.DataArray:
+            return xr.DataArray(
+                np.asarray(values).reshape(template.shape),
+                dims=template.dims,
+                coords=coords,
+                name=state.config.target + suffix,
+                attrs=attrs,
+            )
+
+        if return_std:
+            return wrap(result[0]), wrap(result[1], "_std")
+        return wrap(result)
+
+    def _predict_columns(
+        self, columns: list[np.ndarray], shape: tuple[int, ...], policy: str, return_std: bool
+    ) -> Any:
+        n = columns[0].size
+        if n <= _SMALL_BATCH:
+            mean, std, outside = self._predict_small(columns, return_std)
+        else:
+            mean, std, outside = self._predict_large(columns, return_std)
+        if outside and policy != "ignore":
+            self._extrapolation(columns, policy)
+        if return_std:
+            return mean.reshape(shape)[()], std.reshape(shape)[()]
+        return mean.reshape(shape)[()]
+
+    def _extrapolation(self, columns: list[np.ndarray], policy: str) -> None:
+        state = self._require_state()
+        parts = []
+        bad_any = np.zeros(columns[0].shape, dtype=bool)
+        for name, c, lo, hi in zip(
+            state.config.features, columns, state.domain_low, state.domain_high, strict=True
+        ):
+            bad = ~((c >= lo) & (c <= hi))
+            if np.any(bad):
+                parts.append(f"{name} outside [{lo:.6g}, {hi:.6g}] at {int(np.sum(bad))}")
+                bad_any |= bad
+        message = (
+            f"{int(np.sum(bad_any))} of {bad_any.size} input points lie outside the training "
+            f"domain ({'; '.join(parts)}): the surrogate extrapolates there. Pass "
+            "on_extrapolate='ignore' to accept this or 'raise' to make it an error."
+        )
+        if policy == "raise":
+            raise ValueError(message)
+        warnings.warn(message, AccuracyWarning, stacklevel=4)
+
+    def _scalar_params(self) -> Any:
+        if self._scalar is None:
+            state = self._require_state()
+            config = state.config
+            n_layers = len(state.weights)
+            members = [
+                [
+                    (
+                        [
+                            (w[m, j].astype(np.float64).tolist(), float(b[m, j]))
+                            for j in range(w.shape[1])
+                        ],
+                        i == n_layers - 1,
+                    )
+                    for i, (w, b) in enumerate(zip(state.weights, state.biases, strict=True))
+                ]
+                for m in range(config.n_models)
+            ]
+            inputs = [
+                (float(o), float(sc), f in config.log_features, float(lo), float(hi))
+                for f, o, sc, lo, hi in zip(
+                    config.features,
+                    state.input_offset,
+                    state.input_scale,
+                    state.domain_low,
+                    state.domain_high,
+                    strict=True,
+                )
+            ]
+            self._scalar = (
+                members,
+                inputs,
+                _PY_ACTIVATIONS[config.activation],
+                _PY_ACTIVATIONS[config.output_activation],
+                float(state.output_scale[0]),
+            )
+        return self._scalar
+
+    def _predict_one(self, values: list[float], policy: str) -> np.float64 | None:
+        """Float64 pure-Python forward pass for one point; None defers to the array path."""
+        members, inputs, act, out, out_scale = self._scalar_params()
+        x = []
+        outside = False
+        for v, (offset, scale, use_log, lo, hi) in zip(values, inputs, strict=True):
+            if not lo <= v <= hi:
+                outside = True
+            if use_log:
+                if not v > 0:
+                    return None
+                v = math.log(v)
+            x.append((v - offset) / scale)
+        if outside and policy != "ignore":
+            if policy not in _ON_EXTRAPOLATE:
+                return None
+            self._extrapolation([np.array([v]) for v in values], policy)
+        total = 0.0
+        for layers in members:
+            h = x
+            for rows, is_last in layers:
+                new = []
+                for w, b in rows:
+                    s = b
+                    for wk, hk in zip(w, h, strict=True):
+                        s += wk * hk
+                    new.append(s if is_last else act(s))
+                h = new
+            total += out(h[0])
+        return np.float64(out_scale * total / len(members))
+
+    def _host_params(self) -> Any:
+        if self._host is None:
+            state = self._require_state()
+            self._host = (
+                tuple(w.astype(np.float64) for w in state.weights),
+                tuple(b.astype(np.float64)[:, :, None] for b in state.biases),
+                state.input_offset.astype(np.float64)[:, None],
+                state.input_scale.astype(np.float64)[:, None],
+                float(state.output_scale[0]),
+                np.array([f in state.config.log_features for f in state.config.features]),
+            )
+        return self._host
+
+    def _predict_small(
+        self, columns: list[np.ndarray], return_std: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, bool]:
+        """Float64 NumPy forward pass for a few points (no JAX dispatch)."""
+        state = self._require_state()
+        weights, biases, offset, scale, out_scale, log_mask = self._host_params()
+        x = np.array(columns, dtype=np.float64)  # (n_features, n)
+        outside = bool(
+            np.any(~((x >= state.domain_low[:, None]) & (x <= state.domain_high[:, None])))
+        )
+        if log_mask.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = np.where(log_mask[:, None], np.log(np.where(log_mask[:, None], x, 1.0)), x)
+        h = (x - offset) / scale  # (n_features, n), broadcast over members below
+        config = state.config
+        last = len(weights) - 1
+        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            h = w @ h + b  # (n_models, n_out, n)
+            if i < last:
+                h = _np_activation(config.activation, h)
+        with np.errstate(over="ignore"):
+            members = out_scale * _np_activation(config.output_activation, h[:, 0, :])
+        mean = members[0] if config.n_models == 1 else members.mean(axis=0)
+        std = members.std(axis=0, ddof=1) if return_std else None
+        return mean, std, outside
+
+    def _device_params(self) -> Any:
+        if self._device is None:
+            state = self._require_state()
+            f32 = jnp.float32
+            self._device = (
+                tuple(
+                    (jnp.asarray(w, f32), jnp.asarray(b, f32))
+                    for w, b in zip(state.weights, state.biases, strict=True)
+                ),
+                jnp.asarray(state.input_offset, f32),
+                jnp.asarray(state.input_scale, f32),
+                jnp.asarray(state.output_scale[0], f32),
+                jnp.asarray(state.domain_low, f32),
+                jnp.asarray(state.domain_high, f32),
+            )
+        return self._device
+
+    def _predict_large(
+        self, columns: list[np.ndarray], return_std: bool
+    ) -> tuple[np.ndarray, np.ndarray | None, bool]:
+        """Float32 JAX forward pass in blocks of fixed, power-of-two sizes."""
+        state = self._require_state()
+        config = state.config
+        params, offset, scale, out_scale, low, high = self._device_params()
+        use_columns = n_weights(config.layer_sizes) * config.n_models <= MAX_UNROLLED_WEIGHTS
+        static = {
+            "activation": config.activation,
+            "output_activation": config.output_activation,
+            "log_mask": tuple(f in config.log_features for f in config.features),
+            "use_columns": use_columns,
+            "return_std": return_std,
+        }
+        n = columns[0].size
+        pending = []
+        for start in range(0, n, _BLOCK):
+            stop = min(n, start + _BLOCK)
+            m = stop - start
+            if m == _BLOCK:
+                block = tuple(np.asarray(c[start:stop], dtype=np.float32) for c in columns)
+            else:  # pad the tail to a power of two: at most log2(_BLOCK) compiled shapes
+                size = 1 << max((m - 1).bit_length(), 7)
+                block = tuple(_padded(c[start:stop], size) for c in columns)
+            n_split = 2 if block[0].size >= 8192 else 1
+            result = predict_block_kernel(
+                params, offset, scale, out_scale, low, high, block, n_split=n_split, **static
+            )
+            pending.append((start, stop, result))
+        mean = np.empty(n, dtype=np.float64)
+        std = np.empty(n, dtype=np.float64) if return_std else None
+        outside = 0
+        for start, stop, (block_mean, block_std, block_outside) in pending:
+            m = stop - start
+            mean[start:stop] = np.asarray(block_mean)[:m]
+            if std is not None:
+                std[start:stop] = np.asarray(block_std)[:m]
+            outside += int(block_outside)
+        return mean, std, outside > 0
+
+    # ----------------------------------------------------------------- evaluation
+    def evaluate(self, data: Any, y: ArrayLike | None = None) -> SurrogateEvaluation:
+        """Compare predictions with true values on test data (the paper's fig. 6).
+
+        Parameters
+        ----------
+        data : xarray.Dataset, mapping, or array of shape (n_samples, n_features)
+            Test data with the inputs and the target (as for :meth:`fit`).
+        y : array_like of shape (n_samples,), optional
+            Targets when ``data`` is an array.
+
+        Returns
+        -------
+        SurrogateEvaluation
+            RMS relative error :math:`\\sqrt{\\langle(Z/Y - 1)^2\\rangle}`, the relative
+            errors, and more. Rows with ``Y == 0`` (exact b = 0 rows) are excluded from the
+            relative metrics and counted in ``n_excluded``. Inputs outside the training
+            domain are predicted without warning and counted in ``n_outside_domain``.
+
+        Raises
+        ------
+        ValueError
+            As for :meth:`fit` (missing variables, wrong shapes, non-finite data).
+        RuntimeError
+            If the estimator is not fitted.
+        """
+        state = self._require_state()
+        X, Y, _ = read_table(data, y, features=state.config.features, target=state.config.target)
+        assert Y is not None
+        columns = [X[:, k] for k in range(X.shape[1])]
+        is_ensemble = state.config.n_models > 1
+        result = self._predict_columns(columns, (X.shape[0],), "ignore", is_ensemble)
+        Z, std = result if is_ensemble else (result, None)
+        Z = np.asarray(Z, dtype=np.float64).reshape(-1)
+        low, high = state.domain_low, state.domain_high
+        n_outside = int(np.sum(np.any((low > X) | (high < X), axis=1)))
+        keep = Y != 0
+        rel = np.full(Y.shape, np.nan)
+        rel[keep] = Z[keep] / Y[keep] - 1.0
+        if np.any(keep):
+            rms_rel = float(np.sqrt(np.mean(rel[keep] ** 2)))
+            mean_rel = float(np.mean(rel[keep]))
+        else:
+            rms_rel = mean_rel = float("nan")
+        return SurrogateEvaluation(
+            prediction=Z,
+            target=Y,
+            relative_error=rel,
+            rms_relative_error=rms_rel,
+            mean_relative_error=mean_rel,
+            rms_error=float(np.sqrt(np.mean((Z - Y) ** 2))) if Y.size else float("nan"),
+            n_excluded=int(np.sum(~keep)),
+            n_outside_domain=n_outside,
+            std=None if std is None else np.asarray(std, dtype=np.float64).reshape(-1),
+        )
+
+    # ----------------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted model to ``path`` (any extension; written atomically).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination; the name is used as given (no ``.npz`` is appended).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        RuntimeError
+            If the estimator is not fitted.
+
+        Notes
+        -----
+        The file is an uncompressed NumPy ``.npz`` archive: the arrays ``layer_<i>/weight``
+        (float32, shape (n_models, n_out, n_in)), ``layer_<i>/bias``, ``input/offset``,
+        ``input/scale``, ``output/scale``, the training domain and the loss history, plus
+        ``metadata``, UTF-8 JSON stored as a uint8 array (format version, layer sizes,
+        activations, input names and units, configuration, crtransport version). The user
+        guide documents it for evaluators in other languages.
+        """
+        return save_state(self._require_state(), path)
+
+
+def _check_domain(
+    domain: Mapping[str, Any], features: tuple[str, ...]
+) -> dict[str, tuple[float, float]]:
+    if not isinstance(domain, Mapping):
+        raise TypeError(f"`domain` must be a mapping {{name: (low, high)}}; got {domain!r}.")
+    out = {}
+    for name, bounds in domain.items():
+        if name not in features:
+            allowed = ", ".join(repr(f) for f in features)
+            raise ValueError(f"`domain` must name inputs among {allowed}; got {name!r}.")
+        try:
+            lo, hi = (float(v) for v in bounds)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"`domain[{name!r}]` must be a pair (low, high); got {bounds!r}."
+            ) from None
+        if not lo <= hi:
+            raise ValueError(f"`domain[{name!r}]` must have low <= high; got {bounds!r}.")
+        out[name] = (lo, hi)
+    return out
+
+
+def _as_float(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return np.array(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be real numbers; got {type(value).__name__}.") from None
+    return arr
+
+
+def _padded(values: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=np.float32)
+    out[: values.size] = values
+    # pad with the first value (inside the domain whenever the data are)
+    out[values.size :] = values[0] if values.size else 0.0
+    return out
