@@ -520,18 +520,29 @@ class ParameterSpace:
         return cls(**kwargs)
 
     def describe(self) -> str:
-        """One line per input, e.g. ``T: free in (0, 10] m c^2``."""
+        """One line per input, e.g. ``T: free in (0, 10] m c^2``.
+
+        Examples
+        --------
+        >>> print(ParameterSpace.paper().describe())
+        T: free in (0, 10] m c^2
+        mu: fixed at 0.5
+        b: free in (0, 1] B0
+        lambda_perp: free in (0.2, 20] rho0
+        lambda_par: 10 * lambda_perp
+        sampling: uniform
+        """
         lines = []
         for name, ax in self.axes.items():
-            unit = _UNITS[name]
+            unit = "" if _UNITS[name] == UNIT_NONE else f" {_UNITS[name]}"
             if isinstance(ax, Free):
                 scale = " (log-uniform)" if ax.log else ""
-                lines.append(f"{name}: free in ({ax.low:g}, {ax.high:g}] {unit}{scale}")
+                lines.append(f"{name}: free in ({ax.low:g}, {ax.high:g}]{unit}{scale}")
             elif isinstance(ax, Fixed):
-                lines.append(f"{name}: fixed at {ax.value:g} {unit}")
+                lines.append(f"{name}: fixed at {ax.value:g}{unit}")
             elif isinstance(ax, Tied):
                 lines.append(f"{name}: {ax.ratio:g} * {ax.to}")
             else:
-                lines.append(f"{name}: grid of {len(ax.values)} values {unit}")
+                lines.append(f"{name}: grid of {len(ax.values)} values{unit}")
         lines.append(f"sampling: {self.sampling}")
         return "\n".join(lines)
