@@ -2,7 +2,8 @@
 A small database
 ================
 
-Build a small database of diffusion coefficients with :func:`crtransport.build_dataset`,
+Build a small database of diffusion coefficients with
+:func:`crt.build_dataset <crtransport.dataset.build_dataset>`,
 read it back, split it into training and test sets and look at it. The settings are tiny
 (256 particles, 64 waves per sample) so that the example runs in seconds; the paper uses
 10^4 particles and 500 waves (``ParameterSpace.paper()``, 5000 samples).

@@ -319,7 +319,7 @@ def build_dataset(
     n_samples : int, optional
         Number of rows, analytic rows included (paper: 5000). Required unless
         ``space.sampling == "grid"``, where the default is the grid plus the analytic rows.
-    path : str or path-like, optional
+    path : str or os.PathLike, optional
         The netCDF4 file to write. None builds in memory only (no journal, no resume).
     seed : int, default: 0
         Seed of the design and of every sample: sample ``i`` runs with
@@ -361,7 +361,7 @@ def build_dataset(
     Returns
     -------
     xarray.Dataset
-        The database, in sample order (see :func:`~crtransport.open_dataset` for its
+        The database, in sample order (see :func:`~crtransport.dataset.open_dataset` for its
         layout); read back from ``path`` when one is given.
 
     Raises

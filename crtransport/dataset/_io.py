@@ -98,8 +98,8 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
 
     Parameters
     ----------
-    path : str or path-like
-        A netCDF4 file written by :func:`~crtransport.build_dataset`.
+    path : str or os.PathLike
+        A netCDF4 file written by :func:`~crtransport.dataset.build_dataset`.
 
     Returns
     -------

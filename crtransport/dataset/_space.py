@@ -123,7 +123,7 @@ class Tied:
     ----------
     ratio : float
         Positive factor (dimensionless).
-    to : str, default: "lambda_perp"
+    to : str, default: 'lambda_perp'
         Name of the input it follows; it must not be tied itself.
     """
 
@@ -146,7 +146,7 @@ class Grid:
 
     Parameters
     ----------
-    values : sequence of float
+    values : Sequence of float
         Distinct values, in the input's unit; stored sorted.
     """
 
@@ -229,9 +229,9 @@ class ParameterSpace:
         Turbulence amplitude in B0; physical range ``b >= 0``.
     lambda_perp : Free, Fixed, Tied, Grid, float or (float, float), default: Free(0.2, 20)
         Perpendicular correlation length in rho0; physical range ``> 0``.
-    lambda_par : Free, Fixed, Tied, Grid, float or (float, float), default: Tied(10, "lambda_perp")
+    lambda_par : Free, Fixed, Tied, Grid, float or (float, float), default: Tied(10, 'lambda_perp')
         Parallel correlation length in rho0; physical range ``> 0``.
-    sampling : {"uniform", "lhs", "sobol", "grid"}, default: "uniform"
+    sampling : {'uniform', 'lhs', 'sobol', 'grid'}, default: 'uniform'
         How the free inputs are drawn: independently uniform at random (the paper), Latin
         hypercube, scrambled Sobol' (both :mod:`scipy.stats.qmc`), or the Cartesian product of
         the :class:`Grid` inputs. Samples of a :class:`Free` input lie in ``(low, high]``.
@@ -481,7 +481,7 @@ class ParameterSpace:
 
         Parameters
         ----------
-        data : mapping
+        data : Mapping or str
             ``{"T": {"kind": "free", "low": 0, "high": 10, "log": false}, ..., "sampling":
             "uniform"}``; missing inputs take the paper's defaults.
 

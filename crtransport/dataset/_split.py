@@ -24,7 +24,7 @@ def split(
     Parameters
     ----------
     ds : xarray.Dataset
-        A database (dimension ``sample``), e.g. from :func:`~crtransport.open_dataset`.
+        A database (dimension ``sample``), e.g. from :func:`~crtransport.dataset.open_dataset`.
     test_fraction : float, default: 0.1
         Fraction of the simulated rows in the test set, in (0, 1) (paper: 10 %). The test
         set holds ``round(test_fraction * n_simulated)`` rows, at least 1 and leaving at least
