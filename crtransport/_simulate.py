@@ -6,6 +6,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -318,32 +319,44 @@ def simulate(
 
 def _run_ensemble(config: SimulationConfig,
                   ss: np.random.SeedSequence) -> tuple[np.ndarray, float]:
-    """Displacements (n_particles, n_save, 3), sampled and pushed block by block."""
+    """Displacements (n_particles, n_save, 3), sampled and pushed block by block.
+
+    Block ``i`` draws everything it needs (waves, gyro-phases, starting points) from its own
+    child seed ``(1, i)``, so the result does not depend on how blocks are scheduled. The
+    sampling of block ``i + 1`` (NumPy, one core) runs in a background thread while the Numba
+    kernel (which releases the GIL) pushes block ``i`` on all cores.
+    """
     n = config.n_particles
     turb = config.turbulence
     n_save = config.n_steps // config.save_every
     displacement = np.empty((n, n_save, 3))
-    acceptance = []
     shared = None
     if config.shared_field:
         shared = turb.sample(config.n_waves, 1, seed=_child(ss, 0))
-        acceptance.append(shared.acceptance_rate)
     scale = np.array([100.0 * getattr(turb, "lambda_perp", getattr(turb, "lambda_iso", 1.0))] * 2
                      + [100.0 * turb.decorrelation_length])
-    for block, start in enumerate(range(0, n, BLOCK_SIZE)):
-        m = min(BLOCK_SIZE, n - start)
+    starts = list(range(0, n, BLOCK_SIZE))
+
+    def prepare(block: int):
+        m = min(BLOCK_SIZE, n - starts[block])
         rng = np.random.default_rng(_child(ss, 1, block))
         if shared is None:
-            modes = turb.sample(config.n_waves, m, seed=rng)
-            acceptance.append(modes.acceptance_rate)
-            positions = None
-            realization = None
+            modes, positions, realization = turb.sample(config.n_waves, m, seed=rng), None, None
         else:
-            modes = shared
+            modes, realization = shared, 0
             positions = rng.uniform(0.0, 1.0, (m, 3)) * scale
-            realization = 0
         pos, mom = initial_conditions(config.T, config.mu, m, seed=rng, positions=positions)
-        out = propagate(modes, pos, mom, dt=config.dt, n_steps=config.n_steps,
-                        save_every=config.save_every, realization=realization)
-        displacement[start : start + m] = out.displacement
+        return modes, pos, mom, realization
+
+    acceptance = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crtransport-sample") as pool:
+        upcoming = pool.submit(prepare, 0)
+        for block, start in enumerate(starts):
+            modes, pos, mom, realization = upcoming.result()
+            if block + 1 < len(starts):
+                upcoming = pool.submit(prepare, block + 1)
+            acceptance.append(modes.acceptance_rate)
+            out = propagate(modes, pos, mom, dt=config.dt, n_steps=config.n_steps,
+                            save_every=config.save_every, realization=realization)
+            displacement[start : start + out.displacement.shape[0]] = out.displacement
     return displacement, float(np.mean(acceptance))

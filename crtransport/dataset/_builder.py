@@ -557,6 +557,7 @@ def _build(
             "config_json": json.dumps(fingerprint),
         }
         ds = assemble(params, ordered, is_analytic=is_analytic, running_times=times, attrs=attrs)
+        _report_quality(ds)
         if out_path is None:
             return ds
         write_dataset(ds, out_path)
@@ -568,6 +569,23 @@ def _build(
     assert journal is not None
     journal.remove()
     return open_dataset(out_path)
+
+
+def _report_quality(ds: xr.Dataset) -> None:
+    """Log non-finite outputs and unconverged runs: stored as they are, never silently."""
+    for name in ("D_perp", "D_perp_err", "D_par", "D_par_err"):
+        bad = np.flatnonzero(~np.isfinite(ds[name].values))
+        if bad.size:
+            logger.warning("%s is not finite for %d samples: %s", name, bad.size, bad[:20].tolist())
+    simulated = ~ds["is_analytic"].values
+    n_bad = int((~ds["is_converged_perp"].values & simulated).sum())
+    if n_bad:
+        logger.warning(
+            "%d of %d simulated samples did not reach a D_perp plateau (is_converged_perp = "
+            "False); filter on it or raise t_max",
+            n_bad,
+            int(simulated.sum()),
+        )
 
 
 def _run_samples(

@@ -9,6 +9,7 @@ shape ``(n_out, n_in)`` and ``bias`` of shape ``(n_out,)`` (the paper's :math:`W
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -48,16 +49,28 @@ OUTPUT_ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 
 
 def init_kernel(key: jax.Array, layer_sizes: Sequence[int], init: str) -> Params:
-    """Draw one network's parameters; code units, no validation, see `Surrogate.fit`."""
-    keys = jax.random.split(key, 2 * (len(layer_sizes) - 1))
+    """Draw one network's parameters; code units, no validation, see `Surrogate.fit`.
+
+    All weights and biases come from one standard-normal draw (one random-bit generator in
+    the compiled program, which keeps compilation fast), in the order layer 0 weight
+    (row-major), layer 0 bias, layer 1 weight, ...
+    """
+    shapes = []
+    for n_in, n_out in itertools.pairwise(layer_sizes):
+        shapes += [(n_out, n_in), (n_out,)]
+    total = sum(math.prod(shape) for shape in shapes)
+    draws = jax.random.normal(key, (total,), dtype=jnp.float32)
+    arrays = []
+    start = 0
+    for shape in shapes:
+        size = math.prod(shape)
+        arrays.append(draws[start : start + size].reshape(shape))
+        start += size
     params = []
-    for i, (n_in, n_out) in enumerate(itertools.pairwise(layer_sizes)):
-        w = jax.random.normal(keys[2 * i], (n_out, n_in), dtype=jnp.float32)
-        if init == "normal":
-            b = jax.random.normal(keys[2 * i + 1], (n_out,), dtype=jnp.float32)
-        else:  # glorot
-            w = w * jnp.sqrt(jnp.float32(2.0 / (n_in + n_out)))
-            b = jnp.zeros((n_out,), dtype=jnp.float32)
+    for (n_out, n_in), w, b in zip(shapes[::2], arrays[::2], arrays[1::2], strict=True):
+        if init == "glorot":
+            w = w * jnp.float32(math.sqrt(2.0 / (n_in + n_out)))
+            b = jnp.zeros_like(b)
         params.append((w, b))
     return tuple(params)
 

@@ -26,7 +26,7 @@ from crtransport.surrogate._data import domain_from_attrs, read_table, split_val
 from crtransport.surrogate._io import load_state, save_state
 from crtransport.surrogate._mlp import MAX_UNROLLED_WEIGHTS, n_weights, predict_block_kernel
 from crtransport.surrogate._state import SurrogateState, TrainingHistory
-from crtransport.surrogate._train import default_optimizer, train
+from crtransport.surrogate._train import train
 
 __all__ = ["Surrogate", "SurrogateEvaluation"]
 
@@ -497,10 +497,9 @@ class Surrogate:
             t = np.where(log_mask, np.log(np.where(log_mask, arr, 1.0)), arr)
             return np.ascontiguousarray(((t - offset) / scale).T, dtype=np.float32)
 
-        optimizer = self._optimizer if self._optimizer is not None else default_optimizer(config)
         out = train(
             config,
-            optimizer,
+            self._optimizer,
             jax_key,
             scaled(X),
             (Y / output_scale[0]).astype(np.float32),

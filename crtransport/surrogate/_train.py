@@ -6,7 +6,7 @@ An ensemble trains at once: the whole scan is ``jax.vmap``-ed over the members.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -36,30 +36,77 @@ def default_optimizer(config: SurrogateConfig) -> optax.GradientTransformation:
     return optax.adam(config.learning_rate, b1=config.b1, b2=config.b2, eps=config.eps)
 
 
-def _make_chunk_runner(
-    config: SurrogateConfig,
-    optimizer: optax.GradientTransformation,
-    *,
-    n_train: int,
-    chunk: int,
-    has_test: bool,
-) -> Any:
-    """Return a jitted ``run(carry, data, epoch0, n_epochs) -> (carry, losses)`` for a chunk."""
-    loss_fn = partial(
+def _loss_fn(config: SurrogateConfig) -> Any:
+    return partial(
         loss_kernel,
         activation=config.activation,
         output_activation=config.output_activation,
         loss=config.loss,
         floor=config.loss_floor,
     )
+
+
+def compiled_config(config: SurrogateConfig) -> SurrogateConfig:
+    """``config`` with the settings that do not change the compiled code normalised.
+
+    The jitted functions below take the configuration as a static argument; normalising
+    ``n_epochs``, ``patience`` and ``check_every`` lets repeated fits reuse the compilation.
+    """
+    return replace(
+        config,
+        n_epochs=0,
+        patience=None,
+        check_every=1,
+        use_best_epoch=config.is_best_epoch_kept,
+    )
+
+
+@partial(jax.jit, static_argnames=("config", "optimizer"))
+def start_kernel(
+    key: jax.Array, *, config: SurrogateConfig, optimizer: optax.GradientTransformation | None
+) -> Any:
+    """Initial training carry of every member; code units, see `Surrogate.fit`."""
+    optimizer = default_optimizer(config) if optimizer is None else optimizer
+    n_models = config.n_models
+    # one split (each threefry instance costs compile time): init keys, then shuffle keys
+    keys = jax.random.split(key, 2 * n_models)
+    init = partial(init_kernel, layer_sizes=config.layer_sizes, init=config.init)
+    params = jax.vmap(init)(keys[:n_models])
+    opt_state = jax.vmap(optimizer.init)(params)
+    inf = jnp.full((n_models,), jnp.inf, dtype=jnp.float32)
+    zeros = jnp.zeros((n_models,), dtype=jnp.int32)
+    return (params, opt_state, keys[n_models:], params, inf, zeros, zeros)
+
+
+@partial(jax.jit, static_argnames=("config", "optimizer", "chunk", "has_test"))
+def run_chunk_kernel(
+    carry: Any,
+    data: Any,
+    epoch0: jax.Array,
+    n_epochs: jax.Array,
+    *,
+    config: SurrogateConfig,
+    optimizer: optax.GradientTransformation | None,
+    chunk: int,
+    has_test: bool,
+) -> Any:
+    """Run ``chunk`` epochs of every member in one ``lax.scan``; see `Surrogate.fit`.
+
+    Code units, no validation. Returns the new carry and the per-epoch (train, test) losses
+    of the parameters entering each epoch, shape (n_models, chunk). Epochs with index
+    ``>= n_epochs`` (the tail of the last chunk) leave the parameters unchanged.
+    """
+    optimizer = default_optimizer(config) if optimizer is None else optimizer
+    loss_fn = _loss_fn(config)
     value_and_grad = jax.value_and_grad(loss_fn)
+    n_train = data[0].shape[1]
     batch_size = config.batch_size
     if batch_size is not None:
         batch_size = min(batch_size, n_train)
         n_batches = n_train // batch_size
     min_delta = jnp.float32(config.min_delta)
 
-    def one_member(carry: Any, data: Any, epoch0: jax.Array, n_epochs: jax.Array) -> Any:
+    def one_member(carry: Any) -> Any:
         x, y, x_test, y_test = data
 
         def epoch(carry: Any, i: jax.Array) -> Any:
@@ -85,6 +132,7 @@ def _make_chunk_runner(
                 (new_params, new_state), _ = jax.lax.scan(step, (params, opt_state), order)
             test_loss = loss_fn(params, x_test, y_test) if has_test else jnp.float32(jnp.nan)
             monitor = test_loss if has_test else loss
+            # the parameters entering epoch i are those after i epochs: track the best
             improved = monitor < best_loss - min_delta
             best_params = jax.tree_util.tree_map(
                 lambda new, old: jnp.where(improved, new, old), params, best_params
@@ -106,15 +154,35 @@ def _make_chunk_runner(
             )
             return new_carry, (loss, test_loss)
 
-        return jax.lax.scan(epoch, carry, jnp.arange(chunk))
+        return jax.lax.scan(epoch, carry, jnp.arange(chunk, dtype=jnp.int32))
 
-    run = jax.vmap(one_member, in_axes=(0, None, None, None))
-    return jax.jit(run)
+    return jax.vmap(one_member)(carry)
+
+
+@partial(jax.jit, static_argnames=("config", "has_test"))
+def finish_kernel(carry: Any, data: Any, *, config: SurrogateConfig, has_test: bool) -> Any:
+    """Final losses and the kept parameters of every member; see `Surrogate.fit`."""
+    loss_fn = _loss_fn(config)
+    params, _, _, best_params, best_loss, best_epoch, _ = carry
+    members_loss = jax.vmap(loss_fn, in_axes=(0, None, None))
+    final_train = members_loss(params, data[0], data[1])
+    final_test = members_loss(params, data[2], data[3]) if has_test else final_train
+    monitor = final_test if has_test else final_train
+    if config.is_best_epoch_kept:
+        final_better = monitor < best_loss - config.min_delta
+    else:
+        final_better = jnp.ones((config.n_models,), dtype=bool)
+    chosen = jax.tree_util.tree_map(
+        lambda new, old: jnp.where(final_better.reshape((-1,) + (1,) * (new.ndim - 1)), new, old),
+        params,
+        best_params,
+    )
+    return chosen, final_train, final_test, final_better, best_epoch
 
 
 def train(
     config: SurrogateConfig,
-    optimizer: optax.GradientTransformation,
+    optimizer: optax.GradientTransformation | None,
     key: jax.Array,
     x: np.ndarray,
     y: np.ndarray,
@@ -125,57 +193,21 @@ def train(
 ) -> TrainOutput:
     """Train ``config.n_models`` networks on scaled float32 data; see `Surrogate.fit`.
 
-    ``x`` and ``x_test`` are feature-major, shape (n_features, n_samples).
+    ``x`` and ``x_test`` are feature-major, shape (n_features, n_samples). ``optimizer``
+    None is the configuration's Adam (built inside the compiled functions, so that repeated
+    fits with one configuration reuse the compilation).
     """
-    n_models = config.n_models
-    n_train = x.shape[1]
     has_test = x_test is not None
-    loss_fn = partial(
-        loss_kernel,
-        activation=config.activation,
-        output_activation=config.output_activation,
-        loss=config.loss,
-        floor=config.loss_floor,
-    )
-
-    @jax.jit
-    def start(key: jax.Array) -> Any:
-        init_key, shuffle_key = jax.random.split(key)
-        init = partial(init_kernel, layer_sizes=config.layer_sizes, init=config.init)
-        params = jax.vmap(init)(jax.random.split(init_key, n_models))
-        opt_state = jax.vmap(optimizer.init)(params)
-        inf = jnp.full((n_models,), jnp.inf, dtype=jnp.float32)
-        zeros = jnp.zeros((n_models,), dtype=jnp.int32)
-        keys = jax.random.split(shuffle_key, n_models)
-        return (params, opt_state, keys, params, inf, zeros, zeros)
-
-    @jax.jit
-    def finish(carry: Any, data: Any) -> Any:
-        params, _, _, best_params, best_loss, best_epoch, _ = carry
-        members_loss = jax.vmap(loss_fn, in_axes=(0, None, None))
-        final_train = members_loss(params, data[0], data[1])
-        final_test = members_loss(params, data[2], data[3]) if has_test else final_train
-        monitor = final_test if has_test else final_train
-        if config.is_best_epoch_kept:
-            final_better = monitor < best_loss - config.min_delta
-        else:
-            final_better = jnp.ones((n_models,), dtype=bool)
-        chosen = jax.tree_util.tree_map(
-            lambda new, old: jnp.where(
-                final_better.reshape((-1,) + (1,) * (new.ndim - 1)), new, old
-            ),
-            params,
-            best_params,
-        )
-        return chosen, final_train, final_test, final_better, best_epoch
-
-    carry = start(key)
-    xj = jnp.asarray(x, dtype=jnp.float32)
-    yj = jnp.asarray(y, dtype=jnp.float32)
+    static = compiled_config(config)
+    carry = start_kernel(key, config=static, optimizer=optimizer)
+    x = np.asarray(x, dtype=np.float32)
+    y = np.asarray(y, dtype=np.float32)
     if has_test:
-        data = (xj, yj, jnp.asarray(x_test, jnp.float32), jnp.asarray(y_test, jnp.float32))
-    else:
-        data = (xj, yj, xj[:, :1], yj[:1])
+        x_test = np.asarray(x_test, dtype=np.float32)
+        y_test = np.asarray(y_test, dtype=np.float32)
+    else:  # placeholders of fixed shape, never used
+        x_test, y_test = x[:, :1], y[:1]
+    data = tuple(jax.device_put(a) for a in (x, y, x_test, y_test))
 
     if config.patience is None:
         chunk = max(n_epochs, 1)
@@ -186,10 +218,18 @@ def train(
     n_run = 0
     is_stopped_early = False
     if n_epochs > 0:
-        run = _make_chunk_runner(config, optimizer, n_train=n_train, chunk=chunk, has_test=has_test)
         total = jnp.int32(n_epochs)
         for epoch0 in range(0, n_epochs, chunk):
-            carry, (loss, test_loss) = run(carry, data, jnp.int32(epoch0), total)
+            carry, (loss, test_loss) = run_chunk_kernel(
+                carry,
+                data,
+                jnp.int32(epoch0),
+                total,
+                config=static,
+                optimizer=optimizer,
+                chunk=chunk,
+                has_test=has_test,
+            )
             n_chunk = min(chunk, n_epochs - epoch0)
             train_losses.append(np.asarray(loss)[:, :n_chunk])
             test_losses.append(np.asarray(test_loss)[:, :n_chunk])
@@ -200,7 +240,9 @@ def train(
                     is_stopped_early = True
                     break
 
-    chosen, final_train, final_test, final_better, best_epoch = finish(carry, data)
+    chosen, final_train, final_test, final_better, best_epoch = finish_kernel(
+        carry, data, config=static, has_test=has_test
+    )
     train_losses.append(np.asarray(final_train)[:, None])
     test_losses.append(np.asarray(final_test)[:, None])
     train_loss = np.concatenate(train_losses, axis=1)

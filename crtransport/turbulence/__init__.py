@@ -18,7 +18,12 @@ from crtransport.turbulence._models import (
     make_turbulence,
 )
 from crtransport.turbulence._modes import WaveModes, field
-from crtransport.turbulence._sampling import BurrProposal, RejectionSample, rejection_sample
+from crtransport.turbulence._sampling import (
+    BendOverDensity,
+    BurrProposal,
+    RejectionSample,
+    rejection_sample,
+)
 
 __all__ = [
     # functions
@@ -27,6 +32,7 @@ __all__ = [
     "make_turbulence",
     "rejection_sample",
     # classes
+    "BendOverDensity",
     "BurrProposal",
     "CompositeTurbulence",
     "IsotropicTurbulence",

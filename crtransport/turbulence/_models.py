@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crtransport._validation import check_choice, check_int, check_range, check_real
 from crtransport.turbulence._modes import WaveModes
-from crtransport.turbulence._sampling import BurrProposal, rejection_sample
+from crtransport.turbulence._sampling import BendOverDensity, rejection_sample
 
 __all__ = [
     "DEFAULT_K_BAND",
@@ -40,23 +40,20 @@ Seed = int | np.random.SeedSequence | np.random.Generator
 
 
 def bendover_density(x: ArrayLike, q: float, s: float) -> NDArray[np.float64]:
-    r"""Bend-over spectral shape :math:`x^q / (1 + x^2)^{(s+q)/2}` (unnormalised).
+    r"""Bend-over spectral shape :math:`|x|^q / (1 + x^2)^{(s+q)/2}` (unnormalised).
 
-    With ``x = k lambda``: energy range ``~ x^q``, inertial range ``~ x^-s``.
+    With ``x = k lambda``: energy range ``~ x^q``, inertial range ``~ x^-s``. See
+    :class:`BendOverDensity` for the sampler-aware callable.
     """
-    x = np.abs(np.asarray(x, dtype=np.float64))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.exp(q * np.log(x) - 0.5 * (s + q) * np.log1p(x * x)) if q else (
-            np.exp(-0.5 * s * np.log1p(x * x)))
-    return np.where(x == 0, 0.0 if q > 0 else 1.0, out)
+    return BendOverDensity(q, s)(x)
 
 
 def _sample_bendover(rng: np.random.Generator, n: int, *, q: float, s: float, scale: float,
                      band: tuple[float, float], symmetric: bool) -> tuple[NDArray, float]:
     """Wave numbers (1/rho0) from the bend-over density with bend-over length ``scale``."""
-    proposal = BurrProposal.for_exponents(q, s, symmetric=symmetric)
+    density = BendOverDensity(q, s)
     res = rejection_sample(
-        lambda x: bendover_density(x, q, s), n, proposal=proposal, seed=rng,
+        density, n, proposal=density.proposal(symmetric=symmetric), seed=rng,
         band=(band[0] * scale, band[1] * scale),
     )
     return res.values / scale, res.acceptance_rate
@@ -76,6 +73,16 @@ def _band_from_json(band: Any) -> tuple[float, float] | None:
     if band is None:
         return None
     return (float(band[0]), math.inf if band[1] is None else float(band[1]))
+
+
+def _modes(n_real: int, n_waves: int, acceptance_rate: float, *, k: tuple[Any, Any, Any],
+           phase: NDArray[np.float64], amplitude: tuple[Any, Any, Any]) -> WaveModes:
+    """Write flat per-wave arrays (or scalar constants) straight into the kernel layout."""
+    tables = np.empty((n_real, 7, n_waves))
+    rows = (*(0.5 * np.asarray(v) for v in k), 0.5 * phase, *amplitude)
+    for i, value in enumerate(rows):
+        tables[:, i, :] = np.reshape(value, (n_real, n_waves)) if np.ndim(value) else value
+    return WaveModes._from_tables(tables, acceptance_rate)
 
 
 def _unit_amplitude(b: float, n_waves: int) -> float:
@@ -216,14 +223,10 @@ class TwoDTurbulence(Turbulence):
         azimuth = rng.uniform(0.0, 2.0 * np.pi, n)
         phase = rng.uniform(0.0, 2.0 * np.pi, n)
         cos_a, sin_a = np.cos(azimuth), np.sin(azimuth)
-        k = np.stack([k_perp * cos_a, k_perp * sin_a, k_par], axis=-1)
         amp = _unit_amplitude(self.b, n_waves)
-        amplitude = np.stack([-amp * sin_a, amp * cos_a, np.zeros(n)], axis=-1)
-        return WaveModes(
-            k=k.reshape(n_real, n_waves, 3), phase=phase.reshape(n_real, n_waves),
-            amplitude=amplitude.reshape(n_real, n_waves, 3),
-            acceptance_rate=2.0 / (1.0 / acc_perp + 1.0 / acc_par),
-        )
+        return _modes(n_real, n_waves, 2.0 / (1.0 / acc_perp + 1.0 / acc_par),
+                      k=(k_perp * cos_a, k_perp * sin_a, k_par), phase=phase,
+                      amplitude=(-amp * sin_a, amp * cos_a, 0.0))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -277,12 +280,9 @@ class SlabTurbulence(Turbulence):
                                       band=self.k_par_range, symmetric=True)
         pol = rng.uniform(0.0, 2.0 * np.pi, n)
         phase = rng.uniform(0.0, 2.0 * np.pi, n)
-        zeros = np.zeros(n)
-        k = np.stack([zeros, zeros, k_par], axis=-1)
         amp = _unit_amplitude(self.b, n_waves)
-        amplitude = np.stack([amp * np.cos(pol), amp * np.sin(pol), zeros], axis=-1)
-        return WaveModes(k=k.reshape(n_real, n_waves, 3), phase=phase.reshape(n_real, n_waves),
-                         amplitude=amplitude.reshape(n_real, n_waves, 3), acceptance_rate=acc)
+        return _modes(n_real, n_waves, acc, k=(0.0, 0.0, k_par), phase=phase,
+                      amplitude=(amp * np.cos(pol), amp * np.sin(pol), 0.0))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -345,9 +345,9 @@ class IsotropicTurbulence(Turbulence):
         e2 = np.cross(khat, e1)
         amp = _unit_amplitude(self.b, n_waves)
         amplitude = amp * (np.cos(psi)[:, None] * e1 + np.sin(psi)[:, None] * e2)
-        return WaveModes(k=(kmag[:, None] * khat).reshape(n_real, n_waves, 3),
-                         phase=phase.reshape(n_real, n_waves),
-                         amplitude=amplitude.reshape(n_real, n_waves, 3), acceptance_rate=acc)
+        k = kmag[:, None] * khat
+        return _modes(n_real, n_waves, acc, k=(k[:, 0], k[:, 1], k[:, 2]), phase=phase,
+                      amplitude=(amplitude[:, 0], amplitude[:, 1], amplitude[:, 2]))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -420,12 +420,8 @@ class CompositeTurbulence(Turbulence):
         n_slab = n_waves // 2
         a = slab._sample(rng, n_slab, n_real)
         c = two_d._sample(rng, n_waves - n_slab, n_real)
-        return WaveModes(
-            k=np.concatenate([a.k, c.k], axis=1),
-            phase=np.concatenate([a.phase, c.phase], axis=1),
-            amplitude=np.concatenate([a.amplitude, c.amplitude], axis=1),
-            acceptance_rate=min(a.acceptance_rate, c.acceptance_rate),
-        )
+        return WaveModes._from_tables(np.concatenate([a._tables, c._tables], axis=2),
+                                      min(a.acceptance_rate, c.acceptance_rate))
 
 
 _MODELS: dict[str, type[Turbulence]] = {

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from crtransport._validation import check_array
-from crtransport.turbulence._kernels import field_many_kernel, pack_tables
+from crtransport.turbulence._kernels import N_TABLE_ROWS, field_many_kernel, pack_tables
 
 __all__ = ["WaveModes", "field"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class WaveModes:
     r"""Independent realizations of a turbulent field as sums of plane waves.
 
@@ -21,64 +18,112 @@ class WaveModes:
               \cos(\mathbf k_j \cdot \mathbf r + \alpha_j),
               \qquad \mathbf A_j \cdot \mathbf k_j = 0,
 
-    so ``div b = 0`` exactly for every realization.
+    so ``div b = 0`` exactly for every realization. Immutable. The models of
+    :mod:`crtransport.turbulence` create it with their ``sample`` method; users may also build one
+    from their own arrays.
 
-    Attributes
+    Parameters
     ----------
-    k : ndarray of float64, shape (n_realizations, n_waves, 3)
+    k : array_like of float64, shape (n_realizations, n_waves, 3)
         Wave vectors in 1/rho0.
-    phase : ndarray of float64, shape (n_realizations, n_waves)
-        Phases alpha in [0, 2 pi), rad.
-    amplitude : ndarray of float64, shape (n_realizations, n_waves, 3)
+    phase : array_like of float64, shape (n_realizations, n_waves)
+        Phases alpha in rad.
+    amplitude : array_like of float64, shape (n_realizations, n_waves, 3)
         Field amplitude vectors A in B0.
-    acceptance_rate : float
-        Acceptance rate of the wave-number sampler (accepted / proposed), or 1.0.
+    acceptance_rate : float, default: 1.0
+        Acceptance rate of the wave-number sampler that produced the waves.
+
+    Raises
+    ------
+    ValueError
+        On inconsistent shapes or non-finite values.
+
+    Notes
+    -----
+    The waves are stored once, in the layout the kernels read (one contiguous
+    ``(7, n_waves)`` table per realization); ``k``, ``phase`` and ``amplitude`` are read-only
+    arrays rebuilt from it on access.
     """
 
-    k: NDArray[np.float64]
-    phase: NDArray[np.float64]
-    amplitude: NDArray[np.float64]
-    acceptance_rate: float = 1.0
-    _tables: NDArray[np.float64] = field(init=False, repr=False, compare=False)
-    _has_bz: bool = field(init=False, repr=False, compare=False)
-    _mean_square: NDArray[np.float64] = field(init=False, repr=False, compare=False)
+    __slots__ = ("_has_bz", "_mean_square", "_tables", "acceptance_rate")
 
-    def __post_init__(self) -> None:
-        k = np.ascontiguousarray(self.k, dtype=np.float64)
-        phase = np.ascontiguousarray(self.phase, dtype=np.float64)
-        amplitude = np.ascontiguousarray(self.amplitude, dtype=np.float64)
+    def __init__(self, *, k: ArrayLike, phase: ArrayLike, amplitude: ArrayLike,
+                 acceptance_rate: float = 1.0) -> None:
+        phase = np.asarray(phase, dtype=np.float64)
         if phase.ndim != 2:
             raise ValueError(
                 f"`phase` must have shape (n_realizations, n_waves); got {phase.shape}."
             )
         expected = (*phase.shape, 3)
-        for name, arr in (("k", k), ("amplitude", amplitude)):
-            if arr.shape != expected:
+        arrays = {"k": np.asarray(k, dtype=np.float64), "phase": phase,
+                  "amplitude": np.asarray(amplitude, dtype=np.float64)}
+        for name in ("k", "amplitude"):
+            if arrays[name].shape != expected:
                 raise ValueError(
                     f"`{name}` must have shape (n_realizations, n_waves, 3) = {expected}; "
-                    f"got {arr.shape}."
+                    f"got {arrays[name].shape}."
                 )
-        for name, arr in (("k", k), ("phase", phase), ("amplitude", amplitude)):
+        for name, arr in arrays.items():
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"`{name}` must be finite.")
-        for name, arr in (("k", k), ("phase", phase), ("amplitude", amplitude)):
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
-        object.__setattr__(self, "_tables", pack_tables(k, phase, amplitude))
-        object.__setattr__(self, "_has_bz", bool(np.any(amplitude[..., 2] != 0.0)))
-        mean_square = 0.5 * np.einsum("rwc,rwc->r", amplitude, amplitude)
-        mean_square.setflags(write=False)
-        object.__setattr__(self, "_mean_square", mean_square)
+        self._init(pack_tables(arrays["k"], phase, arrays["amplitude"]), acceptance_rate)
+
+    def _init(self, tables: NDArray[np.float64], acceptance_rate: float) -> None:
+        tables.setflags(write=False)
+        amp = tables[:, 4:7, :]
+        set_ = object.__setattr__
+        set_(self, "acceptance_rate", float(acceptance_rate))
+        set_(self, "_has_bz", bool(np.any(tables[:, 6, :] != 0.0)))
+        set_(self, "_mean_square", 0.5 * np.einsum("rcw,rcw->r", amp, amp))
+        set_(self, "_tables", tables)
+
+    @classmethod
+    def _from_tables(cls, tables: NDArray[np.float64], acceptance_rate: float) -> WaveModes:
+        """Wrap kernel-layout tables (n_realizations, 7, n_waves) without copying."""
+        if tables.ndim != 3 or tables.shape[1] != N_TABLE_ROWS:
+            raise ValueError(f"tables must have shape (n, {N_TABLE_ROWS}, n_waves).")
+        self = cls.__new__(cls)
+        self._init(np.ascontiguousarray(tables), acceptance_rate)
+        return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, "_tables"):
+            raise AttributeError("WaveModes is immutable")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        return (f"WaveModes(n_realizations={self.n_realizations}, n_waves={self.n_waves}, "
+                f"acceptance_rate={self.acceptance_rate:.3f})")
+
+    @staticmethod
+    def _readonly(arr: NDArray[np.float64]) -> NDArray[np.float64]:
+        arr.setflags(write=False)
+        return arr
+
+    @property
+    def k(self) -> NDArray[np.float64]:
+        """Wave vectors, shape (n_realizations, n_waves, 3), in 1/rho0."""
+        return self._readonly(2.0 * np.moveaxis(self._tables[:, 0:3, :], 1, 2))
+
+    @property
+    def phase(self) -> NDArray[np.float64]:
+        """Phases, shape (n_realizations, n_waves), in rad."""
+        return self._readonly(2.0 * self._tables[:, 3, :])
+
+    @property
+    def amplitude(self) -> NDArray[np.float64]:
+        """Field amplitude vectors, shape (n_realizations, n_waves, 3), in B0."""
+        return self._readonly(np.moveaxis(self._tables[:, 4:7, :], 1, 2).copy())
 
     @property
     def n_realizations(self) -> int:
         """Number of independent realizations."""
-        return int(self.phase.shape[0])
+        return int(self._tables.shape[0])
 
     @property
     def n_waves(self) -> int:
         """Number of waves per realization."""
-        return int(self.phase.shape[1])
+        return int(self._tables.shape[2])
 
     @property
     def has_bz(self) -> bool:
@@ -88,13 +133,12 @@ class WaveModes:
     @property
     def mean_square_field(self) -> NDArray[np.float64]:
         """Phase-averaged :math:`\\langle b^2 \\rangle = \\sum_j |A_j|^2 / 2` per realization."""
-        return self._mean_square
+        return self._readonly(self._mean_square.copy())
 
     def select(self, realizations: slice | ArrayLike) -> WaveModes:
         """A new WaveModes with a subset of the realizations."""
         idx = realizations if isinstance(realizations, slice) else np.asarray(realizations)
-        return WaveModes(k=self.k[idx], phase=self.phase[idx], amplitude=self.amplitude[idx],
-                         acceptance_rate=self.acceptance_rate)
+        return WaveModes._from_tables(self._tables[idx].copy(), self.acceptance_rate)
 
     def field(self, positions: ArrayLike, *, realization: int | ArrayLike = 0) -> NDArray:
         """The turbulent field b at ``positions``; see :func:`field`."""

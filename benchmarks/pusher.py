@@ -1,0 +1,115 @@
+"""Pusher benchmark: wave evaluations per second (particles x waves x steps / wall time).
+
+Run with ``python benchmarks/pusher.py [--quick]``; prints a table and ends with one JSON line.
+Timings are best-of-N short runs (about 0.1-0.3 s each): the shared VMs this project runs on
+throttle runs longer than about a second to 35-50 % of their burst speed, and the 1- and
+2-thread variants are interleaved so both see the same machine state. Compilation is excluded
+(one warm-up call) except in ``first_call_s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numba
+import numpy as np
+
+from crtransport import simulate
+from crtransport.pusher import initial_conditions, propagate
+from crtransport.turbulence import TwoDTurbulence
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cpus, numba {numba.__version__}, {numba.threading_layer()}"
+
+
+def first_call_seconds() -> float:
+    """Compile time of the pusher in a fresh process with an empty Numba cache."""
+    code = (
+        "import time, tempfile, os; os.environ['NUMBA_CACHE_DIR'] = tempfile.mkdtemp();"
+        "from crtransport.pusher import initial_conditions, propagate;"
+        "from crtransport.turbulence import TwoDTurbulence;"
+        "m = TwoDTurbulence(b=0.2, lambda_perp=5.0).sample(n_waves=8, n_realizations=2, seed=0);"
+        "p, u = initial_conditions(1.0, 0.5, 2, seed=0); t = time.perf_counter();"
+        "propagate(m, p, u, dt=0.6, n_steps=2); print(time.perf_counter() - t)"
+    )
+    env = dict(os.environ)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    return float(out.stdout.split()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 9
+    n_particles, n_waves, n_steps = 10_000, 500, 50
+    turb = TwoDTurbulence(b=0.2, lambda_perp=5.0)
+    t = time.perf_counter()
+    modes = turb.sample(n_waves=n_waves, n_realizations=n_particles, seed=1)
+    sample_s = time.perf_counter() - t
+    pos, mom = initial_conditions(1.0, 0.5, n_particles, seed=2)
+    propagate(modes, pos, mom, dt=2 * math.pi / 10, n_steps=2)  # compile / load cache
+
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    thread_counts = sorted({1, max_threads})
+    best = {n: math.inf for n in thread_counts}
+    for _ in range(repeats):
+        for n_threads in thread_counts:  # interleaved
+            numba.set_num_threads(n_threads)
+            t = time.perf_counter()
+            propagate(modes, pos, mom, dt=2 * math.pi / 10, n_steps=n_steps, save_every=10)
+            best[n_threads] = min(best[n_threads], time.perf_counter() - t)
+    numba.set_num_threads(max_threads)
+    work = n_particles * n_waves * n_steps
+    rates = {n: work / s for n, s in best.items()}
+
+    # the paper's run: 1e4 particles, 500 waves, 1000 steps, through simulate() (sampling,
+    # push and analysis); best of a few
+    paper_best = math.inf
+    for _ in range(2 if args.quick else 3):
+        t = time.perf_counter()
+        simulate(T=1.0, b=0.2, lambda_perp=5.0, dt=2 * math.pi / 10, t_max=1000 * 2 * math.pi / 10,
+                 seed=3)
+        paper_best = min(paper_best, time.perf_counter() - t)
+    first = first_call_seconds()
+
+    print(f"machine: {machine()}")
+    print(f"{'threads':>8} {'best time [s]':>14} {'wave evals/s':>14}")
+    for n in thread_counts:
+        print(f"{n:>8} {best[n]:>14.4f} {rates[n]:>14.3e}")
+    print(f"sampling 1e4 x 500 waves: {sample_s:.3f} s")
+    print(f"paper run via simulate() (1e4 particles, 500 waves, 1000 steps): {paper_best:.3f} s")
+    print(f"first call (compile, empty cache): {first:.2f} s")
+    print(json.dumps({
+        "benchmark": "pusher",
+        "wave_evals_per_s": rates[max_threads],
+        "wave_evals_per_s_1thread": rates[1],
+        "threads": max_threads,
+        "n_particles": n_particles, "n_waves": n_waves, "n_steps": n_steps,
+        "sampling_s": sample_s,
+        "paper_run_s": paper_best,
+        "first_call_s": first,
+        "machine": machine(),
+    }))
+
+
+if __name__ == "__main__":
+    main()

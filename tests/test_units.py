@@ -1,0 +1,57 @@
+"""Unit conversions against hand-computed values and round trips."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from crtransport import units
+
+
+def test_kinematics():
+    assert units.larmor_radius(1.0) == pytest.approx(math.sqrt(3))  # the paper's rho_L ~ 1.7
+    assert units.speed_from_T(1.0) == pytest.approx(math.sqrt(3) / 2)
+    assert units.gyro_period(1.0) == pytest.approx(4 * math.pi)
+
+
+def test_proton_scales_in_5_nT():
+    # rho0 = m c / (e B0) = 938.272 MeV / (c * 5 nT)
+    assert units.rho0("5nT") == pytest.approx(938.27208816e6 / (299792458.0 * 5e-9))
+    assert units.omega_c(5.0, unit="nT") == pytest.approx(5e-9 * 299792458.0**2 / 938.27208816e6)
+    assert units.diffusion_from_scaled(1.0, B0="5nT") == pytest.approx(1.8765e17, rel=1e-4)
+    assert units.diffusion_from_scaled(1.0, B0="5nT", unit="cm2/s") == pytest.approx(1.8765e21,
+                                                                                      rel=1e-4)
+
+
+def test_energies_and_species():
+    assert units.energy_to_scaled("1GeV") == pytest.approx(1e9 / 938.27208816e6)
+    assert units.energy_to_scaled("1 GeV", species="electron") == pytest.approx(1e9 / 0.51099895e6)
+    assert units.energy_to_scaled("4GeV", species="alpha") == pytest.approx(4e9 / 3727.3794066e6)
+    T = np.array([0.1, 1.0, 10.0])
+    np.testing.assert_allclose(units.energy_to_scaled(units.energy_from_scaled(T, unit="MeV"),
+                                                      unit="MeV"), T)
+
+
+@pytest.mark.parametrize("B0", ["5nT", "3uG", "1e-4G"])
+def test_round_trips(B0):
+    x = np.array([0.2, 5.0, 20.0])
+    np.testing.assert_allclose(units.length_to_scaled(units.length_from_scaled(x, B0=B0, unit="au"),
+                                                      B0=B0, unit="au"), x, rtol=1e-14)
+    np.testing.assert_allclose(units.diffusion_to_scaled(
+        units.diffusion_from_scaled(x, B0=B0, unit="cm2/s"), B0=B0, unit="cm2/s"), x, rtol=1e-14)
+    assert units.time_from_scaled(1.0, B0=B0) == pytest.approx(1 / units.omega_c(B0))
+
+
+def test_bad_units():
+    with pytest.raises(ValueError, match="`unit` for a field must be one of"):
+        units.rho0(5.0, unit="furlong")
+    with pytest.raises(ValueError, match="cannot read 'abc' as a energy"):
+        units.energy_to_scaled("abc")
+    with pytest.raises(ValueError, match=r"`B0` must be in \(0, inf\)"):
+        units.rho0("-5nT")
+    with pytest.raises(ValueError, match="`species` must be one of 'proton', 'electron', 'alpha'"):
+        units.rho0("5nT", species="muon")
+    muon = units.Species(name="muon", rest_energy_eV=105.66e6, charge_number=-1)
+    assert units.rho0("5nT", species=muon) == pytest.approx(105.66e6 / (299792458.0 * 5e-9))
