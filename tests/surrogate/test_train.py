@@ -38,9 +38,17 @@ def test_history_matches_the_final_parameters(fitted, synth):
 
 def test_two_percent_on_a_smooth_two_decade_function(synth):
     # D = sqrt(T) b^2 lambda^0.3 spans 2.1 decades over the cube; 4500 rows train, 500 test.
+    # A recipe robust to the initial draw (0.7-1.1 % over keys 0-3): relative loss,
+    # log(lambda_perp) input, Glorot initialisation, two hidden layers of 16.
     X, y = synth.arrays(5000, seed=0)
     assert np.log10(y.max() / y.min()) > 2.0
-    sur = Surrogate(loss="relative", learning_rate=1e-2, log_features=("lambda_perp",))
+    sur = Surrogate(
+        hidden_widths=(16, 16),
+        init="glorot",
+        loss="relative",
+        learning_rate=3e-3,
+        log_features=("lambda_perp",),
+    )
     sur.fit(X[:4500], y[:4500], epochs=5000, key=0)
     ev = sur.evaluate(X[4500:], y[4500:])
     assert ev.rms_relative_error < 0.02, ev
@@ -49,11 +57,18 @@ def test_two_percent_on_a_smooth_two_decade_function(synth):
 
 
 @pytest.mark.slow
-def test_paper_defaults_reach_a_few_percent(synth):
-    # The paper's own recipe (MSE, lr 1e-3, 5000 epochs) on the same function: about 2 %.
+def test_paper_recipe_reaches_a_few_percent(synth):
+    # The paper's own recipe (3-10-5-1, N(0, 1) init, MSE, Adam 1e-3, 5000 full-batch epochs)
+    # on the same function. As the paper notes, the outcome depends on the initial draw:
+    # over keys 0-3 we get 1.2-9 %, so check the median and the best.
     X, y = synth.arrays(5000, seed=0)
-    sur = Surrogate().fit(X[:4500], y[:4500], epochs=5000, key=0)
-    assert sur.evaluate(X[4500:], y[4500:]).rms_relative_error < 0.04
+    errors = [
+        Surrogate().fit(X[:4500], y[:4500], key=key).evaluate(X[4500:], y[4500:])
+        for key in range(4)
+    ]
+    rms = sorted(ev.rms_relative_error for ev in errors)
+    assert np.median(rms) < 0.03, rms
+    assert rms[0] < 0.02, rms
 
 
 def test_same_key_same_model_and_different_key_differs(synth):
@@ -96,9 +111,7 @@ def test_early_stopping_keeps_the_best_epoch(synth):
     # the kept parameters are those of the best epoch: their validation loss is the minimum
     s_y = float(sur.state.output_scale[0])
     z = sur.predict(Xv, on_extrapolate="ignore")
-    np.testing.assert_allclose(
-        np.mean((z / s_y - yv / s_y) ** 2), h.test_loss[0, best], rtol=1e-4
-    )
+    np.testing.assert_allclose(np.mean((z / s_y - yv / s_y) ** 2), h.test_loss[0, best], rtol=1e-4)
 
 
 def test_ensemble_trains_members_independently(ensemble):
@@ -221,7 +234,7 @@ def test_log_loss_and_log_features_need_valid_values(synth):
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(TypeError, match="`optimizer` must be an optax.GradientTransformation"):
+    with pytest.raises(TypeError, match=r"`optimizer` must be an optax\.GradientTransformation"):
         Surrogate(optimizer="adam")
     with pytest.raises(ValueError, match="`on_extrapolate` must be one of 'warn', 'raise'"):
         Surrogate(on_extrapolate="clip")
