@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -27,7 +27,7 @@ from crtransport.dataset._schema import (
 
 __all__ = ["InvalidDatasetError", "open_dataset"]
 
-_ENGINE = "netcdf4"
+_ENGINE: Literal["netcdf4"] = "netcdf4"
 _DTYPE_KIND = {"float64": "f", "int64": "iu", "bool": "b"}
 
 
@@ -62,8 +62,8 @@ def assemble(
     ds = xr.Dataset(data, coords=coords, attrs=dict(attrs))
     ordered = [v for v in VARIABLES if v in ds.data_vars]
     ds = ds[ordered]
-    for name, var in ds.variables.items():
-        var.attrs.update(VARIABLES[str(name)].attrs())
+    for key, var in ds.variables.items():
+        var.attrs.update(VARIABLES[str(key)].attrs())
     return ds
 
 

@@ -406,9 +406,10 @@ class ParameterSpace:
         return self._draw(n, rng, self.sampling)
 
     def _grid_points(self) -> dict[str, NDArray]:
-        names = [n for n, a in self.axes.items() if isinstance(a, Grid)]
+        grids = {n: a for n, a in self.axes.items() if isinstance(a, Grid)}
+        names = list(grids)
         combos = np.array(
-            list(itertools.product(*(self.axes[n].values for n in names))), dtype=np.float64
+            list(itertools.product(*(g.values for g in grids.values()))), dtype=np.float64
         ).reshape(-1, len(names))
         return self._assemble({n: combos[:, j] for j, n in enumerate(names)}, len(combos))
 

@@ -79,7 +79,7 @@ def _init_worker(n_threads: int = 1) -> None:
     if "numba" in sys.modules:
         import numba
 
-        numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     else:  # sizes Numba's thread pool when it is first imported
         os.environ["NUMBA_NUM_THREADS"] = str(n_threads)
 
@@ -89,7 +89,8 @@ def _pin_threads(n_threads: int | None) -> None:
         return
     import numba
 
-    numba.set_num_threads(max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS)))
+    limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(n_threads, limit)))
 
 
 def _execute(
