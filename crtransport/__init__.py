@@ -20,7 +20,7 @@ from crtransport._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from crtransport import dataset, pusher, surrogate, transport, turbulence, units
-    from crtransport._simulate import SimulationResult, simulate
+    from crtransport._simulate import SimulationConfig, SimulationResult, simulate
     from crtransport.dataset import build_dataset, open_dataset
     from crtransport.surrogate import Surrogate
 
@@ -37,6 +37,7 @@ __all__ = [
     "open_dataset",
     "simulate",
     # classes
+    "SimulationConfig",
     "SimulationResult",
     "Surrogate",
     # warnings
@@ -49,6 +50,7 @@ _SUBPACKAGES = {"dataset", "pusher", "surrogate", "transport", "turbulence", "un
 _LAZY = {
     "simulate": "crtransport._simulate",
     "SimulationResult": "crtransport._simulate",
+    "SimulationConfig": "crtransport._simulate",
     "build_dataset": "crtransport.dataset",
     "open_dataset": "crtransport.dataset",
     "Surrogate": "crtransport.surrogate",

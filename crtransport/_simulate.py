@@ -165,7 +165,7 @@ class SimulationResult:
         Running D(t) and d(t) over ``time``.
     perp, par : DiffusionEstimate
         The full estimates (windows, estimator, earlier-window values).
-    config : SimulationConfig
+    config : crtransport.SimulationConfig
         Every resolved setting.
     wall_time : float
         Seconds spent (sampling, pushing, analysis).
@@ -239,9 +239,11 @@ def simulate(
     n_waves : int, default: 500
         Waves per realization, >= 1.
     dt : float, optional
-        Time step in 1/omega_c; default :func:`default_dt`.
+        Time step in 1/omega_c; default: the rule ``crtransport._simulate.default_dt``
+        (the paper's 2 pi / 10, shortened for strong fields and small ``lambda_perp``).
     t_max : float, optional
-        Run length in 1/omega_c; default :func:`default_t_max`.
+        Run length in 1/omega_c; default: the rule ``crtransport._simulate.default_t_max``
+        (ten parallel decorrelation times, at least twenty gyro-periods).
     k_perp_range, k_par_range : (float, float), optional
         Wave-number bands in 1/rho0; default ``(0, 1000 / lambda)`` (``DEFAULT_K_BAND``).
     model : {'2d', 'slab', 'isotropic', 'composite'}, default: '2d'

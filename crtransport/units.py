@@ -269,7 +269,7 @@ def time_from_scaled(t: ArrayLike, *, B0: Any, species: str | Species = "proton"
 
 def diffusion_from_scaled(D: ArrayLike, *, B0: Any, species: str | Species = "proton",
                           unit: str = "m2/s", B0_unit: str | None = None) -> NDArray[np.float64]:
-    """A diffusion coefficient in units of m c^2/(|q| B0) to ``unit`` (m2/s or cm2/s).
+    """A diffusion coefficient in units of ``m c^2/(|q| B0)`` to ``unit`` (m2/s or cm2/s).
 
     The unit is :math:`\\rho_0^2\\omega_c = m c^2/(|q| B_0)`; for protons in 5 nT it is
     1.88e17 m^2/s.
@@ -288,7 +288,7 @@ def diffusion_from_scaled(D: ArrayLike, *, B0: Any, species: str | Species = "pr
 
 def diffusion_to_scaled(D: Any, *, B0: Any, species: str | Species = "proton",
                         unit: str | None = None, B0_unit: str | None = None) -> NDArray[np.float64]:
-    """A physical diffusion coefficient (e.g. ``"1e22cm2/s"``) to units of m c^2/(|q| B0)."""
+    """A physical diffusion coefficient (e.g. ``"1e22cm2/s"``) to units of ``m c^2/(|q| B0)``."""
     unit_m2s = rho0(B0, species=species, unit=B0_unit) ** 2 * omega_c(
         B0, species=species, unit=B0_unit
     )

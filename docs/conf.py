@@ -50,6 +50,10 @@ nitpick_ignore_regex = [
     (r"py:.*", r"crtransport\..*\._.*"),
     (r"py:.*", r".*'.*'.*"),
     (r"py:.*", r"[A-Z][A-Za-z]*\[.*\]"),
+    # numpydoc "default: x" and literal values in type fields
+    (r"py:.*", r"default:.*"),
+    (r"py:.*", r"[-+0-9.e]+"),
+    (r"py:.*", r"(True|False|None|inf|str|int|float|bool|callable|array|optional)"),
 ]
 
 templates_path = ["_templates"]

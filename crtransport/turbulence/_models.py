@@ -444,7 +444,7 @@ def make_turbulence(
 
     ``model`` is one of '2d', 'slab', 'isotropic', 'composite'. For 'slab' the bend-over scale
     is ``lambda_par`` (default ``10 lambda_perp``); for 'isotropic' it is ``lambda_perp`` and
-    ``lambda_par``/``k_par_range`` must not be given; ``k_perp_range`` is then the band of |k|.
+    ``lambda_par``/``k_par_range`` must not be given; ``k_perp_range`` is then the band of ``|k|``.
     """
     check_choice("model", model, _MODELS)
     if model == "2d":
