@@ -37,9 +37,19 @@ def physics(session: nox.Session) -> None:
 def tests_nojit(session: nox.Session) -> None:
     """Kernels as plain Python (NUMBA_DISABLE_JIT=1) under coverage, so kernel lines count."""
     session.install("-e", ".[test]", "coverage[toml]")
-    session.run("coverage", "run", "-m", "pytest", "-m", "not slow", "tests/turbulence",
-                "tests/pusher", "tests/transport", *session.posargs,
-                env={"NUMBA_DISABLE_JIT": "1"})
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "-m",
+        "not slow",
+        "tests/turbulence",
+        "tests/pusher",
+        "tests/transport",
+        *session.posargs,
+        env={"NUMBA_DISABLE_JIT": "1"},
+    )
     session.run("coverage", "report", "--include=crtransport/*")
 
 
@@ -55,8 +65,16 @@ def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
     session.install("ruff>=0.5")
     session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", "crtransport/turbulence", "crtransport/pusher",
-                "crtransport/transport", "crtransport/dataset", "crtransport/surrogate")
+    session.run(
+        "ruff",
+        "format",
+        "--check",
+        "crtransport/turbulence",
+        "crtransport/pusher",
+        "crtransport/transport",
+        "crtransport/dataset",
+        "crtransport/surrogate",
+    )
 
 
 @nox.session
@@ -70,8 +88,17 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """The Sphinx site, warnings as errors (executes the gallery's plot_*.py examples)."""
     session.install("-e", ".[docs,dist]")
-    session.run("sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs",
-                "docs/_build/html", *session.posargs)
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-n",
+        "-b",
+        "html",
+        "docs",
+        "docs/_build/html",
+        *session.posargs,
+    )
 
 
 @nox.session

@@ -19,7 +19,6 @@ import sys
 import time
 
 import numba
-import numpy as np
 
 from crtransport import simulate
 from crtransport.pusher import initial_conditions, propagate
@@ -50,8 +49,9 @@ def first_call_seconds() -> float:
         "propagate(m, p, u, dt=0.6, n_steps=2); print(time.perf_counter() - t)"
     )
     env = dict(os.environ)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     return float(out.stdout.split()[-1])
 
 
@@ -86,8 +86,14 @@ def main() -> None:
     paper_best = math.inf
     for _ in range(2 if args.quick else 3):
         t = time.perf_counter()
-        simulate(T=1.0, b=0.2, lambda_perp=5.0, dt=2 * math.pi / 10, t_max=1000 * 2 * math.pi / 10,
-                 seed=3)
+        simulate(
+            T=1.0,
+            b=0.2,
+            lambda_perp=5.0,
+            dt=2 * math.pi / 10,
+            t_max=1000 * 2 * math.pi / 10,
+            seed=3,
+        )
         paper_best = min(paper_best, time.perf_counter() - t)
     first = first_call_seconds()
 
@@ -98,17 +104,23 @@ def main() -> None:
     print(f"sampling 1e4 x 500 waves: {sample_s:.3f} s")
     print(f"paper run via simulate() (1e4 particles, 500 waves, 1000 steps): {paper_best:.3f} s")
     print(f"first call (compile, empty cache): {first:.2f} s")
-    print(json.dumps({
-        "benchmark": "pusher",
-        "wave_evals_per_s": rates[max_threads],
-        "wave_evals_per_s_1thread": rates[1],
-        "threads": max_threads,
-        "n_particles": n_particles, "n_waves": n_waves, "n_steps": n_steps,
-        "sampling_s": sample_s,
-        "paper_run_s": paper_best,
-        "first_call_s": first,
-        "machine": machine(),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "pusher",
+                "wave_evals_per_s": rates[max_threads],
+                "wave_evals_per_s_1thread": rates[1],
+                "threads": max_threads,
+                "n_particles": n_particles,
+                "n_waves": n_waves,
+                "n_steps": n_steps,
+                "sampling_s": sample_s,
+                "paper_run_s": paper_best,
+                "first_call_s": first,
+                "machine": machine(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from crtransport import units
-from crtransport._validation import check_choice, check_int, check_real
+from crtransport._validation import check_int, check_real
 from crtransport.pusher import initial_conditions, propagate
 from crtransport.transport import DiffusionEstimate, asymptotic_diffusion, running_diffusion
 from crtransport.turbulence import make_turbulence
@@ -287,13 +287,21 @@ def simulate(
     n_particles = check_int("n_particles", n_particles, low=2)
     n_waves = check_int("n_waves", n_waves, low=1)
     n_save = check_int("n_save", n_save, low=8)
-    turb = make_turbulence(model, b=b, lambda_perp=lambda_perp, lambda_par=lambda_par,
-                           k_perp_range=k_perp_range, k_par_range=k_par_range)
+    turb = make_turbulence(
+        model,
+        b=b,
+        lambda_perp=lambda_perp,
+        lambda_par=lambda_par,
+        k_perp_range=k_perp_range,
+        k_par_range=k_par_range,
+    )
     lam_perp = float(lambda_perp)
-    dt = default_dt(T, b, lam_perp) if dt is None else check_real("dt", dt, low=0.0,
-                                                                  low_open=True)
-    t_max = (default_t_max(T, mu, turb) if t_max is None
-             else check_real("t_max", t_max, low=0.0, low_open=True))
+    dt = default_dt(T, b, lam_perp) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
+    t_max = (
+        default_t_max(T, mu, turb)
+        if t_max is None
+        else check_real("t_max", t_max, low=0.0, low_open=True)
+    )
     if t_max < 8 * dt:
         raise ValueError(f"`t_max` must be >= 8 dt = {8 * dt:g}; got {t_max:g}.")
     n_steps = math.ceil(t_max / dt)
@@ -301,9 +309,17 @@ def simulate(
     n_steps = save_every * math.ceil(n_steps / save_every)
     ss = _seed_sequence(seed)
     config = SimulationConfig(
-        T=T, mu=mu, turbulence=turb, n_particles=n_particles, n_waves=n_waves, dt=dt,
-        t_max=n_steps * dt, n_steps=n_steps, save_every=save_every,
-        shared_field=bool(shared_field), seed_entropy=int(ss.entropy),  # type: ignore[arg-type]
+        T=T,
+        mu=mu,
+        turbulence=turb,
+        n_particles=n_particles,
+        n_waves=n_waves,
+        dt=dt,
+        t_max=n_steps * dt,
+        n_steps=n_steps,
+        save_every=save_every,
+        shared_field=bool(shared_field),
+        seed_entropy=int(ss.entropy),  # type: ignore[arg-type]
         seed_spawn_key=tuple(int(k) for k in ss.spawn_key),
     )
     displacement, acceptance = _run_ensemble(config, ss)
@@ -313,14 +329,22 @@ def simulate(
     running = running_diffusion(times, displacement)
     running.attrs.update(model=turb.model, T=T, b=b, mu=mu)
     return SimulationResult(
-        D_perp=perp.value, D_perp_err=perp.error, D_par=par.value, D_par_err=par.error,
-        converged=perp.converged, converged_par=par.converged, running=running, perp=perp,
-        par=par, config=config, wall_time=time.perf_counter() - t0, acceptance_rate=acceptance,
+        D_perp=perp.value,
+        D_perp_err=perp.error,
+        D_par=par.value,
+        D_par_err=par.error,
+        converged=perp.converged,
+        converged_par=par.converged,
+        running=running,
+        perp=perp,
+        par=par,
+        config=config,
+        wall_time=time.perf_counter() - t0,
+        acceptance_rate=acceptance,
     )
 
 
-def _run_ensemble(config: SimulationConfig,
-                  ss: np.random.SeedSequence) -> tuple[np.ndarray, float]:
+def _run_ensemble(config: SimulationConfig, ss: np.random.SeedSequence) -> tuple[np.ndarray, float]:
     """Displacements (n_particles, n_save, 3), sampled and pushed block by block.
 
     Block ``i`` draws everything it needs (waves, gyro-phases, starting points) from its own
@@ -335,8 +359,10 @@ def _run_ensemble(config: SimulationConfig,
     shared = None
     if config.shared_field:
         shared = turb.sample(config.n_waves, 1, seed=_child(ss, 0))
-    scale = np.array([100.0 * getattr(turb, "lambda_perp", getattr(turb, "lambda_iso", 1.0))] * 2
-                     + [100.0 * turb.decorrelation_length])
+    scale = np.array(
+        [100.0 * getattr(turb, "lambda_perp", getattr(turb, "lambda_iso", 1.0))] * 2
+        + [100.0 * turb.decorrelation_length]
+    )
     starts = list(range(0, n, BLOCK_SIZE))
 
     def prepare(block: int):
@@ -358,7 +384,14 @@ def _run_ensemble(config: SimulationConfig,
             if block + 1 < len(starts):
                 upcoming = pool.submit(prepare, block + 1)
             acceptance.append(modes.acceptance_rate)
-            out = propagate(modes, pos, mom, dt=config.dt, n_steps=config.n_steps,
-                            save_every=config.save_every, realization=realization)
+            out = propagate(
+                modes,
+                pos,
+                mom,
+                dt=config.dt,
+                n_steps=config.n_steps,
+                save_every=config.save_every,
+                realization=realization,
+            )
             displacement[start : start + out.displacement.shape[0]] = out.displacement
     return displacement, float(np.mean(acceptance))

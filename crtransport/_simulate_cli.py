@@ -33,22 +33,36 @@ def _run(args: argparse.Namespace) -> int:
     from crtransport._simulate import simulate
 
     res = simulate(
-        T=args.T, b=args.b, lambda_perp=args.lambda_perp, lambda_par=args.lambda_par, mu=args.mu,
-        n_particles=args.n_particles, n_waves=args.n_waves, dt=args.dt, t_max=args.t_max,
-        model=args.model, seed=args.seed,
+        T=args.T,
+        b=args.b,
+        lambda_perp=args.lambda_perp,
+        lambda_par=args.lambda_par,
+        mu=args.mu,
+        n_particles=args.n_particles,
+        n_waves=args.n_waves,
+        dt=args.dt,
+        t_max=args.t_max,
+        model=args.model,
+        seed=args.seed,
     )
     out = {
-        "D_perp": res.D_perp, "D_perp_err": res.D_perp_err, "D_par": res.D_par,
-        "D_par_err": res.D_par_err, "converged": res.converged,
-        "converged_par": res.converged_par, "wall_time_s": res.wall_time,
+        "D_perp": res.D_perp,
+        "D_perp_err": res.D_perp_err,
+        "D_par": res.D_par,
+        "D_par_err": res.D_par_err,
+        "converged": res.converged,
+        "converged_par": res.converged_par,
+        "wall_time_s": res.wall_time,
         "config": res.config.to_dict(),
     }
     if args.json:
         print(json.dumps(out))
     else:
         c = res.config
-        print(f"T={c.T:g} b={c.b:g} lambda_perp={args.lambda_perp:g} model={c.model} "
-              f"({c.n_particles} particles, {c.n_waves} waves, {c.n_steps} steps of dt={c.dt:.4g})")
+        print(
+            f"T={c.T:g} b={c.b:g} lambda_perp={args.lambda_perp:g} model={c.model} "
+            f"({c.n_particles} particles, {c.n_waves} waves, {c.n_steps} steps of dt={c.dt:.4g})"
+        )
         print(f"D_perp = {res.D_perp:.6g} ± {res.D_perp_err:.2g}   converged: {res.converged}")
         print(f"D_par  = {res.D_par:.6g} ± {res.D_par_err:.2g}   converged: {res.converged_par}")
         print(f"units: rho0^2 omega_c; wall time {res.wall_time:.2f} s")

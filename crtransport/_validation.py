@@ -104,8 +104,9 @@ def check_array(
     if not ok:
         raise ValueError(f"`{name}` must have shape {shape_text}; got {arr.shape}.")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must be finite; got {int(np.sum(~np.isfinite(arr)))} "
-                         "non-finite entries.")
+        raise ValueError(
+            f"`{name}` must be finite; got {int(np.sum(~np.isfinite(arr)))} non-finite entries."
+        )
     return np.ascontiguousarray(arr)
 
 

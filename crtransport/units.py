@@ -75,8 +75,16 @@ AU = 149_597_870_700.0
 PARSEC = 3.085_677_581_491_367e16
 
 _ENERGY_EV = {"eV": 1.0, "keV": 1e3, "MeV": 1e6, "GeV": 1e9, "TeV": 1e12, "PeV": 1e15, "EeV": 1e18}
-_FIELD_T = {"T": 1.0, "G": 1e-4, "mG": 1e-7, "uG": 1e-10, "µG": 1e-10, "μG": 1e-10,
-            "microgauss": 1e-10, "nT": 1e-9}
+_FIELD_T = {
+    "T": 1.0,
+    "G": 1e-4,
+    "mG": 1e-7,
+    "uG": 1e-10,
+    "µG": 1e-10,
+    "μG": 1e-10,
+    "microgauss": 1e-10,
+    "nT": 1e-9,
+}
 _LENGTH_M = {"m": 1.0, "cm": 1e-2, "km": 1e3, "au": AU, "AU": AU, "pc": PARSEC, "kpc": 1e3 * PARSEC}
 _DIFFUSION_M2S = {"m2/s": 1.0, "m^2/s": 1.0, "cm2/s": 1e-4, "cm^2/s": 1e-4}
 _TIME_S = {"s": 1.0, "min": 60.0, "h": 3600.0, "day": 86400.0, "yr": 365.25 * 86400.0}
@@ -102,9 +110,7 @@ class Species:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.rest_energy_eV) and self.rest_energy_eV > 0):
-            raise ValueError(
-                f"`rest_energy_eV` must be in (0, inf); got {self.rest_energy_eV!r}."
-            )
+            raise ValueError(f"`rest_energy_eV` must be in (0, inf); got {self.rest_energy_eV!r}.")
         if self.charge_number == 0:
             raise ValueError("`charge_number` must be non-zero; got 0.")
 
@@ -150,8 +156,13 @@ def parse_quantity(value: Any, kind: str, unit: str | None = None) -> NDArray[np
     ValueError
         If the unit is unknown for ``kind`` or the string cannot be parsed.
     """
-    tables = {"energy": _ENERGY_EV, "field": _FIELD_T, "length": _LENGTH_M,
-              "diffusion": _DIFFUSION_M2S, "time": _TIME_S}
+    tables = {
+        "energy": _ENERGY_EV,
+        "field": _FIELD_T,
+        "length": _LENGTH_M,
+        "diffusion": _DIFFUSION_M2S,
+        "time": _TIME_S,
+    }
     if kind not in tables:
         raise ValueError(f"`kind` must be one of {', '.join(map(repr, tables))}; got {kind!r}.")
     table = tables[kind]
@@ -233,42 +244,68 @@ def omega_c(B0: Any, *, species: str | Species = "proton", unit: str | None = No
     return abs(sp.charge_number) * C_LIGHT**2 * B0_T / sp.rest_energy_eV
 
 
-def energy_to_scaled(energy: Any, *, species: str | Species = "proton",
-                     unit: str | None = None) -> NDArray[np.float64]:
+def energy_to_scaled(
+    energy: Any, *, species: str | Species = "proton", unit: str | None = None
+) -> NDArray[np.float64]:
     """Kinetic energy (e.g. ``"1GeV"``) to ``T`` in units of m c^2."""
     sp = get_species(species)
     return parse_quantity(energy, "energy", unit) / sp.rest_energy_eV
 
 
-def energy_from_scaled(T: ArrayLike, *, species: str | Species = "proton",
-                       unit: str = "GeV") -> NDArray[np.float64]:
+def energy_from_scaled(
+    T: ArrayLike, *, species: str | Species = "proton", unit: str = "GeV"
+) -> NDArray[np.float64]:
     """``T`` in units of m c^2 to a kinetic energy in ``unit`` (default GeV)."""
     sp = get_species(species)
     return np.asarray(T, dtype=np.float64) * sp.rest_energy_eV / parse_quantity(1.0, "energy", unit)
 
 
-def length_to_scaled(length: Any, *, B0: Any, species: str | Species = "proton",
-                     unit: str | None = None, B0_unit: str | None = None) -> NDArray[np.float64]:
+def length_to_scaled(
+    length: Any,
+    *,
+    B0: Any,
+    species: str | Species = "proton",
+    unit: str | None = None,
+    B0_unit: str | None = None,
+) -> NDArray[np.float64]:
     """A physical length (e.g. ``"0.01au"``) to units of rho0."""
     return parse_quantity(length, "length", unit) / rho0(B0, species=species, unit=B0_unit)
 
 
-def length_from_scaled(length: ArrayLike, *, B0: Any, species: str | Species = "proton",
-                       unit: str = "m", B0_unit: str | None = None) -> NDArray[np.float64]:
+def length_from_scaled(
+    length: ArrayLike,
+    *,
+    B0: Any,
+    species: str | Species = "proton",
+    unit: str = "m",
+    B0_unit: str | None = None,
+) -> NDArray[np.float64]:
     """A length in units of rho0 to ``unit`` (m, cm, km, au, pc, kpc)."""
     metres = np.asarray(length, dtype=np.float64) * rho0(B0, species=species, unit=B0_unit)
     return metres / parse_quantity(1.0, "length", unit)
 
 
-def time_from_scaled(t: ArrayLike, *, B0: Any, species: str | Species = "proton",
-                     unit: str = "s", B0_unit: str | None = None) -> NDArray[np.float64]:
+def time_from_scaled(
+    t: ArrayLike,
+    *,
+    B0: Any,
+    species: str | Species = "proton",
+    unit: str = "s",
+    B0_unit: str | None = None,
+) -> NDArray[np.float64]:
     """A time in units of 1/omega_c to ``unit`` (s, min, h, day, yr)."""
     seconds = np.asarray(t, dtype=np.float64) / omega_c(B0, species=species, unit=B0_unit)
     return seconds / parse_quantity(1.0, "time", unit)
 
 
-def diffusion_from_scaled(D: ArrayLike, *, B0: Any, species: str | Species = "proton",
-                          unit: str = "m2/s", B0_unit: str | None = None) -> NDArray[np.float64]:
+def diffusion_from_scaled(
+    D: ArrayLike,
+    *,
+    B0: Any,
+    species: str | Species = "proton",
+    unit: str = "m2/s",
+    B0_unit: str | None = None,
+) -> NDArray[np.float64]:
     """A diffusion coefficient in units of ``m c^2/(|q| B0)`` to ``unit`` (m2/s or cm2/s).
 
     The unit is :math:`\\rho_0^2\\omega_c = m c^2/(|q| B_0)`; for protons in 5 nT it is
@@ -286,8 +323,14 @@ def diffusion_from_scaled(D: ArrayLike, *, B0: Any, species: str | Species = "pr
     return m2s / parse_quantity(1.0, "diffusion", unit)
 
 
-def diffusion_to_scaled(D: Any, *, B0: Any, species: str | Species = "proton",
-                        unit: str | None = None, B0_unit: str | None = None) -> NDArray[np.float64]:
+def diffusion_to_scaled(
+    D: Any,
+    *,
+    B0: Any,
+    species: str | Species = "proton",
+    unit: str | None = None,
+    B0_unit: str | None = None,
+) -> NDArray[np.float64]:
     """A physical diffusion coefficient (e.g. ``"1e22cm2/s"``) to units of ``m c^2/(|q| B0)``."""
     unit_m2s = rho0(B0, species=species, unit=B0_unit) ** 2 * omega_c(
         B0, species=species, unit=B0_unit

@@ -40,12 +40,18 @@ napoleon_preprocess_types = False
 # The machines that build the docs have no internet: no intersphinx inventories are fetched.
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|np|xarray|xr|jax|optax|numba|scipy|concurrent|collections|typing|os|"
-               r"pathlib|matplotlib|dask|mpi4py|argparse)\..*"),
-    (r"py:.*", r"(NDArray|ArrayLike|ndarray|array_like|optional|callable|Any|Literal|"
-               r"float64|float32|int64|Path|PathLike|Mapping|Sequence|Callable|Iterable|Executor|"
-               r"SeedSequence|Generator|Dataset|DataArray|GradientTransformation|Array|Axes|Figure|"
-               r"ModelName|Seed|Direction|PathLike\[str\]|default|shape|of|or|tuple|dict|list)"),
+    (
+        r"py:.*",
+        r"(numpy|np|xarray|xr|jax|optax|numba|scipy|concurrent|collections|typing|os|"
+        r"pathlib|matplotlib|dask|mpi4py|argparse)\..*",
+    ),
+    (
+        r"py:.*",
+        r"(NDArray|ArrayLike|ndarray|array_like|optional|callable|Any|Literal|"
+        r"float64|float32|int64|Path|PathLike|Mapping|Sequence|Callable|Iterable|Executor|"
+        r"SeedSequence|Generator|Dataset|DataArray|GradientTransformation|Array|Axes|Figure|"
+        r"ModelName|Seed|Direction|PathLike\[str\]|default|shape|of|or|tuple|dict|list)",
+    ),
     (r"py:.*", r".*\b(n_particles|n_save|n_waves|n_realizations|n_points|n_samples|n|3|2)\b.*"),
     (r"py:.*", r"crtransport\..*\._.*"),
     (r"py:.*", r".*'.*'.*"),
@@ -57,12 +63,20 @@ nitpick_ignore_regex = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.md5", "**.codeobj.json"]
+exclude_patterns = [
+    "_build",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.md5",
+    "**.codeobj.json",
+]
 html_theme = "alabaster"
 html_static_path = ["_static"]
-html_theme_options = {"description": "Cosmic-ray transport in synthetic turbulence",
-                      "fixed_sidebar": True}
+html_theme_options = {
+    "description": "Cosmic-ray transport in synthetic turbulence",
+    "fixed_sidebar": True,
+}
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),

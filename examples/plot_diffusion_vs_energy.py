@@ -13,13 +13,14 @@ import numpy as np
 import crtransport as crt
 
 energies = np.geomspace(0.05, 10, 8)
-results = [crt.simulate(T=T, b=0.2, lambda_perp=5.0, n_particles=600, n_waves=250, seed=i)
-           for i, T in enumerate(energies)]
+results = [
+    crt.simulate(T=T, b=0.2, lambda_perp=5.0, n_particles=600, n_waves=250, seed=i)
+    for i, T in enumerate(energies)
+]
 D = np.array([r.D_perp for r in results])
 err = np.array([r.D_perp_err for r in results])
 for T, r in zip(energies, results):
-    print(f"T = {T:6.3f}: D_perp = {r.D_perp:.4f} ± {r.D_perp_err:.4f}, "
-          f"converged: {r.converged}")
+    print(f"T = {T:6.3f}: D_perp = {r.D_perp:.4f} ± {r.D_perp_err:.4f}, converged: {r.converged}")
 
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.errorbar(energies, D, yerr=err, fmt="o-")

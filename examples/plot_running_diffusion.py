@@ -20,8 +20,14 @@ fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot(run.time, run.D_perp, label=r"$D_\perp(t)$")
 ax.plot(run.time, run.d_perp, label=r"$d_\perp(t)$", alpha=0.7)
 lo, hi = res.perp.window
-ax.fill_between([lo, hi], res.D_perp - res.D_perp_err, res.D_perp + res.D_perp_err,
-                color="k", alpha=0.25, label="asymptotic value ± error")
+ax.fill_between(
+    [lo, hi],
+    res.D_perp - res.D_perp_err,
+    res.D_perp + res.D_perp_err,
+    color="k",
+    alpha=0.25,
+    label="asymptotic value ± error",
+)
 ax.set_xscale("log")
 ax.set_xlabel(r"$t\,\omega_c$")
 ax.set_ylabel(r"$D$ [$\rho_0^2\omega_c$]")

@@ -21,12 +21,15 @@ k_par = np.abs(modes.k[..., 2]).ravel() * turb.lambda_par
 print(f"acceptance rate: {modes.acceptance_rate:.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
-for ax, x, q, label in ((axes[0], k_perp, 3.0, r"$k_\perp\lambda_\perp$"),
-                        (axes[1], k_par, 0.0, r"$|k_\parallel|\lambda_\parallel$")):
+for ax, x, q, label in (
+    (axes[0], k_perp, 3.0, r"$k_\perp\lambda_\perp$"),
+    (axes[1], k_par, 0.0, r"$|k_\parallel|\lambda_\parallel$"),
+):
     bins = np.geomspace(1e-3, 1e3, 61)
     ax.hist(x, bins=bins, density=True, histtype="step", label="sampled")
-    norm = integrate.quad(lambda v: float(bendover_density(v, q, 5 / 3)), 0, 1e3, limit=400,
-                          points=[1, 10, 100])[0]
+    norm = integrate.quad(
+        lambda v, q=q: float(bendover_density(v, q, 5 / 3)), 0, 1e3, limit=400, points=[1, 10, 100]
+    )[0]
     grid = np.geomspace(1e-3, 1e3, 400)
     ax.loglog(grid, bendover_density(grid, q, 5 / 3) / norm, "k--", label="density")
     ax.set_xlabel(label)

@@ -40,8 +40,10 @@ def test_subpackage_all_imports_and_is_documented(sub):
 
 
 def test_import_does_not_load_jax_or_xarray():
-    code = ("import sys, crtransport; crtransport.simulate; "
-            "print('jax' in sys.modules, 'xarray' in sys.modules)")
+    code = (
+        "import sys, crtransport; crtransport.simulate; "
+        "print('jax' in sys.modules, 'xarray' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

@@ -24,8 +24,9 @@ def test_b_zero_gives_the_exact_helix_limits():
     dt = res.config.dt
     omega_eff = 2 / dt * math.atan(dt / (2 * gamma))
     t = res.running["time"].values
-    np.testing.assert_allclose(res.running["D_perp"], rho**2 * (1 - np.cos(omega_eff * t)) / (2 * t),
-                               rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        res.running["D_perp"], rho**2 * (1 - np.cos(omega_eff * t)) / (2 * t), rtol=0, atol=1e-10
+    )
     np.testing.assert_allclose(res.running["D_par"], (v * mu) ** 2 * t / 2, rtol=1e-11)
     # D_perp -> 0 like 1/t: the asymptotic estimate is bounded by rho^2 / t_window
     assert abs(res.D_perp) < rho**2 / res.perp.window[0]
@@ -36,17 +37,18 @@ def test_same_seed_same_numbers_any_thread_count():
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        a = crt.simulate(T=1.0, b=0.5, lambda_perp=1.0, seed=3, n_particles=600, n_waves=16,
-                         t_max=60.0)
+        a = crt.simulate(
+            T=1.0, b=0.5, lambda_perp=1.0, seed=3, n_particles=600, n_waves=16, t_max=60.0
+        )
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        b = crt.simulate(T=1.0, b=0.5, lambda_perp=1.0, seed=3, n_particles=600, n_waves=16,
-                         t_max=60.0)
+        b = crt.simulate(
+            T=1.0, b=0.5, lambda_perp=1.0, seed=3, n_particles=600, n_waves=16, t_max=60.0
+        )
     finally:
         numba.set_num_threads(before)
     assert (a.D_perp, a.D_par, a.D_perp_err) == (b.D_perp, b.D_par, b.D_perp_err)
     np.testing.assert_array_equal(a.running["D_xx"], b.running["D_xx"])
-    c = crt.simulate(T=1.0, b=0.5, lambda_perp=1.0, seed=4, n_particles=600, n_waves=16,
-                     t_max=60.0)
+    c = crt.simulate(T=1.0, b=0.5, lambda_perp=1.0, seed=4, n_particles=600, n_waves=16, t_max=60.0)
     assert c.D_perp != a.D_perp
 
 
@@ -69,8 +71,7 @@ def test_config_round_trips_through_json():
 
 @pytest.mark.parametrize("model", ["2d", "slab", "isotropic", "composite"])
 def test_every_model_runs_and_returns_finite_coefficients(model):
-    kw = {} if model != "isotropic" else {}
-    res = crt.simulate(T=1.0, b=0.5, lambda_perp=2.0, model=model, seed=2, **SMALL, **kw)
+    res = crt.simulate(T=1.0, b=0.5, lambda_perp=2.0, model=model, seed=2, **SMALL)
     assert np.isfinite([res.D_perp, res.D_par, res.D_perp_err, res.D_par_err]).all()
     assert res.running.sizes["time"] >= 8
     assert res.config.model == model

@@ -21,8 +21,9 @@ def test_proton_scales_in_5_nT():
     assert units.rho0("5nT") == pytest.approx(938.27208816e6 / (299792458.0 * 5e-9))
     assert units.omega_c(5.0, unit="nT") == pytest.approx(5e-9 * 299792458.0**2 / 938.27208816e6)
     assert units.diffusion_from_scaled(1.0, B0="5nT") == pytest.approx(1.8765e17, rel=1e-4)
-    assert units.diffusion_from_scaled(1.0, B0="5nT", unit="cm2/s") == pytest.approx(1.8765e21,
-                                                                                      rel=1e-4)
+    assert units.diffusion_from_scaled(1.0, B0="5nT", unit="cm2/s") == pytest.approx(
+        1.8765e21, rel=1e-4
+    )
 
 
 def test_energies_and_species():
@@ -30,17 +31,26 @@ def test_energies_and_species():
     assert units.energy_to_scaled("1 GeV", species="electron") == pytest.approx(1e9 / 0.51099895e6)
     assert units.energy_to_scaled("4GeV", species="alpha") == pytest.approx(4e9 / 3727.3794066e6)
     T = np.array([0.1, 1.0, 10.0])
-    np.testing.assert_allclose(units.energy_to_scaled(units.energy_from_scaled(T, unit="MeV"),
-                                                      unit="MeV"), T)
+    np.testing.assert_allclose(
+        units.energy_to_scaled(units.energy_from_scaled(T, unit="MeV"), unit="MeV"), T
+    )
 
 
 @pytest.mark.parametrize("B0", ["5nT", "3uG", "1e-4G"])
 def test_round_trips(B0):
     x = np.array([0.2, 5.0, 20.0])
-    np.testing.assert_allclose(units.length_to_scaled(units.length_from_scaled(x, B0=B0, unit="au"),
-                                                      B0=B0, unit="au"), x, rtol=1e-14)
-    np.testing.assert_allclose(units.diffusion_to_scaled(
-        units.diffusion_from_scaled(x, B0=B0, unit="cm2/s"), B0=B0, unit="cm2/s"), x, rtol=1e-14)
+    np.testing.assert_allclose(
+        units.length_to_scaled(units.length_from_scaled(x, B0=B0, unit="au"), B0=B0, unit="au"),
+        x,
+        rtol=1e-14,
+    )
+    np.testing.assert_allclose(
+        units.diffusion_to_scaled(
+            units.diffusion_from_scaled(x, B0=B0, unit="cm2/s"), B0=B0, unit="cm2/s"
+        ),
+        x,
+        rtol=1e-14,
+    )
     assert units.time_from_scaled(1.0, B0=B0) == pytest.approx(1 / units.omega_c(B0))
 
 

@@ -31,8 +31,18 @@ def boris_rotate_kernel(ux, uy, uz, tx, ty, tz):  # pragma: no cover - compiled
 
 @numba.njit(parallel=True, fastmath=FASTMATH, cache=True, nogil=True)
 def boris_push_kernel(
-    tables, has_bz, realization, pos0, u0, gamma, dt, n_steps, save_steps,
-    out_disp, out_pos, out_u,
+    tables,
+    has_bz,
+    realization,
+    pos0,
+    u0,
+    gamma,
+    dt,
+    n_steps,
+    save_steps,
+    out_disp,
+    out_pos,
+    out_u,
 ):  # pragma: no cover - compiled
     """Push an ensemble with drift-kick-drift Boris steps; code units, see ``propagate``.
 

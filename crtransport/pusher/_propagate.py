@@ -13,10 +13,10 @@ from crtransport._validation import check_array, check_int, check_real, warn_acc
 from crtransport.pusher._kernels import boris_push_kernel
 from crtransport.turbulence._modes import WaveModes
 
-__all__ = ["Displacements", "initial_conditions", "propagate", "MAX_ROTATION_PER_STEP"]
+__all__ = ["MAX_ROTATION_PER_STEP", "Displacements", "initial_conditions", "propagate"]
 
-#: Rotation angle per step (rad, about 2 pi / 6) above which propagate warns: the Boris phase
-#: error 2 arctan(x/2) - x then exceeds 4 % of the gyro-frequency.
+#: Rotation angle per step in the RMS field (rad, about 2 pi / 6) above which propagate warns:
+#: the Boris phase error 1 - 2 arctan(x/2) / x then exceeds 7 % of the gyro-frequency.
 MAX_ROTATION_PER_STEP = 1.0
 
 
@@ -103,8 +103,12 @@ def initial_conditions(
     if positions is None:
         pos = np.zeros((n_particles, 3))
     else:
-        pos = check_array("positions", positions, shape=(n_particles, 3),
-                          shape_text=f"(n_particles, 3) = ({n_particles}, 3)")
+        pos = check_array(
+            "positions",
+            positions,
+            shape=(n_particles, 3),
+            shape_text=f"(n_particles, 3) = ({n_particles}, 3)",
+        )
     return pos, momenta
 
 
@@ -162,8 +166,8 @@ def propagate(
     Warns
     -----
     AccuracyWarning
-        If the step turns the velocity by more than ``MAX_ROTATION_PER_STEP`` rad in the mean
-        field plus three standard deviations of the turbulent one.
+        If the step turns the velocity by more than ``MAX_ROTATION_PER_STEP`` rad in the RMS
+        field ``sqrt(1 + b^2)`` (the default rule of :func:`crtransport.simulate` keeps 0.63).
     """
     pos = check_array("positions", positions, shape=(None, 3), shape_text="(n_particles, 3)")
     n = pos.shape[0]
@@ -174,7 +178,8 @@ def propagate(
     umag = np.sqrt(np.sum(mom**2, axis=1))
     if np.ptp(umag) > 1e-12 * max(float(umag.max()), 1.0):
         raise ValueError(
-            f"`momenta` must all have the same |u| (one energy); got {umag.min():g}..{umag.max():g}."
+            "`momenta` must all have the same |u| (one energy); got "
+            f"{umag.min():g}..{umag.max():g}."
         )
     gamma = math.sqrt(1.0 + float(umag[0]) ** 2)
     if realization is None:
@@ -187,21 +192,44 @@ def propagate(
     else:
         real = np.ascontiguousarray(np.broadcast_to(np.asarray(realization), (n,)), np.int64)
         if real.min() < 0 or real.max() >= modes.n_realizations:
-            raise ValueError(f"`realization` must be in [0, {modes.n_realizations - 1}]; got "
-                             f"{int(real.min())}..{int(real.max())}.")
+            raise ValueError(
+                f"`realization` must be in [0, {modes.n_realizations - 1}]; got "
+                f"{int(real.min())}..{int(real.max())}."
+            )
     b_rms = float(np.sqrt(modes.mean_square_field.max()))
-    rotation = dt * (1.0 + 3.0 * b_rms) / gamma
+    field_rms = math.sqrt(1.0 + b_rms**2)
+    rotation = dt * field_rms / gamma
     if rotation > MAX_ROTATION_PER_STEP:
         warn_accuracy(
-            f"`dt` = {dt:g} turns the velocity by up to {rotation:.3g} rad per step "
-            f"(|B| ~ 1 + 3 b = {1 + 3 * b_rms:.3g}, gamma = {gamma:.4g}); keep it below "
-            f"{MAX_ROTATION_PER_STEP} rad, i.e. dt < {MAX_ROTATION_PER_STEP * gamma / (1 + 3 * b_rms):.3g}."
+            f"`dt` = {dt:g} turns the velocity by {rotation:.3g} rad per step in the RMS field "
+            f"sqrt(1 + b^2) = {field_rms:.3g} (gamma = {gamma:.4g}); keep it below "
+            f"{MAX_ROTATION_PER_STEP} rad, i.e. dt < "
+            f"{MAX_ROTATION_PER_STEP * gamma / field_rms:.3g}."
         )
     save_steps = np.arange(save_every, n_steps + 1, save_every, dtype=np.int64)
     out_disp = np.empty((n, save_steps.size, 3))
     out_pos = np.empty((n, 3))
     out_u = np.empty((n, 3))
-    boris_push_kernel(modes._tables, modes.has_bz, real, pos, mom, gamma, dt, n_steps,
-                      save_steps, out_disp, out_pos, out_u)
-    return Displacements(times=save_steps * dt, displacement=out_disp, final_positions=out_pos,
-                         final_momenta=out_u, gamma=gamma, dt=dt, n_steps=n_steps)
+    boris_push_kernel(
+        modes._tables,
+        modes.has_bz,
+        real,
+        pos,
+        mom,
+        gamma,
+        dt,
+        n_steps,
+        save_steps,
+        out_disp,
+        out_pos,
+        out_u,
+    )
+    return Displacements(
+        times=save_steps * dt,
+        displacement=out_disp,
+        final_positions=out_pos,
+        final_momenta=out_u,
+        gamma=gamma,
+        dt=dt,
+        n_steps=n_steps,
+    )

@@ -98,24 +98,41 @@ def running_diffusion(times: ArrayLike, displacement: ArrayLike):  # -> xr.Datas
     t, d = _validate(times, displacement)
     msd = np.mean(d**2, axis=0)  # (n_save, 3)
     D = msd / (2.0 * t[:, None])
-    dd = 0.5 * np.gradient(msd, t, axis=0, edge_order=2) if t.size > 2 else 0.5 * np.gradient(
-        msd, t, axis=0)
+    dd = (
+        0.5 * np.gradient(msd, t, axis=0, edge_order=2)
+        if t.size > 2
+        else 0.5 * np.gradient(msd, t, axis=0)
+    )
     unit = "rho0^2 omega_c"
     data = {}
     for i, c in enumerate("xyz"):
-        data[f"D_{c}{c}"] = ("time", D[:, i], {"units": unit,
-                                                "long_name": f"running diffusion D_{c}{c}(t)"})
-        data[f"d_{c}{c}"] = ("time", dd[:, i], {"units": unit,
-                                                "long_name": f"differential diffusion d_{c}{c}(t)"})
-    data["D_perp"] = ("time", 0.5 * (D[:, 0] + D[:, 1]),
-                      {"units": unit, "long_name": "running perpendicular diffusion"})
+        data[f"D_{c}{c}"] = (
+            "time",
+            D[:, i],
+            {"units": unit, "long_name": f"running diffusion D_{c}{c}(t)"},
+        )
+        data[f"d_{c}{c}"] = (
+            "time",
+            dd[:, i],
+            {"units": unit, "long_name": f"differential diffusion d_{c}{c}(t)"},
+        )
+    data["D_perp"] = (
+        "time",
+        0.5 * (D[:, 0] + D[:, 1]),
+        {"units": unit, "long_name": "running perpendicular diffusion"},
+    )
     data["D_par"] = ("time", D[:, 2], {"units": unit, "long_name": "running parallel diffusion"})
-    data["d_perp"] = ("time", 0.5 * (dd[:, 0] + dd[:, 1]),
-                      {"units": unit, "long_name": "differential perpendicular diffusion"})
-    data["d_par"] = ("time", dd[:, 2],
-                     {"units": unit, "long_name": "differential parallel diffusion"})
-    ds = xr.Dataset(data, coords={"time": ("time", t, {"units": "1/omega_c",
-                                                         "long_name": "time"})})
+    data["d_perp"] = (
+        "time",
+        0.5 * (dd[:, 0] + dd[:, 1]),
+        {"units": unit, "long_name": "differential perpendicular diffusion"},
+    )
+    data["d_par"] = (
+        "time",
+        dd[:, 2],
+        {"units": unit, "long_name": "differential parallel diffusion"},
+    )
+    ds = xr.Dataset(data, coords={"time": ("time", t, {"units": "1/omega_c", "long_name": "time"})})
     ds.attrs["n_particles"] = int(d.shape[0])
     return ds
 
@@ -205,8 +222,13 @@ def asymptotic_diffusion(
     previous = float(early.mean())
     converged = bool(abs(value - previous) <= CONVERGENCE_SIGMAS * diff_err)
     return DiffusionEstimate(
-        value=value, error=error, converged=converged, previous_value=previous,
+        value=value,
+        error=error,
+        converged=converged,
+        previous_value=previous,
         window=(float(lo * t_end), float(hi * t_end)),
-        estimator=(f"half the least-squares slope of <d{direction}^2>(t) over "
-                   f"[{lo:g}, {hi:g}] x t_end; error: std of per-particle slopes / sqrt(N)"),
+        estimator=(
+            f"half the least-squares slope of <d{direction}^2>(t) over "
+            f"[{lo:g}, {hi:g}] x t_end; error: std of per-particle slopes / sqrt(N)"
+        ),
     )

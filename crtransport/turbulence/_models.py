@@ -48,12 +48,23 @@ def bendover_density(x: ArrayLike, q: float, s: float) -> NDArray[np.float64]:
     return BendOverDensity(q, s)(x)
 
 
-def _sample_bendover(rng: np.random.Generator, n: int, *, q: float, s: float, scale: float,
-                     band: tuple[float, float], symmetric: bool) -> tuple[NDArray, float]:
+def _sample_bendover(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    q: float,
+    s: float,
+    scale: float,
+    band: tuple[float, float],
+    symmetric: bool,
+) -> tuple[NDArray, float]:
     """Wave numbers (1/rho0) from the bend-over density with bend-over length ``scale``."""
     density = BendOverDensity(q, s)
     res = rejection_sample(
-        density, n, proposal=density.proposal(symmetric=symmetric), seed=rng,
+        density,
+        n,
+        proposal=density.proposal(symmetric=symmetric),
+        seed=rng,
         band=(band[0] * scale, band[1] * scale),
     )
     return res.values / scale, res.acceptance_rate
@@ -75,8 +86,15 @@ def _band_from_json(band: Any) -> tuple[float, float] | None:
     return (float(band[0]), math.inf if band[1] is None else float(band[1]))
 
 
-def _modes(n_real: int, n_waves: int, acceptance_rate: float, *, k: tuple[Any, Any, Any],
-           phase: NDArray[np.float64], amplitude: tuple[Any, Any, Any]) -> WaveModes:
+def _modes(
+    n_real: int,
+    n_waves: int,
+    acceptance_rate: float,
+    *,
+    k: tuple[Any, Any, Any],
+    phase: NDArray[np.float64],
+    amplitude: tuple[Any, Any, Any],
+) -> WaveModes:
     """Write flat per-wave arrays (or scalar constants) straight into the kernel layout."""
     tables = np.empty((n_real, 7, n_waves))
     rows = (*(0.5 * np.asarray(v) for v in k), 0.5 * phase, *amplitude)
@@ -199,16 +217,17 @@ class TwoDTurbulence(Turbulence):
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "b", check_real("b", self.b, low=0.0))
-        set_(self, "lambda_perp", check_real("lambda_perp", self.lambda_perp, low=0.0,
-                                             low_open=True))
+        set_(
+            self, "lambda_perp", check_real("lambda_perp", self.lambda_perp, low=0.0, low_open=True)
+        )
         lam_par = 10.0 * self.lambda_perp if self.lambda_par is None else self.lambda_par
         set_(self, "lambda_par", check_real("lambda_par", lam_par, low=0.0, low_open=True))
         set_(self, "q", check_real("q", self.q, low=-1.0, low_open=True))
         set_(self, "s", check_real("s", self.s, low=1.0, low_open=True))
-        set_(self, "k_perp_range", _resolve_band("k_perp_range", self.k_perp_range,
-                                                 self.lambda_perp))
-        set_(self, "k_par_range", _resolve_band("k_par_range", self.k_par_range,
-                                                self.lambda_par))
+        set_(
+            self, "k_perp_range", _resolve_band("k_perp_range", self.k_perp_range, self.lambda_perp)
+        )
+        set_(self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par))
 
     @property
     def decorrelation_length(self) -> float:
@@ -216,17 +235,30 @@ class TwoDTurbulence(Turbulence):
 
     def _sample(self, rng: np.random.Generator, n_waves: int, n_real: int) -> WaveModes:
         n = n_waves * n_real
-        k_perp, acc_perp = _sample_bendover(rng, n, q=self.q, s=self.s, scale=self.lambda_perp,
-                                            band=self.k_perp_range, symmetric=False)
-        k_par, acc_par = _sample_bendover(rng, n, q=0.0, s=self.s, scale=self.lambda_par,
-                                          band=self.k_par_range, symmetric=True)
+        k_perp, acc_perp = _sample_bendover(
+            rng,
+            n,
+            q=self.q,
+            s=self.s,
+            scale=self.lambda_perp,
+            band=self.k_perp_range,
+            symmetric=False,
+        )
+        k_par, acc_par = _sample_bendover(
+            rng, n, q=0.0, s=self.s, scale=self.lambda_par, band=self.k_par_range, symmetric=True
+        )
         azimuth = rng.uniform(0.0, 2.0 * np.pi, n)
         phase = rng.uniform(0.0, 2.0 * np.pi, n)
         cos_a, sin_a = np.cos(azimuth), np.sin(azimuth)
         amp = _unit_amplitude(self.b, n_waves)
-        return _modes(n_real, n_waves, 2.0 / (1.0 / acc_perp + 1.0 / acc_par),
-                      k=(k_perp * cos_a, k_perp * sin_a, k_par), phase=phase,
-                      amplitude=(-amp * sin_a, amp * cos_a, 0.0))
+        return _modes(
+            n_real,
+            n_waves,
+            2.0 / (1.0 / acc_perp + 1.0 / acc_par),
+            k=(k_perp * cos_a, k_perp * sin_a, k_par),
+            phase=phase,
+            amplitude=(-amp * sin_a, amp * cos_a, 0.0),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -263,12 +295,10 @@ class SlabTurbulence(Turbulence):
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "b", check_real("b", self.b, low=0.0))
-        set_(self, "lambda_par", check_real("lambda_par", self.lambda_par, low=0.0,
-                                            low_open=True))
+        set_(self, "lambda_par", check_real("lambda_par", self.lambda_par, low=0.0, low_open=True))
         set_(self, "q", check_real("q", self.q, low=-1.0, low_open=True))
         set_(self, "s", check_real("s", self.s, low=1.0, low_open=True))
-        set_(self, "k_par_range", _resolve_band("k_par_range", self.k_par_range,
-                                                self.lambda_par))
+        set_(self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par))
 
     @property
     def decorrelation_length(self) -> float:
@@ -276,13 +306,20 @@ class SlabTurbulence(Turbulence):
 
     def _sample(self, rng: np.random.Generator, n_waves: int, n_real: int) -> WaveModes:
         n = n_waves * n_real
-        k_par, acc = _sample_bendover(rng, n, q=self.q, s=self.s, scale=self.lambda_par,
-                                      band=self.k_par_range, symmetric=True)
+        k_par, acc = _sample_bendover(
+            rng, n, q=self.q, s=self.s, scale=self.lambda_par, band=self.k_par_range, symmetric=True
+        )
         pol = rng.uniform(0.0, 2.0 * np.pi, n)
         phase = rng.uniform(0.0, 2.0 * np.pi, n)
         amp = _unit_amplitude(self.b, n_waves)
-        return _modes(n_real, n_waves, acc, k=(0.0, 0.0, k_par), phase=phase,
-                      amplitude=(amp * np.cos(pol), amp * np.sin(pol), 0.0))
+        return _modes(
+            n_real,
+            n_waves,
+            acc,
+            k=(0.0, 0.0, k_par),
+            phase=phase,
+            amplitude=(amp * np.cos(pol), amp * np.sin(pol), 0.0),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -320,8 +357,7 @@ class IsotropicTurbulence(Turbulence):
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "b", check_real("b", self.b, low=0.0))
-        set_(self, "lambda_iso", check_real("lambda_iso", self.lambda_iso, low=0.0,
-                                            low_open=True))
+        set_(self, "lambda_iso", check_real("lambda_iso", self.lambda_iso, low=0.0, low_open=True))
         set_(self, "q", check_real("q", self.q, low=-1.0, low_open=True))
         set_(self, "s", check_real("s", self.s, low=1.0, low_open=True))
         set_(self, "k_range", _resolve_band("k_range", self.k_range, self.lambda_iso))
@@ -332,8 +368,9 @@ class IsotropicTurbulence(Turbulence):
 
     def _sample(self, rng: np.random.Generator, n_waves: int, n_real: int) -> WaveModes:
         n = n_waves * n_real
-        kmag, acc = _sample_bendover(rng, n, q=self.q, s=self.s, scale=self.lambda_iso,
-                                     band=self.k_range, symmetric=False)
+        kmag, acc = _sample_bendover(
+            rng, n, q=self.q, s=self.s, scale=self.lambda_iso, band=self.k_range, symmetric=False
+        )
         cos_t = rng.uniform(-1.0, 1.0, n)
         phi = rng.uniform(0.0, 2.0 * np.pi, n)
         psi = rng.uniform(0.0, 2.0 * np.pi, n)
@@ -346,8 +383,14 @@ class IsotropicTurbulence(Turbulence):
         amp = _unit_amplitude(self.b, n_waves)
         amplitude = amp * (np.cos(psi)[:, None] * e1 + np.sin(psi)[:, None] * e2)
         k = kmag[:, None] * khat
-        return _modes(n_real, n_waves, acc, k=(k[:, 0], k[:, 1], k[:, 2]), phase=phase,
-                      amplitude=(amplitude[:, 0], amplitude[:, 1], amplitude[:, 2]))
+        return _modes(
+            n_real,
+            n_waves,
+            acc,
+            k=(k[:, 0], k[:, 1], k[:, 2]),
+            phase=phase,
+            amplitude=(amplitude[:, 0], amplitude[:, 1], amplitude[:, 2]),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -390,11 +433,20 @@ class CompositeTurbulence(Turbulence):
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        two_d = TwoDTurbulence(b=self.b, lambda_perp=self.lambda_perp, lambda_par=self.lambda_par,
-                               q=self.q, s=self.s, k_perp_range=self.k_perp_range,
-                               k_par_range=self.k_par_range)
-        set_(self, "slab_fraction", check_real("slab_fraction", self.slab_fraction, low=0.0,
-                                               high=1.0))
+        two_d = TwoDTurbulence(
+            b=self.b,
+            lambda_perp=self.lambda_perp,
+            lambda_par=self.lambda_par,
+            q=self.q,
+            s=self.s,
+            k_perp_range=self.k_perp_range,
+            k_par_range=self.k_par_range,
+        )
+        set_(
+            self,
+            "slab_fraction",
+            check_real("slab_fraction", self.slab_fraction, low=0.0, high=1.0),
+        )
         for name in ("b", "lambda_perp", "lambda_par", "q", "s", "k_perp_range", "k_par_range"):
             set_(self, name, getattr(two_d, name))
 
@@ -404,13 +456,21 @@ class CompositeTurbulence(Turbulence):
 
     def components(self) -> tuple[SlabTurbulence, TwoDTurbulence]:
         """The slab and 2D parts with their own amplitudes."""
-        slab = SlabTurbulence(b=self.b * math.sqrt(self.slab_fraction),
-                              lambda_par=self.lambda_par, s=self.s,  # type: ignore[arg-type]
-                              k_par_range=self.k_par_range)
-        two_d = TwoDTurbulence(b=self.b * math.sqrt(1.0 - self.slab_fraction),
-                               lambda_perp=self.lambda_perp, lambda_par=self.lambda_par,
-                               q=self.q, s=self.s, k_perp_range=self.k_perp_range,
-                               k_par_range=self.k_par_range)
+        slab = SlabTurbulence(
+            b=self.b * math.sqrt(self.slab_fraction),
+            lambda_par=self.lambda_par,
+            s=self.s,  # type: ignore[arg-type]
+            k_par_range=self.k_par_range,
+        )
+        two_d = TwoDTurbulence(
+            b=self.b * math.sqrt(1.0 - self.slab_fraction),
+            lambda_perp=self.lambda_perp,
+            lambda_par=self.lambda_par,
+            q=self.q,
+            s=self.s,
+            k_perp_range=self.k_perp_range,
+            k_par_range=self.k_par_range,
+        )
         return slab, two_d
 
     def _sample(self, rng: np.random.Generator, n_waves: int, n_real: int) -> WaveModes:
@@ -420,8 +480,10 @@ class CompositeTurbulence(Turbulence):
         n_slab = n_waves // 2
         a = slab._sample(rng, n_slab, n_real)
         c = two_d._sample(rng, n_waves - n_slab, n_real)
-        return WaveModes._from_tables(np.concatenate([a._tables, c._tables], axis=2),
-                                      min(a.acceptance_rate, c.acceptance_rate))
+        return WaveModes._from_tables(
+            np.concatenate([a._tables, c._tables], axis=2),
+            min(a.acceptance_rate, c.acceptance_rate),
+        )
 
 
 _MODELS: dict[str, type[Turbulence]] = {
@@ -448,11 +510,23 @@ def make_turbulence(
     """
     check_choice("model", model, _MODELS)
     if model == "2d":
-        return TwoDTurbulence(b=b, lambda_perp=lambda_perp, lambda_par=lambda_par,
-                              k_perp_range=k_perp_range, k_par_range=k_par_range, **kwargs)
+        return TwoDTurbulence(
+            b=b,
+            lambda_perp=lambda_perp,
+            lambda_par=lambda_par,
+            k_perp_range=k_perp_range,
+            k_par_range=k_par_range,
+            **kwargs,
+        )
     if model == "composite":
-        return CompositeTurbulence(b=b, lambda_perp=lambda_perp, lambda_par=lambda_par,
-                                   k_perp_range=k_perp_range, k_par_range=k_par_range, **kwargs)
+        return CompositeTurbulence(
+            b=b,
+            lambda_perp=lambda_perp,
+            lambda_par=lambda_par,
+            k_perp_range=k_perp_range,
+            k_par_range=k_par_range,
+            **kwargs,
+        )
     lambda_perp = check_real("lambda_perp", lambda_perp, low=0.0, low_open=True)
     if model == "slab":
         if k_perp_range is not None:

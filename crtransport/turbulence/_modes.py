@@ -47,16 +47,20 @@ class WaveModes:
 
     __slots__ = ("_has_bz", "_mean_square", "_tables", "acceptance_rate")
 
-    def __init__(self, *, k: ArrayLike, phase: ArrayLike, amplitude: ArrayLike,
-                 acceptance_rate: float = 1.0) -> None:
+    def __init__(
+        self, *, k: ArrayLike, phase: ArrayLike, amplitude: ArrayLike, acceptance_rate: float = 1.0
+    ) -> None:
         phase = np.asarray(phase, dtype=np.float64)
         if phase.ndim != 2:
             raise ValueError(
                 f"`phase` must have shape (n_realizations, n_waves); got {phase.shape}."
             )
         expected = (*phase.shape, 3)
-        arrays = {"k": np.asarray(k, dtype=np.float64), "phase": phase,
-                  "amplitude": np.asarray(amplitude, dtype=np.float64)}
+        arrays = {
+            "k": np.asarray(k, dtype=np.float64),
+            "phase": phase,
+            "amplitude": np.asarray(amplitude, dtype=np.float64),
+        }
         for name in ("k", "amplitude"):
             if arrays[name].shape != expected:
                 raise ValueError(
@@ -92,8 +96,10 @@ class WaveModes:
         object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
-        return (f"WaveModes(n_realizations={self.n_realizations}, n_waves={self.n_waves}, "
-                f"acceptance_rate={self.acceptance_rate:.3f})")
+        return (
+            f"WaveModes(n_realizations={self.n_realizations}, n_waves={self.n_waves}, "
+            f"acceptance_rate={self.acceptance_rate:.3f})"
+        )
 
     @staticmethod
     def _readonly(arr: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -179,8 +185,12 @@ def field(
     """
     pos = np.asarray(positions, dtype=np.float64)
     single = pos.ndim == 1
-    pos = check_array("positions", pos.reshape(1, -1) if single else pos,
-                      shape=(None, 3), shape_text="(n_points, 3)")
+    pos = check_array(
+        "positions",
+        pos.reshape(1, -1) if single else pos,
+        shape=(None, 3),
+        shape_text="(n_points, 3)",
+    )
     real = np.broadcast_to(np.asarray(realization), (pos.shape[0],))
     if not np.issubdtype(real.dtype, np.integer):
         raise TypeError(f"`realization` must be integers; got dtype {real.dtype}.")
@@ -190,6 +200,7 @@ def field(
             f"{int(real.min())}..{int(real.max())}."
         )
     out = np.empty_like(pos)
-    field_many_kernel(modes._tables, modes.has_bz, np.ascontiguousarray(real, dtype=np.int64),
-                      pos, out)
+    field_many_kernel(
+        modes._tables, modes.has_bz, np.ascontiguousarray(real, dtype=np.int64), pos, out
+    )
     return out[0] if single else out

@@ -94,7 +94,11 @@ class BurrProposal:
 
     @classmethod
     def for_exponents(
-        cls, low_exponent: float, tail_exponent: float, *, scale: float = 1.0,
+        cls,
+        low_exponent: float,
+        tail_exponent: float,
+        *,
+        scale: float = 1.0,
         symmetric: bool = False,
     ) -> BurrProposal:
         """Proposal matched to a density ``~ x^low_exponent`` at 0 and ``~ x^-tail_exponent``.
@@ -149,8 +153,12 @@ class BurrProposal:
 
 
 def _bendover_candidates(
-    u: NDArray[np.float64], density: BendOverDensity, proposal: BurrProposal, p_lo: float,
-    p_hi: float, log_bound: float,
+    u: NDArray[np.float64],
+    density: BendOverDensity,
+    proposal: BurrProposal,
+    p_lo: float,
+    p_hi: float,
+    log_bound: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Candidates |x| and ratios f / (M g) for the bend-over density, in place where possible.
 
@@ -236,7 +244,7 @@ def envelope_bound(
     # the ratio must not be rising at an open end of the band
     ends = []
     if band[1] == math.inf:
-        ends.append(ratio[-2:] if not proposal.symmetric else ratio[-2:])
+        ends.append(ratio[-2:])
     if band[0] == 0:
         mid = len(x) // 2
         ends.append(ratio[mid : mid + 2][::-1] if proposal.symmetric else ratio[:2][::-1])
@@ -250,8 +258,9 @@ def envelope_bound(
     return 1.02 * float(peak)
 
 
-def _expected_acceptance(density, proposal: BurrProposal, band: tuple[float, float],
-                         bound: float) -> float:
+def _expected_acceptance(
+    density, proposal: BurrProposal, band: tuple[float, float], bound: float
+) -> float:
     """Integral of f over the band (trapezoid on a log grid) / M: the expected acceptance."""
     lo = band[0] if band[0] > 0 else proposal.scale * 1e-9
     hi = band[1] if math.isfinite(band[1]) else proposal.scale * 1e9
@@ -339,8 +348,7 @@ def rejection_sample(
             # same draws, in the same order, as the generic branch below
             u_prop = rng.random(m)
             u_sign = rng.random(m) if proposal.symmetric else None
-            x, ratio = _bendover_candidates(u_prop, density, proposal, p_lo, p_hi,
-                                            log_bound_kernel)
+            x, ratio = _bendover_candidates(u_prop, density, proposal, p_lo, p_hi, log_bound_kernel)
             if u_sign is not None:
                 np.negative(x, out=x, where=u_sign < 0.5)
         else:
@@ -360,5 +368,6 @@ def rejection_sample(
         out[have : have + accepted.size] = x[accepted]
         have += accepted.size
         acc_guess = max(have / proposed, 1e-3)
-    return RejectionSample(values=out, acceptance_rate=have / proposed, n_proposed=proposed,
-                           bound=float(bound))
+    return RejectionSample(
+        values=out, acceptance_rate=have / proposed, n_proposed=proposed, bound=float(bound)
+    )

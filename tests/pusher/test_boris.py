@@ -14,16 +14,18 @@ from crtransport.turbulence import IsotropicTurbulence, TwoDTurbulence
 
 
 def no_field(n_realizations=1):
-    return TwoDTurbulence(b=0.0, lambda_perp=1.0).sample(n_waves=4, n_realizations=n_realizations,
-                                                        seed=0)
+    return TwoDTurbulence(b=0.0, lambda_perp=1.0).sample(
+        n_waves=4, n_realizations=n_realizations, seed=0
+    )
 
 
 def test_one_step_against_hand_computed_rotation():
     T, dt = 1.0, 0.3
     gamma = 1.0 + T
     u0 = math.sqrt(gamma**2 - 1)
-    out = propagate(no_field(), [[0.0, 0.0, 0.0]], [[u0, 0.0, 0.0]], dt=dt, n_steps=1,
-                    realization=0)
+    out = propagate(
+        no_field(), [[0.0, 0.0, 0.0]], [[u0, 0.0, 0.0]], dt=dt, n_steps=1, realization=0
+    )
     theta = 2.0 * math.atan(dt / (2.0 * gamma))  # clockwise about +z for positive charge
     u1 = u0 * np.array([math.cos(theta), -math.sin(theta), 0.0])
     np.testing.assert_allclose(out.final_momenta[0], u1, rtol=0, atol=1e-15)
@@ -42,11 +44,11 @@ def test_discrete_helix_is_exact(T):
     omega_eff = 2.0 / dt * math.atan(dt / (2.0 * gamma))
     r2 = np.sum(out.displacement[..., :2] ** 2, axis=-1)
     expected = 2 * rho**2 * (1 - np.cos(omega_eff * out.times))
-    np.testing.assert_allclose(r2, np.broadcast_to(expected, r2.shape), rtol=0,
-                               atol=1e-9 * rho**2)
+    np.testing.assert_allclose(r2, np.broadcast_to(expected, r2.shape), rtol=0, atol=1e-9 * rho**2)
     v = float(units.speed_from_T(T))
-    np.testing.assert_allclose(out.displacement[..., 2], np.broadcast_to(v * mu * out.times,
-                               r2.shape), rtol=1e-12)
+    np.testing.assert_allclose(
+        out.displacement[..., 2], np.broadcast_to(v * mu * out.times, r2.shape), rtol=1e-12
+    )
 
 
 def test_effective_gyrofrequency_at_the_papers_step():
@@ -55,7 +57,8 @@ def test_effective_gyrofrequency_at_the_papers_step():
     pos, mom = initial_conditions(T, 0.0, 1, seed=0)
     out = propagate(no_field(), pos, mom, dt=dt, n_steps=1, realization=0)
     turned = math.atan2(-out.final_momenta[0, 1], out.final_momenta[0, 0]) - math.atan2(
-        -mom[0, 1], mom[0, 0])
+        -mom[0, 1], mom[0, 0]
+    )
     omega = 1.0 / (1.0 + T)
     assert math.remainder(turned, 2 * math.pi) / (dt * omega) == pytest.approx(0.96892, abs=1e-5)
 
@@ -116,13 +119,25 @@ def test_initial_conditions_have_the_right_pitch_and_speed():
 
 def test_coarse_dt_warns_with_numbers():
     pos, mom = initial_conditions(0.01, 0.5, 2, seed=0)
-    with pytest.warns(AccuracyWarning, match=r"`dt` = 2.9 turns the velocity by up to 2.87 rad per step .*dt < 1.01"):
+    with pytest.warns(
+        AccuracyWarning,
+        match=r"`dt` = 2.9 turns the velocity by 2.87 rad per step in the RMS field .*dt < 1.01",
+    ):
         propagate(no_field(2), pos, mom, dt=2.9, n_steps=2)
+
+
+def test_default_step_never_warns_across_the_papers_cube():
+    from crtransport._simulate import default_dt
+
+    for T in (1e-3, 0.1, 1.0, 10.0):
+        for b in (0.0, 0.5, 1.0):
+            dt = default_dt(T, b, 0.2)
+            assert dt * math.sqrt(1 + b * b) / (1 + T) <= 2 * math.pi / 10 + 1e-12
 
 
 def test_realization_checks():
     pos, mom = initial_conditions(1.0, 0.5, 3, seed=0)
     with pytest.raises(ValueError, match="one realization per particle"):
         propagate(no_field(2), pos, mom, dt=0.1, n_steps=2)
-    with pytest.raises(ValueError, match="same |u|"):
+    with pytest.raises(ValueError, match=r"same \|u\|"):
         propagate(no_field(3), pos, mom * np.array([[1.0], [1.0], [2.0]]), dt=0.1, n_steps=2)

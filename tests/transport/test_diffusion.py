@@ -61,7 +61,9 @@ def test_subdiffusion_is_flagged_not_converged(rng):
 
 def test_bad_inputs():
     t = np.arange(1.0, 11.0)
-    with pytest.raises(ValueError, match=r"`displacement` must have shape \(n_particles, n_save, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"`displacement` must have shape \(n_particles, n_save, 3\)"
+    ):
         running_diffusion(t, np.zeros((4, 9, 3)))
     with pytest.raises(ValueError, match="`times` must be finite, positive and increasing"):
         running_diffusion(t[::-1], np.zeros((4, 10, 3)))

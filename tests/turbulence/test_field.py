@@ -51,8 +51,9 @@ def test_field_kernel_matches_direct_sum(turb, rng):
     modes = turb.sample(n_waves=300, n_realizations=2, seed=4)
     pos = rng.uniform(-50, 50, (500, 3))
     for r in range(2):
-        np.testing.assert_allclose(field(modes, pos, realization=r), direct_field(modes, pos, r),
-                                   rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            field(modes, pos, realization=r), direct_field(modes, pos, r), rtol=0, atol=1e-12
+        )
 
 
 @pytest.mark.parametrize("turb", MODELS, ids=lambda t: t.model)
@@ -60,12 +61,22 @@ def test_divergence_free(turb, rng):
     modes = turb.sample(n_waves=300, n_realizations=1, seed=2)
     # exactly: every wave has A . k = 0
     assert np.max(np.abs(np.sum(modes.amplitude * modes.k, axis=-1))) < 1e-15 * max(
-        1.0, float(np.abs(modes.k).max()))
+        1.0, float(np.abs(modes.k).max())
+    )
     # numerically: central differences of the evaluated field. Their truncation error grows like
     # h^2 k^3, so this part uses the same model restricted to k < 20 / lambda.
-    narrow = {f: (0.0, 20.0 / getattr(turb, f.replace("k_", "lambda_").replace("_range", ""),
-                                       getattr(turb, "lambda_iso", 1.0)))
-              for f in turb._BANDS}
+    narrow = {
+        f: (
+            0.0,
+            20.0
+            / getattr(
+                turb,
+                f.replace("k_", "lambda_").replace("_range", ""),
+                getattr(turb, "lambda_iso", 1.0),
+            ),
+        )
+        for f in turb._BANDS
+    }
     if "k_range" in narrow:
         narrow["k_range"] = (0.0, 20.0 / turb.lambda_iso)
     modes = dataclasses.replace(turb, **narrow).sample(n_waves=300, n_realizations=1, seed=2)

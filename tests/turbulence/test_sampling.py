@@ -32,8 +32,13 @@ def quad_cdf(density, lo, hi):
 @pytest.mark.parametrize(("q", "s"), [(3.0, 5.0 / 3.0), (0.0, 5.0 / 3.0), (1.0, 2.5)])
 def test_bendover_samples_pass_ks_against_quadrature_cdf(q, s):
     band = (0.0, 200.0)
-    res = rejection_sample(lambda x: bendover_density(x, q, s), 4000,
-                           proposal=BurrProposal.for_exponents(q, s), seed=11, band=band)
+    res = rejection_sample(
+        lambda x: bendover_density(x, q, s),
+        4000,
+        proposal=BurrProposal.for_exponents(q, s),
+        seed=11,
+        band=band,
+    )
     assert res.values.min() >= band[0] and res.values.max() < band[1]
     cdf = quad_cdf(lambda x: float(bendover_density(x, q, s)), *band)
     # sort + subsample keeps the quadrature cheap; KS at the 1 % level with a fixed seed
@@ -45,8 +50,13 @@ def test_bendover_samples_pass_ks_against_quadrature_cdf(q, s):
 def test_ks_detects_a_wrong_spectral_index():
     """The same check rejects samples drawn for another inertial index (the test can fail)."""
     band = (0.0, 200.0)
-    res = rejection_sample(lambda x: bendover_density(x, 3.0, 2.5), 4000,
-                           proposal=BurrProposal.for_exponents(3.0, 2.5), seed=11, band=band)
+    res = rejection_sample(
+        lambda x: bendover_density(x, 3.0, 2.5),
+        4000,
+        proposal=BurrProposal.for_exponents(3.0, 2.5),
+        seed=11,
+        band=band,
+    )
     cdf = quad_cdf(lambda x: float(bendover_density(x, 3.0, 5.0 / 3.0)), *band)
     assert stats.kstest(np.sort(res.values)[::4], cdf).pvalue < 1e-6
 
@@ -54,9 +64,13 @@ def test_ks_detects_a_wrong_spectral_index():
 def test_symmetric_parallel_density_and_its_tail_fraction():
     s = 5.0 / 3.0
     band = (0.0, 1e3)
-    res = rejection_sample(lambda x: bendover_density(x, 0.0, s), 40_000,
-                           proposal=BurrProposal.for_exponents(0.0, s, symmetric=True),
-                           seed=3, band=band)
+    res = rejection_sample(
+        lambda x: bendover_density(x, 0.0, s),
+        40_000,
+        proposal=BurrProposal.for_exponents(0.0, s, symmetric=True),
+        seed=3,
+        band=band,
+    )
     x = res.values
     assert abs(np.mean(x > 0) - 0.5) < 4 * 0.5 / math.sqrt(x.size)
     # probability of |k lambda| > 10 from quadrature
@@ -79,14 +93,23 @@ def test_user_density_and_reported_acceptance_rate():
 
 def test_density_with_heavier_tail_than_proposal_is_refused():
     with pytest.raises(ValueError, match="heavier tails than the proposal"):
-        rejection_sample(lambda x: (1 + x * x) ** -0.6, 100,
-                         proposal=BurrProposal.for_exponents(0.0, 3.0), seed=0)
+        rejection_sample(
+            lambda x: (1 + x * x) ** -0.6,
+            100,
+            proposal=BurrProposal.for_exponents(0.0, 3.0),
+            seed=0,
+        )
 
 
 def test_too_small_bound_is_detected():
     with pytest.raises(ValueError, match="below sup f/g"):
-        rejection_sample(lambda x: bendover_density(x, 3.0, 5 / 3), 1000,
-                         proposal=BurrProposal.for_exponents(3.0, 5 / 3), seed=0, bound=1e-3)
+        rejection_sample(
+            lambda x: bendover_density(x, 3.0, 5 / 3),
+            1000,
+            proposal=BurrProposal.for_exponents(3.0, 5 / 3),
+            seed=0,
+            bound=1e-3,
+        )
 
 
 def test_same_seed_same_samples_and_band_respected():
