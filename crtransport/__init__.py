@@ -20,7 +20,7 @@ from crtransport._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from crtransport import dataset, pusher, surrogate, transport, turbulence, units
-    from crtransport._simulate import SimulationConfig, SimulationResult, simulate
+    from crtransport._simulate import SimulationConfig, SimulationResult, resolve_config, simulate
     from crtransport.dataset import build_dataset, open_dataset
     from crtransport.surrogate import Surrogate
 
@@ -35,6 +35,7 @@ __all__ = [
     # functions
     "build_dataset",
     "open_dataset",
+    "resolve_config",
     "simulate",
     # classes
     "SimulationConfig",
@@ -49,6 +50,7 @@ __all__ = [
 _SUBPACKAGES = {"dataset", "pusher", "surrogate", "transport", "turbulence", "units"}
 _LAZY = {
     "simulate": "crtransport._simulate",
+    "resolve_config": "crtransport._simulate",
     "SimulationResult": "crtransport._simulate",
     "SimulationConfig": "crtransport._simulate",
     "build_dataset": "crtransport.dataset",

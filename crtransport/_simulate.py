@@ -25,6 +25,7 @@ __all__ = [
     "SimulationResult",
     "default_dt",
     "default_t_max",
+    "resolve_config",
     "simulate",
 ]
 
@@ -196,6 +197,85 @@ class SimulationResult:
         )
 
 
+def resolve_config(
+    T: float,
+    b: float,
+    lambda_perp: float,
+    *,
+    lambda_par: float | None = None,
+    mu: float = 0.5,
+    n_particles: int = 10_000,
+    n_waves: int = 500,
+    dt: float | None = None,
+    t_max: float | None = None,
+    k_perp_range: tuple[float, float] | None = None,
+    k_par_range: tuple[float, float] | None = None,
+    model: ModelName = "2d",
+    seed: Seed = 0,
+    n_save: int = 200,
+    shared_field: bool = False,
+) -> SimulationConfig:
+    """Validate the arguments of :func:`simulate` and resolve every default, without running.
+
+    Takes exactly the arguments of :func:`simulate` (same meaning, units and checks) and returns
+    the :class:`SimulationConfig` that ``simulate`` would run: the time step, the run length
+    rounded up to whole save intervals, the wave-number bands and the seed.
+
+    Raises
+    ------
+    ValueError
+        As :func:`simulate`.
+
+    Examples
+    --------
+    >>> import crtransport as crt
+    >>> cfg = crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0)
+    >>> cfg.n_steps, round(cfg.dt, 4)
+    (1845, 0.6283)
+    """
+    T = check_real("T", T, low=0.0, low_open=True)
+    b = check_real("b", b, low=0.0)
+    mu = check_real("mu", mu, low=-1.0, high=1.0)
+    n_particles = check_int("n_particles", n_particles, low=2)
+    n_waves = check_int("n_waves", n_waves, low=1)
+    n_save = check_int("n_save", n_save, low=8)
+    turb = make_turbulence(
+        model,
+        b=b,
+        lambda_perp=lambda_perp,
+        lambda_par=lambda_par,
+        k_perp_range=k_perp_range,
+        k_par_range=k_par_range,
+    )
+    lam_perp = float(lambda_perp)
+    dt = default_dt(T, b, lam_perp) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
+    t_max = (
+        default_t_max(T, mu, turb)
+        if t_max is None
+        else check_real("t_max", t_max, low=0.0, low_open=True)
+    )
+    if t_max < 8 * dt:
+        raise ValueError(f"`t_max` must be >= 8 dt = {8 * dt:g}; got {t_max:g}.")
+    n_steps = math.ceil(t_max / dt)
+    save_every = max(1, n_steps // n_save)
+    n_steps = save_every * math.ceil(n_steps / save_every)
+    ss = _seed_sequence(seed)
+    return SimulationConfig(
+        T=T,
+        mu=mu,
+        turbulence=turb,
+        n_particles=n_particles,
+        n_waves=n_waves,
+        dt=dt,
+        t_max=n_steps * dt,
+        n_steps=n_steps,
+        save_every=save_every,
+        shared_field=bool(shared_field),
+        seed_entropy=int(ss.entropy),  # type: ignore[arg-type]
+        seed_spawn_key=tuple(int(k) for k in ss.spawn_key),
+    )
+
+
 def simulate(
     T: float,
     b: float,
@@ -281,47 +361,26 @@ def simulate(
     (('time',), 64)
     """
     t0 = time.perf_counter()
-    T = check_real("T", T, low=0.0, low_open=True)
-    b = check_real("b", b, low=0.0)
-    mu = check_real("mu", mu, low=-1.0, high=1.0)
-    n_particles = check_int("n_particles", n_particles, low=2)
-    n_waves = check_int("n_waves", n_waves, low=1)
-    n_save = check_int("n_save", n_save, low=8)
-    turb = make_turbulence(
-        model,
-        b=b,
-        lambda_perp=lambda_perp,
+    config = resolve_config(
+        T,
+        b,
+        lambda_perp,
         lambda_par=lambda_par,
-        k_perp_range=k_perp_range,
-        k_par_range=k_par_range,
-    )
-    lam_perp = float(lambda_perp)
-    dt = default_dt(T, b, lam_perp) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
-    t_max = (
-        default_t_max(T, mu, turb)
-        if t_max is None
-        else check_real("t_max", t_max, low=0.0, low_open=True)
-    )
-    if t_max < 8 * dt:
-        raise ValueError(f"`t_max` must be >= 8 dt = {8 * dt:g}; got {t_max:g}.")
-    n_steps = math.ceil(t_max / dt)
-    save_every = max(1, n_steps // n_save)
-    n_steps = save_every * math.ceil(n_steps / save_every)
-    ss = _seed_sequence(seed)
-    config = SimulationConfig(
-        T=T,
         mu=mu,
-        turbulence=turb,
         n_particles=n_particles,
         n_waves=n_waves,
         dt=dt,
-        t_max=n_steps * dt,
-        n_steps=n_steps,
-        save_every=save_every,
-        shared_field=bool(shared_field),
-        seed_entropy=int(ss.entropy),  # type: ignore[arg-type]
-        seed_spawn_key=tuple(int(k) for k in ss.spawn_key),
+        t_max=t_max,
+        k_perp_range=k_perp_range,
+        k_par_range=k_par_range,
+        model=model,
+        seed=seed,
+        n_save=n_save,
+        shared_field=shared_field,
     )
+    T, b, mu, turb = config.T, config.b, config.mu, config.turbulence
+    save_every, dt = config.save_every, config.dt
+    ss = config.seed_sequence()
     displacement, acceptance = _run_ensemble(config, ss)
     times = np.arange(1, displacement.shape[1] + 1) * (save_every * dt)
     perp = asymptotic_diffusion(times, displacement, direction="perp")

@@ -158,32 +158,17 @@ def _design(
 def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any]) -> tuple:
     """``(dt, t_max)`` in 1/omega_c that :func:`crtransport.simulate` would use at ``b = 0``.
 
-    Uses the engine's rules (``default_dt``, ``default_t_max``) and its rounding of the run
-    to whole save intervals, so an analytic row carries the run length of the simulation it
-    replaces.
+    Asks the engine (:func:`crtransport.resolve_config`), so an analytic row carries exactly the
+    run length of the simulation it replaces.
     """
-    from crtransport._simulate import default_dt, default_t_max
-    from crtransport.turbulence import make_turbulence
+    from crtransport._simulate import resolve_config
 
-    T, mu = params["T"], params["mu"]
-    dt = settings.get("dt")
-    if dt is None:
-        dt = default_dt(T, 0.0, params["lambda_perp"])
-    t_max = settings.get("t_max")
-    if t_max is None:
-        turbulence = make_turbulence(
-            settings.get("model", "2d"),
-            b=0.0,
-            lambda_perp=params["lambda_perp"],
-            lambda_par=params["lambda_par"],
-            k_perp_range=settings.get("k_perp_range"),
-            k_par_range=settings.get("k_par_range"),
-        )
-        t_max = default_t_max(T, mu, turbulence)
-    n_steps = math.ceil(t_max / dt)
-    save_every = max(1, n_steps // int(settings.get("n_save", 200)))
-    n_steps = save_every * math.ceil(n_steps / save_every)
-    return float(dt), float(n_steps * dt)
+    keys = ("dt", "t_max", "k_perp_range", "k_par_range", "model", "n_save")
+    config = resolve_config(
+        params["T"], 0.0, params["lambda_perp"], lambda_par=params["lambda_par"],
+        mu=params["mu"], **{k: settings[k] for k in keys if settings.get(k) is not None},
+    )
+    return float(config.dt), float(config.t_max)
 
 
 def _analytic_record(
