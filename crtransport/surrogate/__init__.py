@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from crtransport.surrogate._state import SurrogateState, TrainingHistory
 
-__all__ = [  # noqa: RUF022 - grouped as in STYLE.md section 2
+__all__ = [
     # functions
     "plot_error_histogram",
     "plot_loss",

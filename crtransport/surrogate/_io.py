@@ -127,17 +127,19 @@ def load_state(path: str | os.PathLike[str]) -> SurrogateState:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no surrogate file at {str(path)!r}.")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _bad(path, f"it cannot be read as an .npz archive ({exc}).") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise _bad(path, "it is a single .npy array, not an .npz archive.")
-    with archive:
+    # open the file ourselves: np.load leaks its handle when the archive is unreadable
+    with open(path, "rb") as fh:
         try:
-            return _read_archive(path, archive)
-        except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-            raise _bad(path, f"the archive is damaged ({type(exc).__name__}: {exc}).") from None
+            archive = np.load(fh, allow_pickle=False)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise _bad(path, f"it cannot be read as an .npz archive ({exc}).") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise _bad(path, "it is a single .npy array, not an .npz archive.")
+        with archive:
+            try:
+                return _read_archive(path, archive)
+            except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+                raise _bad(path, f"the archive is damaged ({type(exc).__name__}: {exc}).") from None
 
 
 def _read_array(path: Path, archive: Any, name: str) -> np.ndarray:

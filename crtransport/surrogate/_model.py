@@ -606,6 +606,8 @@ class Surrogate:
         """
         state = self._require_state()
         policy = self._on_extrapolate if on_extrapolate is None else on_extrapolate
+        if policy not in _ON_EXTRAPOLATE:
+            check_choice("on_extrapolate", policy, _ON_EXTRAPOLATE)
         features = state.config.features
         if data is None and not return_std and len(inputs) == len(features):
             # single point from Python or NumPy scalars: pure-Python float64 forward pass
@@ -614,8 +616,6 @@ class Surrogate:
                 result = self._predict_one([float(v) for v in values], policy)  # type: ignore[arg-type]
                 if result is not None:
                     return result
-        if policy not in _ON_EXTRAPOLATE:
-            check_choice("on_extrapolate", policy, _ON_EXTRAPOLATE)
         if return_std and state.config.n_models < 2:
             raise ValueError(
                 "`return_std` needs an ensemble (n_models >= 2); this model has n_models=1."
@@ -791,8 +791,6 @@ class Surrogate:
                 v = math.log(v)
             x.append((v - offset) / scale)
         if outside and policy != "ignore":
-            if policy not in _ON_EXTRAPOLATE:
-                return None
             self._extrapolation([np.array([v]) for v in values], policy)
         total = 0.0
         for layers in members:

@@ -76,4 +76,5 @@ def ensemble():
     from crtransport.surrogate import Surrogate
 
     X, y = synthetic_arrays(300, seed=3)
-    return Surrogate(n_models=3, hidden_widths=(6,)).fit(X, y, epochs=100, key=1)
+    domain = {"T": (0.5, 10.0), "b": (0.3, 1.0), "lambda_perp": (0.2, 20.0)}
+    return Surrogate(n_models=3, hidden_widths=(6,)).fit(X, y, epochs=100, key=1, domain=domain)

@@ -1,0 +1,118 @@
+"""``crtransport train`` and ``crtransport predict``."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from crtransport import cli
+from crtransport.surrogate import Surrogate
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A small database in the builder's format, from the dataset layer's fake engine."""
+    from crtransport.dataset import _builder, _testing
+
+    path = tmp_path_factory.mktemp("db") / "db.nc"
+    with ThreadPoolExecutor(1) as executor:
+        _builder._build(
+            None,
+            120,
+            path=path,
+            run_fn=_testing.fake_simulate_run,
+            defaults_fn=_testing.fake_defaults,
+            executor=executor,
+            analytic_fraction=0.1,
+            progress=False,
+            seed=0,
+            simulation=None,
+            n_workers=None,
+            running_times=None,
+            threads_per_sample=None,
+            overwrite=True,
+        )
+    return path
+
+
+def test_train_then_predict(database, tmp_path, capsys):
+    model = tmp_path / "model.crt"
+    rc = cli.main(
+        ["train", str(database), "-o", str(model), "--epochs", "50", "--hidden-widths", "6"]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert model.exists()
+    assert "test RMS relative error" in out
+    assert "109 train, 11 test" in out  # 12 analytic rows always train
+    sur = Surrogate.load(model)
+    assert sur.config.hidden_widths == (6,)
+    assert sur.history.n_epochs_run == 50
+    # the paper cube of the database is the training domain
+    assert sur.domain["T"] == (0.0, 10.0)
+
+    rc = cli.main(
+        ["predict", "--model", str(model), "--T", "1", "2", "--b", "0.5", "--lambda-perp", "5",
+         "--json"]
+    )  # fmt: skip
+    assert rc == 0
+    record = json.loads(capsys.readouterr().out)
+    expected = sur.predict(T=np.array([1.0, 2.0]), b=0.5, lambda_perp=5.0)
+    np.testing.assert_array_equal(record["D_perp"], expected)
+    assert record["T"] == [1.0, 2.0]
+
+    rc = cli.main(
+        ["predict", "--model", str(model), "--T", "1", "--b", "0.5", "--lambda-perp", "5"]
+    )
+    table = capsys.readouterr().out.splitlines()
+    assert rc == 0
+    assert table[0].split() == ["T", "b", "lambda_perp", "D_perp"]
+    assert float(table[1].split()[-1]) == pytest.approx(expected[0], rel=1e-5)
+
+
+def test_train_options_reach_the_configuration(database, tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    rc = cli.main(
+        ["train", str(database), "-o", str(model), "--epochs", "5", "--loss", "relative",
+         "--n-models", "2", "--log-features", "lambda_perp", "--test-fraction", "0",
+         "--drop-unconverged", "--learning-rate", "0.01"]
+    )  # fmt: skip
+    assert rc == 0
+    assert "unconverged rows dropped" in capsys.readouterr().out
+    config = Surrogate.load(model).config
+    assert (config.loss, config.n_models, config.log_features) == ("relative", 2, ("lambda_perp",))
+    assert config.learning_rate == 0.01
+
+
+def test_errors_exit_with_status_2(database, tmp_path, capsys):
+    # no model and no pretrained one shipped
+    rc = cli.main(["predict", "--T", "1", "--b", "0.5", "--lambda-perp", "5"])
+    assert rc == 2
+    assert "surrogate_paper.npz is missing" in capsys.readouterr().err
+    # a bad setting
+    rc = cli.main(["train", str(database), "-o", str(tmp_path / "x"), "--activation", "swish"])
+    assert rc == 2
+    assert "`activation` must be one of" in capsys.readouterr().err
+    # a missing input
+    model = tmp_path / "m.crt"
+    assert cli.main(["train", str(database), "-o", str(model), "--epochs", "1"]) == 0
+    capsys.readouterr()
+    rc = cli.main(["predict", "--model", str(model), "--T", "1", "--b", "0.5"])
+    assert rc == 2
+    assert "give --lambda-perp" in capsys.readouterr().err
+    # an input the model does not take
+    rc = cli.main(
+        ["predict", "--model", str(model), "--T", "1", "--b", "0.5", "--lambda-perp", "5",
+         "--mu", "0.5"]
+    )  # fmt: skip
+    assert rc == 2
+    assert "this model takes no input 'mu'" in capsys.readouterr().err
+    # a file that is not a model
+    rc = cli.main(
+        ["predict", "--model", str(database), "--T", "1", "--b", "1", "--lambda-perp", "1"]
+    )
+    assert rc == 2
+    assert "is not a valid crtransport surrogate file" in capsys.readouterr().err
