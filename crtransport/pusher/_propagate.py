@@ -225,7 +225,7 @@ def propagate(
         out_u,
     )
     return Displacements(
-        times=save_steps * dt,
+        times=(save_steps * dt).astype(np.float64),
         displacement=out_disp,
         final_positions=out_pos,
         final_momenta=out_u,

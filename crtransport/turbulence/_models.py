@@ -45,7 +45,7 @@ def bendover_density(x: ArrayLike, q: float, s: float) -> NDArray[np.float64]:
     With ``x = k lambda``: energy range ``~ x^q``, inertial range ``~ x^-s``. See
     :class:`BendOverDensity` for the sampler-aware callable.
     """
-    return BendOverDensity(q, s)(x)
+    return BendOverDensity(q, s)(np.asarray(x, dtype=np.float64))
 
 
 def _sample_bendover(
@@ -54,8 +54,8 @@ def _sample_bendover(
     *,
     q: float,
     s: float,
-    scale: float,
-    band: tuple[float, float],
+    scale: Any,
+    band: Any,
     symmetric: bool,
 ) -> tuple[NDArray, float]:
     """Wave numbers (1/rho0) from the bend-over density with bend-over length ``scale``."""
@@ -70,7 +70,7 @@ def _sample_bendover(
     return res.values / scale, res.acceptance_rate
 
 
-def _resolve_band(name: str, band: Any, scale: float) -> tuple[float, float]:
+def _resolve_band(name: str, band: Any, scale: Any) -> tuple[float, float]:
     if band is None:
         return (DEFAULT_K_BAND[0] / scale, DEFAULT_K_BAND[1] / scale)
     return check_range(name, band)
@@ -113,6 +113,7 @@ class Turbulence:
 
     model: ClassVar[str]
     _BANDS: ClassVar[tuple[str, ...]] = ()
+    b: float
 
     def sample(self, n_waves: int, n_realizations: int = 1, *, seed: Seed = 0) -> WaveModes:
         """Draw ``n_realizations`` independent realizations of ``n_waves`` waves each.
@@ -458,8 +459,8 @@ class CompositeTurbulence(Turbulence):
         """The slab and 2D parts with their own amplitudes."""
         slab = SlabTurbulence(
             b=self.b * math.sqrt(self.slab_fraction),
-            lambda_par=self.lambda_par,
-            s=self.s,  # type: ignore[arg-type]
+            lambda_par=self.lambda_par,  # type: ignore[arg-type]
+            s=self.s,
             k_par_range=self.k_par_range,
         )
         two_d = TwoDTurbulence(

@@ -46,6 +46,10 @@ class WaveModes:
     """
 
     __slots__ = ("_has_bz", "_mean_square", "_tables", "acceptance_rate")
+    _tables: NDArray[np.float64]
+    _has_bz: bool
+    _mean_square: NDArray[np.float64]
+    acceptance_rate: float
 
     def __init__(
         self, *, k: ArrayLike, phase: ArrayLike, amplitude: ArrayLike, acceptance_rate: float = 1.0

@@ -348,7 +348,9 @@ def rejection_sample(
             # same draws, in the same order, as the generic branch below
             u_prop = rng.random(m)
             u_sign = rng.random(m) if proposal.symmetric else None
-            x, ratio = _bendover_candidates(u_prop, density, proposal, p_lo, p_hi, log_bound_kernel)
+            x, ratio = _bendover_candidates(
+                u_prop, density, proposal, p_lo, p_hi, log_bound_kernel  # type: ignore[arg-type]
+            )
             if u_sign is not None:
                 np.negative(x, out=x, where=u_sign < 0.5)
         else:
