@@ -48,19 +48,19 @@ class SurrogateConfig:
     hidden_widths : tuple of int, default: ``(10, 5)``
         Neurons per hidden layer; the paper's network is 3-10-5-1. ``()`` gives a single
         affine layer.
-    activation : {"tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "identity"}, \
-default: "tanh"
+    activation : {'tanh', 'relu', 'sigmoid', 'softplus', 'silu', 'gelu', 'identity'}, \
+default: 'tanh'
         Activation of every hidden layer.
-    output_activation : {"square", "identity", "exp", "softplus"}, default: "square"
+    output_activation : {'square', 'identity', 'exp', 'softplus'}, default: 'square'
         Map applied to the last layer's single output ``z``: the paper's ``z**2`` keeps the
         prediction non-negative.
-    init : {"normal", "glorot"}, default: "normal"
+    init : {'normal', 'glorot'}, default: 'normal'
         ``"normal"``: every weight and bias from N(0, 1), as in the paper. ``"glorot"``:
         weights from N(0, 2 / (n_in + n_out)), biases zero.
     log_features : tuple of str, default: ``()``
         Inputs passed through a natural logarithm before the affine input scaling (they must
         then be positive). Useful for inputs spanning decades, e.g. ``("lambda_perp",)``.
-    loss : {"mse", "relative", "log"}, default: "mse"
+    loss : {'mse', 'relative', 'log'}, default: 'mse'
         Training loss on the scaled output :math:`\\hat Z = Z / s_y`,
         :math:`\\hat Y = Y / s_y`: ``"mse"`` is the paper's :math:`\\langle(\\hat Z -
         \\hat Y)^2\\rangle`; ``"relative"`` is :math:`\\langle((\\hat Z - \\hat Y) /
@@ -210,7 +210,7 @@ default: "tanh"
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
-        """Neurons per layer, input to output: ``(len(features), *hidden_widths, 1)``."""
+        """Neurons per layer from input to output, ``(len(features), *hidden_widths, 1)``."""
         return (len(self.features), *self.hidden_widths, 1)
 
     @property

@@ -176,22 +176,22 @@ class Surrogate:
 
     Parameters
     ----------
-    config : SurrogateConfig, optional
+    config : crtransport.surrogate.SurrogateConfig, optional
         Architecture and training settings; default ``SurrogateConfig()`` (the paper's).
     optimizer : optax.GradientTransformation, optional
         Any optax optimizer; default the paper's Adam,
         ``optax.adam(1e-3, b1=0.9, b2=0.95, eps=1e-7)`` built from the configuration.
-    on_extrapolate : {"warn", "raise", "ignore"}, default: "warn"
+    on_extrapolate : {'warn', 'raise', 'ignore'}, default: 'warn'
         What :meth:`predict` does with inputs outside the training domain.
     **settings
-        Fields of :class:`SurrogateConfig` (e.g. ``hidden_widths=(32, 32)``), applied on top
-        of ``config``.
+        Fields of :class:`~crtransport.surrogate.SurrogateConfig` (e.g.
+        ``hidden_widths=(32, 32)``), applied on top of ``config``.
 
     Raises
     ------
     ValueError
-        If a setting is invalid (see :class:`SurrogateConfig`) or ``on_extrapolate`` is
-        unknown.
+        If a setting is invalid (see :class:`~crtransport.surrogate.SurrogateConfig`) or
+        ``on_extrapolate`` is unknown.
     TypeError
         If ``optimizer`` is not an optax ``GradientTransformation``.
 
@@ -269,7 +269,7 @@ class Surrogate:
     def from_state(
         cls, state: SurrogateState, *, on_extrapolate: OnExtrapolate = "warn"
     ) -> Surrogate:
-        """Wrap a fitted :class:`SurrogateState` (e.g. one made by hand) in an estimator."""
+        """Wrap a fitted :class:`~crtransport.surrogate.SurrogateState` in an estimator."""
         if not isinstance(state, SurrogateState):
             raise TypeError(f"`state` must be a SurrogateState; got {type(state).__name__}.")
         sur = cls(state.config, on_extrapolate=on_extrapolate)
@@ -284,9 +284,9 @@ class Surrogate:
 
         Parameters
         ----------
-        path : str or path-like
+        path : str or os.PathLike
             The file.
-        on_extrapolate : {"warn", "raise", "ignore"}, default: "warn"
+        on_extrapolate : {'warn', 'raise', 'ignore'}, default: 'warn'
             See :class:`Surrogate`.
 
         Returns
@@ -399,7 +399,7 @@ class Surrogate:
 
         Parameters
         ----------
-        data : xarray.Dataset, mapping, or array of shape (n_samples, n_features)
+        data : xarray.Dataset, Mapping or ndarray
             Training data. A Dataset (the dataset builder's format: dimension ``sample``)
             or a mapping must hold the ``features`` and the ``target`` variables; rows with
             ``is_analytic`` set (exact b = 0 points) train like the others. An array gives
@@ -410,10 +410,10 @@ class Surrogate:
             Number of epochs (>= 0); default ``config.n_epochs`` (5000).
         key : int or jax.Array, default: 0
             Seed or PRNG key for the initial weights (and the mini-batch order).
-        validation : Dataset, mapping or pair (X, y), optional
+        validation : xarray.Dataset, Mapping or tuple, optional
             Held-out data: its loss is recorded every epoch (``history.test_loss``) and
             drives early stopping.
-        domain : mapping of str to (float, float), optional
+        domain : Mapping, optional
             Training domain per input, e.g. ``{"T": (0, 10)}``, in the inputs' units.
             Default: for a crtransport database, the bounds of its free inputs (the
             ``parameter_space`` attribute, e.g. the paper's hypercube), otherwise the range
@@ -572,7 +572,7 @@ class Surrogate:
         return_std : bool, default: False
             Also return the ensemble spread (sample standard deviation over members);
             needs ``n_models >= 2``.
-        on_extrapolate : {"warn", "raise", "ignore"}, optional
+        on_extrapolate : {'warn', 'raise', 'ignore'}, optional
             Inputs outside the training domain: warn (AccuracyWarning), raise ValueError, or
             ignore; default the estimator's setting.
         **inputs : float or array_like
@@ -583,7 +583,7 @@ class Surrogate:
         Returns
         -------
         ndarray of float64, numpy.float64, or xarray.DataArray
-            The prediction in the target's units (scaled units, e.g. m c^2/(|q| B0) for
+            The prediction in the target's units (scaled units, e.g. ``rho0^2 omega_c`` for
             D_perp), with the broadcast shape of the inputs. With ``return_std``, a pair
             ``(mean, std)``.
 
@@ -709,6 +709,10 @@ class Surrogate:
         self, columns: list[np.ndarray], shape: tuple[int, ...], policy: str, return_std: bool
     ) -> Any:
         n = columns[0].size
+        if n == 1 and not return_std:
+            value = self._predict_one([float(c[0]) for c in columns], policy)
+            if value is not None:
+                return np.full(shape, value)[()]
         if n <= _SMALL_BATCH:
             mean, std, outside = self._predict_small(columns, return_std)
         else:
@@ -909,14 +913,14 @@ class Surrogate:
 
         Parameters
         ----------
-        data : xarray.Dataset, mapping, or array of shape (n_samples, n_features)
+        data : xarray.Dataset, Mapping or ndarray
             Test data with the inputs and the target (as for :meth:`fit`).
         y : array_like of shape (n_samples,), optional
             Targets when ``data`` is an array.
 
         Returns
         -------
-        SurrogateEvaluation
+        crtransport.surrogate.SurrogateEvaluation
             RMS relative error :math:`\\sqrt{\\langle(Z/Y - 1)^2\\rangle}`, the relative
             errors, and more. Rows with ``Y == 0`` (exact b = 0 rows) are excluded from the
             relative metrics and counted in ``n_excluded``. Inputs outside the training
@@ -965,7 +969,7 @@ class Surrogate:
 
         Parameters
         ----------
-        path : str or path-like
+        path : str or os.PathLike
             Destination; the name is used as given (no ``.npz`` is appended).
 
         Returns

@@ -36,11 +36,11 @@ class TrainingHistory:
 
     Parameters
     ----------
-    train_loss : ndarray of float32, shape (n_models, n_epochs_run + 1)
-        Training loss (dimensionless, on the scaled output; see `SurrogateConfig.loss`) after
-        ``i`` epochs, ``i = 0 .. n_epochs_run``. For the default MSE loss this is the paper's
-        error E divided by the mean squared target (its fig. 5).
-    test_loss : ndarray of float32, shape (n_models, n_epochs_run + 1), or None
+    train_loss : ndarray of float32, shape (n_models, n + 1)
+        Training loss (dimensionless, on the scaled output; see ``SurrogateConfig.loss``)
+        after ``i`` epochs, ``i = 0 .. n`` with ``n = n_epochs_run``. For the default MSE
+        loss this is the paper's error E divided by the mean squared target (its fig. 5).
+    test_loss : ndarray of float32, shape (n_models, n + 1), or None
         The same on the validation data, None when ``fit`` got none.
     best_epoch : ndarray of int64, shape (n_models,)
         Epoch whose parameters each member kept (``n_epochs_run`` unless the best epoch is kept).
