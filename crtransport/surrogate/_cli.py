@@ -177,7 +177,8 @@ def _predict(args: argparse.Namespace) -> int:
         arrays = np.broadcast_arrays(*(given[f] for f in sur.features))
     except ValueError:
         raise ValueError("the input values must broadcast (give 1 or N values each).") from None
-    values = np.asarray(sur.predict(**dict(zip(sur.features, arrays, strict=True))))
+    inputs: dict[str, Any] = dict(zip(sur.features, arrays, strict=True))
+    values = np.asarray(sur.predict(**inputs))
     target = sur.config.target
     if args.json:
         record = {f: a.tolist() for f, a in zip(sur.features, arrays, strict=True)}

@@ -250,7 +250,9 @@ default: 'tanh'
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown SurrogateConfig settings: {', '.join(unknown)}.")
-        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        kwargs: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items()
+        }
         return cls(**kwargs)
 
 

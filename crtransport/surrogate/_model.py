@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jax
 import jax.numpy as jnp
@@ -447,8 +447,8 @@ class Surrogate:
         if n_epochs != config.n_epochs:
             config = dataclasses.replace(config, n_epochs=n_epochs)
         jax_key, seed = _as_key(key)
-        X, Y, units = read_table(data, y, features=config.features, target=config.target)
-        assert Y is not None
+        X, Y_or_none, units = read_table(data, y, features=config.features, target=config.target)
+        Y = cast(np.ndarray, Y_or_none)  # read_table returns the target when one is asked for
         if X.shape[0] < 2:
             raise ValueError(f"`data` must have at least 2 rows; got {X.shape[0]}.")
         Xv = Yv = None
@@ -719,7 +719,7 @@ class Surrogate:
             mean, std, outside = self._predict_large(columns, return_std)
         if outside and policy != "ignore":
             self._extrapolation(columns, policy)
-        if return_std:
+        if std is not None:
             return mean.reshape(shape)[()], std.reshape(shape)[()]
         return mean.reshape(shape)[()]
 
@@ -935,7 +935,7 @@ class Surrogate:
         """
         state = self._require_state()
         X, Y, _ = read_table(data, y, features=state.config.features, target=state.config.target)
-        assert Y is not None
+        Y = cast(np.ndarray, Y)  # read_table returns the target when one is asked for
         columns = [X[:, k] for k in range(X.shape[1])]
         is_ensemble = state.config.n_models > 1
         result = self._predict_columns(columns, (X.shape[0],), "ignore", is_ensemble)

@@ -25,7 +25,7 @@ def _frozen(name: str, value: Any, dtype: type, shape: tuple[int, ...]) -> np.nd
         raise ValueError(
             f"`{name}` must be finite; got {int(np.sum(~np.isfinite(value)))} non-finite entries."
         )
-    out = np.array(value, dtype=dtype, copy=True)
+    out: np.ndarray = np.array(value, dtype=dtype, copy=True)
     out.setflags(write=False)
     return out
 

@@ -31,6 +31,29 @@ class TrainOutput:
     is_stopped_early: bool
 
 
+class _ByIdentity:
+    """A custom optimizer as a static jit argument: hashed and compared by identity.
+
+    Fitting twice with the same optimizer object reuses the compilation; any optimizer works,
+    hashable or not.
+    """
+
+    __slots__ = ("optimizer",)
+
+    def __init__(self, optimizer: optax.GradientTransformation) -> None:
+        self.optimizer = optimizer
+
+    def __hash__(self) -> int:
+        return id(self.optimizer)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.optimizer is self.optimizer
+
+
+def _resolve(config: SurrogateConfig, optimizer: _ByIdentity | None) -> Any:
+    return default_optimizer(config) if optimizer is None else optimizer.optimizer
+
+
 def default_optimizer(config: SurrogateConfig) -> optax.GradientTransformation:
     """The paper's Adam, as we read it: ``optax.adam(lr, b1=0.9, b2=0.95, eps=1e-7)``."""
     return optax.adam(config.learning_rate, b1=config.b1, b2=config.b2, eps=config.eps)
@@ -62,11 +85,9 @@ def compiled_config(config: SurrogateConfig) -> SurrogateConfig:
 
 
 @partial(jax.jit, static_argnames=("config", "optimizer"))
-def start_kernel(
-    key: jax.Array, *, config: SurrogateConfig, optimizer: optax.GradientTransformation | None
-) -> Any:
+def start_kernel(key: jax.Array, *, config: SurrogateConfig, optimizer: _ByIdentity | None) -> Any:
     """Initial training carry of every member; code units, see `Surrogate.fit`."""
-    optimizer = default_optimizer(config) if optimizer is None else optimizer
+    optimizer = _resolve(config, optimizer)
     n_models = config.n_models
     # one split (each threefry instance costs compile time): init keys, then shuffle keys
     keys = jax.random.split(key, 2 * n_models)
@@ -86,7 +107,7 @@ def run_chunk_kernel(
     n_epochs: jax.Array,
     *,
     config: SurrogateConfig,
-    optimizer: optax.GradientTransformation | None,
+    optimizer: _ByIdentity | None,
     chunk: int,
     has_test: bool,
 ) -> Any:
@@ -96,7 +117,7 @@ def run_chunk_kernel(
     of the parameters entering each epoch, shape (n_models, chunk). Epochs with index
     ``>= n_epochs`` (the tail of the last chunk) leave the parameters unchanged.
     """
-    optimizer = default_optimizer(config) if optimizer is None else optimizer
+    optimizer = _resolve(config, optimizer)
     loss_fn = _loss_fn(config)
     value_and_grad = jax.value_and_grad(loss_fn)
     n_train = data[0].shape[1]
@@ -197,9 +218,27 @@ def train(
     None is the configuration's Adam (built inside the compiled functions, so that repeated
     fits with one configuration reuse the compilation).
     """
+    # optax's bias correction mixes int32 step counts with Python floats: trace it under
+    # standard promotion even if the caller runs JAX with strict promotion
+    with jax.numpy_dtype_promotion("standard"):
+        return _train(config, optimizer, key, x, y, x_test, y_test, n_epochs=n_epochs)
+
+
+def _train(
+    config: SurrogateConfig,
+    optimizer: optax.GradientTransformation | None,
+    key: jax.Array,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray | None,
+    y_test: np.ndarray | None,
+    *,
+    n_epochs: int,
+) -> TrainOutput:
     has_test = x_test is not None
     static = compiled_config(config)
-    carry = start_kernel(key, config=static, optimizer=optimizer)
+    custom = None if optimizer is None else _ByIdentity(optimizer)
+    carry = start_kernel(key, config=static, optimizer=custom)
     x = np.asarray(x, dtype=np.float32)
     y = np.asarray(y, dtype=np.float32)
     if has_test:
@@ -226,7 +265,7 @@ def train(
                 jnp.int32(epoch0),
                 total,
                 config=static,
-                optimizer=optimizer,
+                optimizer=custom,
                 chunk=chunk,
                 has_test=has_test,
             )
