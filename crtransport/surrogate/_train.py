@@ -50,7 +50,9 @@ class _ByIdentity:
         return isinstance(other, _ByIdentity) and other.optimizer is self.optimizer
 
 
-def _resolve(config: SurrogateConfig, optimizer: _ByIdentity | None) -> Any:
+def _resolve(
+    config: SurrogateConfig, optimizer: _ByIdentity | None
+) -> optax.GradientTransformation:
     return default_optimizer(config) if optimizer is None else optimizer.optimizer
 
 
@@ -87,13 +89,13 @@ def compiled_config(config: SurrogateConfig) -> SurrogateConfig:
 @partial(jax.jit, static_argnames=("config", "optimizer"))
 def start_kernel(key: jax.Array, *, config: SurrogateConfig, optimizer: _ByIdentity | None) -> Any:
     """Initial training carry of every member; code units, see `Surrogate.fit`."""
-    optimizer = _resolve(config, optimizer)
+    opt = _resolve(config, optimizer)
     n_models = config.n_models
     # one split (each threefry instance costs compile time): init keys, then shuffle keys
     keys = jax.random.split(key, 2 * n_models)
     init = partial(init_kernel, layer_sizes=config.layer_sizes, init=config.init)
     params = jax.vmap(init)(keys[:n_models])
-    opt_state = jax.vmap(optimizer.init)(params)
+    opt_state = jax.vmap(opt.init)(params)
     inf = jnp.full((n_models,), jnp.inf, dtype=jnp.float32)
     zeros = jnp.zeros((n_models,), dtype=jnp.int32)
     return (params, opt_state, keys[n_models:], params, inf, zeros, zeros)
@@ -117,7 +119,7 @@ def run_chunk_kernel(
     of the parameters entering each epoch, shape (n_models, chunk). Epochs with index
     ``>= n_epochs`` (the tail of the last chunk) leave the parameters unchanged.
     """
-    optimizer = _resolve(config, optimizer)
+    opt = _resolve(config, optimizer)
     loss_fn = _loss_fn(config)
     value_and_grad = jax.value_and_grad(loss_fn)
     n_train = data[0].shape[1]
@@ -135,7 +137,7 @@ def run_chunk_kernel(
             epoch_index = epoch0 + i
             if batch_size is None:
                 loss, grads = value_and_grad(params, x, y)
-                updates, new_state = optimizer.update(grads, opt_state, params)
+                updates, new_state = opt.update(grads, opt_state, params)
                 new_params = optax.apply_updates(params, updates)
                 new_key = key
             else:
@@ -147,7 +149,7 @@ def run_chunk_kernel(
                 def step(c: Any, idx: jax.Array) -> Any:
                     p, s = c
                     _, g = value_and_grad(p, x[:, idx], y[idx])
-                    u, s = optimizer.update(g, s, p)
+                    u, s = opt.update(g, s, p)
                     return (optax.apply_updates(p, u), s), None
 
                 (new_params, new_state), _ = jax.lax.scan(step, (params, opt_state), order)
