@@ -12,7 +12,8 @@ Every figure is the best of several short runs (these machines throttle long one
   samples, in a fresh process so that compilation is included; target < 5 s (the paper:
   about 5 s). JAX's import is not counted. The training data are the tests' smooth function
   D = sqrt(T) b^2 lambda_perp^0.3 on T in (0.5, 10), b in (0.3, 1), lambda_perp in
-  (0.2, 20) (about two decades of D); the RMS relative test error of that fit is reported.
+  (0.2, 20) (about two decades of D); the RMS relative test error of each fit (keys 0, 1,
+  2: the paper's N(0, 1) initialisation makes it depend on the draw) is reported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import platform
 import subprocess
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -59,22 +61,22 @@ from surrogate import TRAIN_LOW, synthetic
 from crtransport.surrogate import Surrogate
 X, y = synthetic(5000, low=TRAIN_LOW)
 t0 = time.perf_counter()
-sur = Surrogate().fit(X[:4500], y[:4500], epochs=5000, key=0)
+sur = Surrogate().fit(X[:4500], y[:4500], epochs=5000, key={key})
 cold = time.perf_counter() - t0
 t0 = time.perf_counter()
-Surrogate().fit(X[:4500], y[:4500], epochs=5000, key=1)
+Surrogate().fit(X[:4500], y[:4500], epochs=5000, key={key} + 100)
 warm = time.perf_counter() - t0
 rms = sur.evaluate(X[4500:], y[4500:]).rms_relative_error
 print(json.dumps({{"cold": cold, "warm": warm, "rms": rms}}))
 """
 
 
-def train_times(repeats: int) -> dict[str, float]:
+def train_times(repeats: int) -> dict[str, Any]:
     here = os.path.dirname(os.path.abspath(__file__))
     runs = []
-    for _ in range(repeats):
+    for key in range(repeats):
         out = subprocess.run(
-            [sys.executable, "-c", TRAIN_SNIPPET.format(here=here)],
+            [sys.executable, "-c", TRAIN_SNIPPET.format(here=here, key=key)],
             capture_output=True,
             text=True,
             check=True,
@@ -83,7 +85,7 @@ def train_times(repeats: int) -> dict[str, float]:
     return {
         "cold": min(r["cold"] for r in runs),
         "warm": min(r["warm"] for r in runs),
-        "rms": runs[0]["rms"],
+        "rms": [r["rms"] for r in runs],
     }
 
 
@@ -155,7 +157,11 @@ def main() -> None:
         ("single point, 1-element arrays", f"{1e6 * t_single_array:.2f} us", ""),
         ("train 3-10-5-1, 5000 epochs x 4500, cold", f"{train['cold']:.2f} s", "< 5 s"),
         ("  same, compilation cached", f"{train['warm']:.2f} s", ""),
-        ("  RMS relative test error of that fit", f"{100 * train['rms']:.2f} %", ""),
+        (
+            "  its RMS relative test error, keys 0-2",
+            " / ".join(f"{100 * r:.1f}" for r in train["rms"]) + " %",
+            "",
+        ),
     ]
     print(f"machine: {machine()}; jax {jax.__version__}, backend {jax.default_backend()}")
     width = max(len(r[0]) for r in rows)
@@ -172,7 +178,7 @@ def main() -> None:
         "predict_single_array_us": round(1e6 * t_single_array, 2),
         "train_paper_5000_epochs_s": round(train["cold"], 3),
         "train_paper_5000_epochs_cached_s": round(train["warm"], 3),
-        "train_paper_rms_relative_error": round(train["rms"], 4),
+        "train_paper_rms_relative_error_keys_0_2": [round(r, 4) for r in train["rms"]],
         "meets_targets": bool(n / t_bulk >= 1e8 and t_single < 20e-6 and train["cold"] < 5.0),
     }
     print(json.dumps(record))
