@@ -2,8 +2,9 @@
 
 Test-particle simulations of relativistic cosmic rays in synthetic turbulence
 (:func:`simulate`), databases of diffusion coefficients built from them
-(:func:`build_dataset`, :func:`open_dataset`), and a neural surrogate that predicts the
-perpendicular diffusion coefficient (:class:`Surrogate`), after Palade (2023).
+(:func:`crtransport.dataset.build_dataset`, :func:`crtransport.dataset.open_dataset`), and a
+neural surrogate that predicts the perpendicular diffusion coefficient
+(:class:`crtransport.surrogate.Surrogate`), after Palade (2023).
 
 All quantities are in the paper's scaled units; see :mod:`crtransport.units`.
 
