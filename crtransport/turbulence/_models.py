@@ -115,6 +115,17 @@ class Turbulence:
     _BANDS: ClassVar[tuple[str, ...]] = ()
     b: float
 
+    def _check_spectrum(self, *scales: str) -> None:
+        """Validate b, q, s and the named bend-over scales (frozen: set through object)."""
+        checks = {
+            "b": {"low": 0.0},
+            "q": {"low": -1.0, "low_open": True},
+            "s": {"low": 1.0, "low_open": True},
+        }
+        checks.update({name: {"low": 0.0, "low_open": True} for name in scales})
+        for name, bounds in checks.items():
+            object.__setattr__(self, name, check_real(name, getattr(self, name), **bounds))
+
     def sample(self, n_waves: int, n_realizations: int = 1, *, seed: Seed = 0) -> WaveModes:
         """Draw ``n_realizations`` independent realizations of ``n_waves`` waves each.
 
@@ -216,19 +227,16 @@ class TwoDTurbulence(Turbulence):
     k_par_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "b", check_real("b", self.b, low=0.0))
-        set_(
-            self, "lambda_perp", check_real("lambda_perp", self.lambda_perp, low=0.0, low_open=True)
-        )
-        lam_par = 10.0 * self.lambda_perp if self.lambda_par is None else self.lambda_par
-        set_(self, "lambda_par", check_real("lambda_par", lam_par, low=0.0, low_open=True))
-        set_(self, "q", check_real("q", self.q, low=-1.0, low_open=True))
-        set_(self, "s", check_real("s", self.s, low=1.0, low_open=True))
-        set_(
+        if self.lambda_par is None:
+            lambda_perp = check_real("lambda_perp", self.lambda_perp, low=0.0, low_open=True)
+            object.__setattr__(self, "lambda_par", 10.0 * lambda_perp)
+        self._check_spectrum("lambda_perp", "lambda_par")
+        object.__setattr__(
             self, "k_perp_range", _resolve_band("k_perp_range", self.k_perp_range, self.lambda_perp)
         )
-        set_(self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par))
+        object.__setattr__(
+            self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par)
+        )
 
     @property
     def decorrelation_length(self) -> float:
@@ -294,12 +302,10 @@ class SlabTurbulence(Turbulence):
     k_par_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "b", check_real("b", self.b, low=0.0))
-        set_(self, "lambda_par", check_real("lambda_par", self.lambda_par, low=0.0, low_open=True))
-        set_(self, "q", check_real("q", self.q, low=-1.0, low_open=True))
-        set_(self, "s", check_real("s", self.s, low=1.0, low_open=True))
-        set_(self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par))
+        self._check_spectrum("lambda_par")
+        object.__setattr__(
+            self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par)
+        )
 
     @property
     def decorrelation_length(self) -> float:
@@ -356,12 +362,8 @@ class IsotropicTurbulence(Turbulence):
     k_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "b", check_real("b", self.b, low=0.0))
-        set_(self, "lambda_iso", check_real("lambda_iso", self.lambda_iso, low=0.0, low_open=True))
-        set_(self, "q", check_real("q", self.q, low=-1.0, low_open=True))
-        set_(self, "s", check_real("s", self.s, low=1.0, low_open=True))
-        set_(self, "k_range", _resolve_band("k_range", self.k_range, self.lambda_iso))
+        self._check_spectrum("lambda_iso")
+        object.__setattr__(self, "k_range", _resolve_band("k_range", self.k_range, self.lambda_iso))
 
     @property
     def decorrelation_length(self) -> float:
