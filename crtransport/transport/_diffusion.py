@@ -96,7 +96,7 @@ def running_diffusion(times: ArrayLike, displacement: ArrayLike):  # -> xr.Datas
     import xarray as xr
 
     t, d = _validate(times, displacement)
-    msd = np.mean(d**2, axis=0)  # (n_save, 3)
+    msd = np.einsum("pti,pti->ti", d, d) / d.shape[0]  # (n_save, 3), no temporary copy
     D = msd / (2.0 * t[:, None])
     dd = (
         0.5 * np.gradient(msd, t, axis=0, edge_order=2)
@@ -207,7 +207,10 @@ def asymptotic_diffusion(
     lo = check_real("window[0]", window[0], low=0.0, high=1.0, low_open=True, high_open=True)
     hi = check_real("window[1]", window[1], low=lo, high=1.0, low_open=True)
     comps = _COMPONENTS[direction]
-    y = np.sum(d[:, :, comps] ** 2, axis=2) / len(comps)  # per-particle <dx_i^2> over components
+    y = d[:, :, comps[0]] ** 2  # per-particle mean of dx_i^2 over the components
+    for c in comps[1:]:
+        y += d[:, :, c] ** 2
+    y /= len(comps)
     t_end = t[-1]
     late = 0.5 * _window_slopes(t, y, lo * t_end, hi * t_end)
     shrink = lo / hi
