@@ -58,7 +58,7 @@ def test_simulate_rejects_bad_input(override, exc, message):
 
 def test_coarse_dt_warns_with_the_numbers():
     with pytest.warns(
-        crt.AccuracyWarning, match=r"`dt` = 3 turns the velocity by 2.78 rad per step .* dt < 1.08"
+        crt.AccuracyWarning, match=r"`dt` = 3 turns the velocity by 2.78 rad per step .* dt < 0.339"
     ):
         crt.simulate(**{**OK, "T": 0.1, "dt": 3.0, "t_max": 30.0})
 

@@ -79,11 +79,14 @@ def test_every_model_runs_and_returns_finite_coefficients(model):
 
 def test_default_rules():
     turb = crt.turbulence.TwoDTurbulence(b=0.2, lambda_perp=5.0)
-    # the paper's dt at gamma = 1 limit; shortened for small lambda_perp
-    assert default_dt(1.0, 0.2, 5.0) == pytest.approx(2 * math.pi / 10)
+    # forty steps per gyration in the RMS field, at most the paper's 2 pi / 10, at most half a
+    # bend-over scale per step
+    gyro = 2 * math.pi * 2.0 / (40 * math.sqrt(1.04))
+    assert default_dt(1.0, 0.2, 5.0) == pytest.approx(gyro)
     assert default_dt(1.0, 0.2, 0.2) == pytest.approx(0.5 * 0.2 / float(units.speed_from_T(1.0)))
+    assert default_dt(100.0, 0.0, 1e3) == pytest.approx(2 * math.pi / 10)
     v = float(units.speed_from_T(1.0))
     assert default_t_max(1.0, 0.5, turb) == pytest.approx(10 * 50.0 / (0.5 * v))
     res = crt.simulate(T=1.0, b=0.2, lambda_perp=5.0, n_particles=8, n_waves=4, t_max=100.0)
-    assert res.config.dt == pytest.approx(2 * math.pi / 10)
+    assert res.config.dt == pytest.approx(gyro)
     assert res.config.t_max >= 100.0

@@ -44,7 +44,8 @@ def reference_default() -> crt.SimulationResult:
 def test_halving_dt_keeps_D_perp_at_reference_point(reference_default):
     T, b, lam = REFERENCE
     half = crt.simulate(T, b, lam, n_particles=2000, dt=0.5 * default_dt(T, b, lam), seed=102)
-    assert half.config.t_max == pytest.approx(reference_default.config.t_max, rel=1e-3)
+    # same run length up to the rounding to whole save intervals (t_max / n_save = 0.5 %)
+    assert half.config.t_max == pytest.approx(reference_default.config.t_max, rel=1e-2)
     z = z_score(half, reference_default)
     assert abs(z) < Z_MAX, (half.D_perp, reference_default.D_perp, z)
 
