@@ -14,7 +14,7 @@ from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
 from crtransport.dataset._space import Fixed, Free, Grid, ParameterSpace, Tied
 from crtransport.dataset._split import split
 
-__all__ = [  # noqa: RUF022 - grouped as in STYLE.md section 2
+__all__ = [
     # functions
     "build_dataset",
     "open_dataset",

@@ -165,8 +165,12 @@ def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any
 
     keys = ("dt", "t_max", "k_perp_range", "k_par_range", "model", "n_save")
     config = resolve_config(
-        params["T"], 0.0, params["lambda_perp"], lambda_par=params["lambda_par"],
-        mu=params["mu"], **{k: settings[k] for k in keys if settings.get(k) is not None},
+        params["T"],
+        0.0,
+        params["lambda_perp"],
+        lambda_par=params["lambda_par"],
+        mu=params["mu"],
+        **{k: settings[k] for k in keys if settings.get(k) is not None},
     )
     return float(config.dt), float(config.t_max)
 

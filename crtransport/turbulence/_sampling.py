@@ -349,7 +349,12 @@ def rejection_sample(
             u_prop = rng.random(m)
             u_sign = rng.random(m) if proposal.symmetric else None
             x, ratio = _bendover_candidates(
-                u_prop, density, proposal, p_lo, p_hi, log_bound_kernel  # type: ignore[arg-type]
+                u_prop,
+                density,
+                proposal,
+                p_lo,
+                p_hi,
+                log_bound_kernel,  # type: ignore[arg-type]
             )
             if u_sign is not None:
                 np.negative(x, out=x, where=u_sign < 0.5)

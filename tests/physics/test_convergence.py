@@ -54,10 +54,18 @@ def test_halving_dt_keeps_D_perp_at_reference_point(reference_default):
 @pytest.mark.physics
 def test_widening_band_keeps_D_perp_at_reference_point(reference_default):
     T, b, lam = REFERENCE
-    wide = crt.simulate(T, b, lam, n_particles=2000, k_perp_range=(0.0, 1e4 / lam),
-                        k_par_range=(0.0, 1e4 / (10.0 * lam)), seed=103)
+    wide = crt.simulate(
+        T,
+        b,
+        lam,
+        n_particles=2000,
+        k_perp_range=(0.0, 1e4 / lam),
+        k_par_range=(0.0, 1e4 / (10.0 * lam)),
+        seed=103,
+    )
     assert wide.config.turbulence.k_perp_range[1] == pytest.approx(
-        10.0 * reference_default.config.turbulence.k_perp_range[1])
+        10.0 * reference_default.config.turbulence.k_perp_range[1]
+    )
     z = z_score(wide, reference_default)
     assert abs(z) < Z_MAX, (wide.D_perp, reference_default.D_perp, z)
 
@@ -68,7 +76,7 @@ def test_widening_band_keeps_D_perp_at_reference_point(reference_default):
     steps_per_gyration(LOW_ENERGY[0], LOW_ENERGY[1], default_dt(*LOW_ENERGY)) < 30.0,
     strict=True,
     reason="default_dt takes about 10 steps per gyration at low energy, which biases D_perp low "
-           "by about 20 % (docs/convergence.rst)",
+    "by about 20 % (docs/convergence.rst)",
 )
 def test_default_dt_resolves_the_gyration_at_low_energy():
     """D_perp at default_dt agrees with its value converged in dt."""
@@ -82,8 +90,10 @@ def test_default_dt_resolves_the_gyration_at_low_energy():
 def test_D_perp_grows_with_turbulence_level():
     """Weak turbulence: D_perp finite, positive, far below the reference value; grows with b."""
     T, _, lam = REFERENCE
-    res = {b: crt.simulate(T, b, lam, n_particles=500, n_waves=100, seed=300 + i)
-           for i, b in enumerate((0.02, 0.07, 0.2))}
+    res = {
+        b: crt.simulate(T, b, lam, n_particles=500, n_waves=100, seed=300 + i)
+        for i, b in enumerate((0.02, 0.07, 0.2))
+    }
     values = np.array([r.D_perp for r in res.values()])
     errors = np.array([r.D_perp_err for r in res.values()])
     assert np.all(np.isfinite(values)) and np.all(np.isfinite(errors))

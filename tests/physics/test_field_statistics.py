@@ -27,16 +27,18 @@ S = 5.0 / 3.0
 
 def expected_parallel(dz, lam):
     norm = integrate.quad(lambda k: float(bendover_density(k * lam, 0.0, S)), 0, np.inf)[0]
-    num = integrate.quad(lambda k: float(bendover_density(k * lam, 0.0, S)), 0, np.inf,
-                         weight="cos", wvar=dz)[0]
+    num = integrate.quad(
+        lambda k: float(bendover_density(k * lam, 0.0, S)), 0, np.inf, weight="cos", wvar=dz
+    )[0]
     return num / norm
 
 
 def expected_perpendicular(dx, lam):
     p = lambda k: float(bendover_density(k * lam, 3.0, S))  # noqa: E731
     norm = integrate.quad(p, 0, np.inf, limit=400)[0]
-    num = integrate.quad(lambda k: p(k) * (special.jv(0, k * dx) + special.jv(2, k * dx)),
-                         0, 200 / lam, limit=2000)[0]
+    num = integrate.quad(
+        lambda k: p(k) * (special.jv(0, k * dx) + special.jv(2, k * dx)), 0, 200 / lam, limit=2000
+    )[0]
     return num / norm
 
 
@@ -53,8 +55,9 @@ def measured(modes, offset, rng, n_points=40):
 
 @pytest.fixture(scope="module")
 def modes():
-    turb = TwoDTurbulence(b=1.0, lambda_perp=2.0, lambda_par=20.0, k_perp_range=(0, np.inf),
-                          k_par_range=(0, np.inf))
+    turb = TwoDTurbulence(
+        b=1.0, lambda_perp=2.0, lambda_par=20.0, k_perp_range=(0, np.inf), k_par_range=(0, np.inf)
+    )
     return turb.sample(n_waves=256, n_realizations=400, seed=12)
 
 
