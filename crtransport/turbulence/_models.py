@@ -97,9 +97,14 @@ def _modes(
 ) -> WaveModes:
     """Write flat per-wave arrays (or scalar constants) straight into the kernel layout."""
     tables = np.empty((n_real, 7, n_waves))
-    rows = (*(0.5 * np.asarray(v) for v in k), 0.5 * phase, *amplitude)
-    for i, value in enumerate(rows):
-        tables[:, i, :] = np.reshape(value, (n_real, n_waves)) if np.ndim(value) else value
+    # rows 0-3 hold half wave vectors and phases (see _kernels), rows 4-6 the amplitudes
+    for i, (value, factor) in enumerate(
+        [(v, 0.5) for v in (*k, phase)] + [(v, 1.0) for v in amplitude]
+    ):
+        if np.ndim(value):
+            np.multiply(np.reshape(value, (n_real, n_waves)), factor, out=tables[:, i, :])
+        else:
+            tables[:, i, :] = factor * value
     return WaveModes._from_tables(tables, acceptance_rate)
 
 
