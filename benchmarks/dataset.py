@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
+from _machine import machine
 
 import crtransport
 from crtransport.dataset import ParameterSpace, _builder, _testing
@@ -43,18 +43,6 @@ from crtransport.dataset._worker import _execute, _init_worker, _simulate_run
 
 SPACE = ParameterSpace.paper()
 REPEATS = 3
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def warm_pool(n_workers: int) -> ProcessPoolExecutor:

@@ -13,7 +13,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import warnings
 
 import numba
 import numpy as np
+from _machine import machine as describe_machine
 
 from crtransport import AccuracyWarning, simulate
 from crtransport.pusher import initial_conditions, propagate
@@ -28,16 +28,7 @@ from crtransport.turbulence import TwoDTurbulence
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cpus, numba {numba.__version__}, {numba.threading_layer()}"
+    return f"{describe_machine()}, numba {numba.__version__}, {numba.threading_layer()}"
 
 
 @numba.njit(parallel=True, cache=True)

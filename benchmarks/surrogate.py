@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from typing import Any
 
 import numpy as np
+from _machine import machine
 
 LOW = np.array([0.0, 0.0, 0.2])
 HIGH = np.array([10.0, 1.0, 20.0])
@@ -87,19 +87,6 @@ def train_times(repeats: int) -> dict[str, Any]:
         "warm": min(r["warm"] for r in runs),
         "rms": [r["rms"] for r in runs],
     }
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def main() -> None:
