@@ -422,10 +422,8 @@ def _run_ensemble(config: SimulationConfig, ss: np.random.SeedSequence) -> tuple
     shared = None
     if config.shared_field:
         shared = turb.sample(config.n_waves, 1, seed=_child(ss, 0))
-    scale = np.array(
-        [100.0 * getattr(turb, "lambda_perp", getattr(turb, "lambda_iso", 1.0))] * 2
-        + [100.0 * turb.decorrelation_length]
-    )
+    # shared field: starting points spread over 100 correlation lengths in each direction
+    scale = 100.0 * np.array([turb.perpendicular_length] * 2 + [turb.decorrelation_length])
     starts = list(range(0, n, BLOCK_SIZE))
 
     def prepare(block: int):

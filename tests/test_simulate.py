@@ -90,3 +90,14 @@ def test_default_rules():
     res = crt.simulate(T=1.0, b=0.2, lambda_perp=5.0, n_particles=8, n_waves=4, t_max=100.0)
     assert res.config.dt == pytest.approx(gyro)
     assert res.config.t_max >= 100.0
+
+
+def test_shared_field_puts_every_particle_in_one_realization():
+    kw = dict(T=1.0, b=0.3, lambda_perp=1.0, n_particles=600, n_waves=32, t_max=100.0, seed=6)
+    shared = crt.simulate(**kw, shared_field=True)
+    again = crt.simulate(**kw, shared_field=True)
+    own = crt.simulate(**kw)
+    assert shared.config.shared_field
+    assert shared.D_perp == again.D_perp
+    assert shared.D_perp != own.D_perp
+    assert np.isfinite([shared.D_perp, shared.D_par]).all()

@@ -176,6 +176,11 @@ class Turbulence:
         """Length along z over which the field decorrelates (rho0)."""
         raise NotImplementedError
 
+    @property
+    def perpendicular_length(self) -> float:
+        """Length across z over which the field decorrelates (rho0; slab: lambda_par)."""
+        return float(getattr(self, "lambda_perp", self.decorrelation_length))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TwoDTurbulence(Turbulence):
