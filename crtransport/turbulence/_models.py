@@ -178,7 +178,7 @@ class Turbulence:
 
     @property
     def perpendicular_length(self) -> float:
-        """Length across z over which the field decorrelates (rho0; slab: lambda_par)."""
+        """Length across z over which the field decorrelates, in rho0 (lambda_par for slab)."""
         return float(getattr(self, "lambda_perp", self.decorrelation_length))
 
 
