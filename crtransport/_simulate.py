@@ -384,8 +384,7 @@ def simulate(
     )
     T, b, mu, turb = config.T, config.b, config.mu, config.turbulence
     save_every, dt = config.save_every, config.dt
-    ss = config.seed_sequence()
-    displacement, acceptance = _run_ensemble(config, ss)
+    displacement, acceptance = _run_ensemble(config)
     times = np.arange(1, displacement.shape[1] + 1) * (save_every * dt)
     perp = asymptotic_diffusion(times, displacement, direction="perp")
     par = asymptotic_diffusion(times, displacement, direction="par")
@@ -407,7 +406,7 @@ def simulate(
     )
 
 
-def _run_ensemble(config: SimulationConfig, ss: np.random.SeedSequence) -> tuple[np.ndarray, float]:
+def _run_ensemble(config: SimulationConfig) -> tuple[np.ndarray, float]:
     """Displacements (n_particles, n_save, 3), sampled and pushed block by block.
 
     Block ``i`` draws everything it needs (waves, gyro-phases, starting points) from its own
@@ -415,6 +414,7 @@ def _run_ensemble(config: SimulationConfig, ss: np.random.SeedSequence) -> tuple
     sampling of block ``i + 1`` (NumPy, one core) runs in a background thread while the Numba
     kernel (which releases the GIL) pushes block ``i`` on all cores.
     """
+    ss = config.seed_sequence()
     n = config.n_particles
     turb = config.turbulence
     n_save = config.n_steps // config.save_every

@@ -317,9 +317,7 @@ def diffusion_from_scaled(
     >>> float(units.diffusion_from_scaled(1.0, B0="5nT"))
     1.876...e+17
     """
-    m2s = np.asarray(D, dtype=np.float64) * (
-        rho0(B0, species=species, unit=B0_unit) ** 2 * omega_c(B0, species=species, unit=B0_unit)
-    )
+    m2s = np.asarray(D, dtype=np.float64) * _diffusion_unit(B0, species, B0_unit)
     return m2s / parse_quantity(1.0, "diffusion", unit)
 
 
@@ -332,10 +330,12 @@ def diffusion_to_scaled(
     B0_unit: str | None = None,
 ) -> NDArray[np.float64]:
     """A physical diffusion coefficient (e.g. ``"1e22cm2/s"``) to units of ``m c^2/(|q| B0)``."""
-    unit_m2s = rho0(B0, species=species, unit=B0_unit) ** 2 * omega_c(
-        B0, species=species, unit=B0_unit
-    )
-    return parse_quantity(D, "diffusion", unit) / unit_m2s
+    return parse_quantity(D, "diffusion", unit) / _diffusion_unit(B0, species, B0_unit)
+
+
+def _diffusion_unit(B0: Any, species: str | Species, B0_unit: str | None) -> NDArray:
+    """The diffusion unit rho0^2 omega_c = m c^2 / (|q| B0) in m^2/s."""
+    return rho0(B0, species=species, unit=B0_unit) ** 2 * omega_c(B0, species=species, unit=B0_unit)
 
 
 def _positive(value: NDArray[np.float64], name: str) -> NDArray[np.float64]:
