@@ -41,13 +41,15 @@ def boris_push_kernel(
     n_steps,
     save_steps,
     out_disp,
+    out_gc,
     out_pos,
     out_u,
 ):  # pragma: no cover - compiled
     """Push an ensemble with drift-kick-drift Boris steps; code units, see ``propagate``.
 
     Particle p moves in realization ``realization[p]``. After step n == save_steps[k] the
-    displacement r - r(0) is written to ``out_disp[p, k]``; final state to ``out_pos``, ``out_u``.
+    displacement r - r(0) is written to ``out_disp[p, k]`` and that of the guiding centre
+    R = r + u x e_z to ``out_gc[p, k]``; final state to ``out_pos``, ``out_u``.
     """
     half = 0.5 * dt / gamma  # half drift x += (dt/2) u/gamma, and rotation t = B dt/(2 gamma)
     n_save = save_steps.shape[0]
@@ -74,6 +76,11 @@ def boris_push_kernel(
                 out_disp[p, k, 0] = x - x0
                 out_disp[p, k, 1] = y - y0
                 out_disp[p, k, 2] = z - z0
+                # guiding centre about the mean field: R_perp = r_perp + u x e_z, exactly
+                # constant under these Boris steps when b = 0
+                out_gc[p, k, 0] = (x + uy) - (x0 + u0[p, 1])
+                out_gc[p, k, 1] = (y - ux) - (y0 - u0[p, 0])
+                out_gc[p, k, 2] = z - z0
                 k += 1
         out_pos[p, 0] = x
         out_pos[p, 1] = y
