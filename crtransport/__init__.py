@@ -20,7 +20,7 @@ from crtransport._validation import AccuracyWarning
 from crtransport._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crtransport import dataset, pusher, surrogate, transport, turbulence, units
+    from crtransport import dataset, datasets, pusher, surrogate, transport, turbulence, units
     from crtransport._simulate import SimulationConfig, SimulationResult, resolve_config, simulate
     from crtransport.dataset import build_dataset, open_dataset
     from crtransport.surrogate import Surrogate
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     # subpackages
     "dataset",
+    "datasets",
     "pusher",
     "surrogate",
     "transport",
@@ -48,7 +49,7 @@ __all__ = [
     "__version__",
 ]
 
-_SUBPACKAGES = {"dataset", "pusher", "surrogate", "transport", "turbulence", "units"}
+_SUBPACKAGES = {"dataset", "datasets", "pusher", "surrogate", "transport", "turbulence", "units"}
 _LAZY = {
     "simulate": "crtransport._simulate",
     "resolve_config": "crtransport._simulate",

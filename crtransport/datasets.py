@@ -1,0 +1,85 @@
+"""Reference databases shipped with crtransport.
+
+Each function returns the path of a database file installed inside the package; open it with
+:func:`crtransport.dataset.open_dataset` (also ``crtransport.open_dataset``). This module
+imports nothing heavy: the file is only read when you open it.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+__all__ = ["paper"]
+
+#: File name of the paper's database in ``crtransport/data``.
+PAPER_FILE = "paper.nc"
+
+#: The command that builds the paper's database in a checkout of the repository.
+_BUILD_COMMAND = "python scripts/build_paper_database.py"
+
+
+def _resource(name: str) -> Traversable:
+    """The package resource ``crtransport/data/<name>`` (it may not exist)."""
+    return importlib.resources.files("crtransport").joinpath("data", name)
+
+
+def paper() -> Path:
+    """Path of the reference database of Palade (2023), shipped as ``crtransport/data/paper.nc``.
+
+    The database reproduces the paper's section II D with this library's engine. Its 5000
+    rows (dimension ``sample``) have inputs drawn uniformly at random in the paper's cube
+
+    * kinetic energy ``T`` in (0, 10), units of m c^2;
+    * turbulence amplitude ``b`` in (0, 1), units of B0;
+    * perpendicular bend-over scale ``lambda_perp`` in (0.2, 20), units of rho0;
+
+    with the pitch cosine fixed at ``mu = 0.5`` and ``lambda_par = 10 lambda_perp``. The
+    first 4750 rows are simulations with 1e4 particles and 500 waves each, at the engine's
+    default time step and run length (see :func:`crtransport.resolve_config`); each gives
+    ``D_perp``, ``D_par`` (units of rho0^2 omega_c), their statistical errors and
+    convergence flags. The last 250 rows (5 %) are the exact ``b = 0`` points, flagged by
+    ``is_analytic``: ``D_perp = 0`` there and ``D_par`` holds the ballistic running value (see
+    the schema in :mod:`crtransport.dataset`). All values are in the paper's scaled units
+    (:mod:`crtransport.units`).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the netCDF4 file inside the installed package.
+
+    Raises
+    ------
+    FileNotFoundError
+        If this installation does not contain ``crtransport/data/paper.nc`` (or the package
+        is not installed as plain files, e.g. zipped). The message says how to build it.
+
+    Notes
+    -----
+    The database is built with ``python scripts/build_paper_database.py`` in a checkout of
+    the repository (resumable; it writes ``data/paper/paper.nc``), which is then copied into
+    ``crtransport/data/``.
+
+    Examples
+    --------
+    >>> import crtransport as crt
+    >>> ds = crt.open_dataset(crt.datasets.paper())  # doctest: +SKIP
+    >>> ds.sizes["sample"], int(ds["is_analytic"].sum())  # doctest: +SKIP
+    (5000, 250)
+    >>> sur = crt.Surrogate().fit(ds, epochs=900, key=0)  # doctest: +SKIP
+    """
+    resource = _resource(PAPER_FILE)
+    if not resource.is_file():
+        raise FileNotFoundError(
+            f"this installation has no reference database: crtransport/data/{PAPER_FILE} is "
+            f"missing. Build it in a checkout of the repository with `{_BUILD_COMMAND}` "
+            f"(it writes data/paper/{PAPER_FILE}), copy that file to crtransport/data/ before "
+            "installing, or open your own database with crtransport.open_dataset(path)."
+        )
+    if not isinstance(resource, Path):
+        raise FileNotFoundError(
+            f"crtransport/data/{PAPER_FILE} is not a plain file on disk ({resource!r}); "
+            "install crtransport unzipped to use crtransport.datasets.paper()."
+        )
+    return resource
