@@ -2,14 +2,16 @@
 
 Describe the inputs with a :class:`ParameterSpace` (the paper's by default), build with
 :func:`build_dataset` on any :class:`concurrent.futures.Executor` (local processes, a Dask
-cluster, MPI), read back with :func:`open_dataset`, and split with :func:`split`. The layout
-of the files (names, units, schema version) is fixed in ``crtransport/dataset/_schema.py``.
+cluster, MPI), read back with :func:`open_dataset` (a build still running with
+:func:`open_partial`), and split with :func:`split`. The layout of the files (names, units,
+schema version) is fixed in ``crtransport/dataset/_schema.py``.
 """
 
 from __future__ import annotations
 
 from crtransport.dataset._builder import build_dataset
 from crtransport.dataset._io import InvalidDatasetError, open_dataset
+from crtransport.dataset._partial import open_partial
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
 from crtransport.dataset._space import Fixed, Free, Grid, ParameterSpace, Tied
 from crtransport.dataset._split import split
@@ -18,6 +20,7 @@ __all__ = [
     # functions
     "build_dataset",
     "open_dataset",
+    "open_partial",
     "split",
     # classes
     "Fixed",

@@ -8,8 +8,9 @@ import logging
 import math
 import multiprocessing
 import os
+import platform
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -531,20 +532,7 @@ def _build(
             ordered.append(
                 _analytic_record(i, dict(zip(INPUTS, rows[i], strict=True)), settings, times)
             )
-        attrs = {
-            "title": "crtransport database of cosmic-ray diffusion coefficients",
-            "source": f"crtransport {__version__} test-particle simulations",
-            "references": "D. I. Palade, Predicting the turbulent transport of cosmic rays via "
-            "neural networks (2023)",
-            "crtransport_version": __version__,
-            "schema_version": np.int32(SCHEMA_VERSION),
-            "seed": np.int64(seed),
-            "n_samples": np.int64(n),
-            "n_analytic": np.int64(n_analytic),
-            "parameter_space": json.dumps(space.to_dict()),
-            "simulation": json.dumps(settings),
-            "config_json": json.dumps(fingerprint),
-        }
+        attrs = build_attrs(fingerprint, ordered)
         ds = assemble(params, ordered, is_analytic=is_analytic, running_times=times, attrs=attrs)
         _report_quality(ds)
         if out_path is None:
@@ -558,6 +546,39 @@ def _build(
     assert journal is not None
     journal.remove()
     return open_dataset(out_path)
+
+
+def build_attrs(fingerprint: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> dict:
+    """The database's global attributes: provenance, every setting, and what the build cost.
+
+    The cost is the sum over samples of the wall time of each run (``cost_sample_seconds``;
+    core-seconds when each sample runs on one thread) and of the number of wave evaluations
+    ``n_particles * n_waves * n_steps`` (``cost_wave_evaluations``), which does not depend on
+    the machine.
+    """
+    settings = fingerprint["simulation"]
+    n_wave_evals = 0.0
+    for rec in records:
+        if rec["wall_time"] > 0:  # analytic rows cost nothing
+            n_steps = round(rec["t_max"] / rec["dt"])
+            n_wave_evals += float(settings["n_particles"]) * settings["n_waves"] * n_steps
+    return {
+        "title": "crtransport database of cosmic-ray diffusion coefficients",
+        "source": f"crtransport {__version__} test-particle simulations",
+        "references": "D. I. Palade, Predicting the turbulent transport of cosmic rays via "
+        "neural networks (2023)",
+        "crtransport_version": __version__,
+        "schema_version": np.int32(SCHEMA_VERSION),
+        "seed": np.int64(fingerprint["seed"]),
+        "n_samples": np.int64(fingerprint["n_samples"]),
+        "n_analytic": np.int64(fingerprint["n_analytic"]),
+        "parameter_space": json.dumps(fingerprint["space"]),
+        "simulation": json.dumps(settings),
+        "config_json": json.dumps(fingerprint),
+        "cost_sample_seconds": float(sum(rec["wall_time"] for rec in records)),
+        "cost_wave_evaluations": n_wave_evals,
+        "build_host": f"{platform.platform()}, {os.cpu_count()} cpus",
+    }
 
 
 def _report_quality(ds: xr.Dataset) -> None:

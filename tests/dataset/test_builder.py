@@ -389,3 +389,52 @@ def test_progress_bar_and_logging(tmp_path, capsys, caplog):
     caplog.clear()
     build(tmp_path / "db2.nc", n_samples=3, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_open_partial_reads_a_build_in_progress(tmp_path, counter):
+    from crtransport.dataset import open_partial
+
+    path = tmp_path / "db.nc"
+    kwargs = dict(n_samples=12, analytic_fraction=0.25, running_times=[5.0, 20.0])
+    reference = build(None, **kwargs)
+    with InterruptingExecutor(stop_at=6) as ex, pytest.raises(_Interrupt):
+        build(path, executor=ex, **kwargs)
+    journal = path.with_name("db.nc.journal")
+    before = journal.read_bytes()
+    with open(journal, "a") as fh:  # a record being written right now is skipped
+        fh.write('{"index": 8, "params": [1.0')
+    part = open_partial(path)
+    done = sorted(json.loads(x)["index"] for x in before.decode().splitlines()[1:])
+    assert 2 <= len(done) < 9
+    # the finished rows and the 3 analytic rows, with their final indices and values
+    assert part["sample"].values.tolist() == [*done, 9, 10, 11]
+    want = reference.isel(sample=part["sample"].values)
+    assert set(part.variables) == set(want.variables)
+    for name in part.variables:
+        xr.testing.assert_identical(part[name], want[name])
+    assert part.attrs["build_complete"] == 0
+    assert part.attrs["n_samples"] == len(done) + 3
+    assert part.attrs["n_samples_planned"] == 12
+    assert part.attrs["cost_sample_seconds"] == pytest.approx(
+        float(reference["wall_time"].values[done].sum())
+    )
+    assert journal.read_bytes().startswith(before)  # read, never changed
+    assert len(open_partial(path, analytic=False)["sample"]) == len(done)
+
+
+def test_open_partial_without_a_journal_says_so(tmp_path):
+    from crtransport.dataset import open_partial
+
+    with pytest.raises(FileNotFoundError, match=r"no build journal at .*db\.nc\.journal"):
+        open_partial(tmp_path / "db.nc")
+
+
+def test_the_file_records_the_build_cost(tmp_path):
+    ds = build(tmp_path / "db.nc", n_samples=6, analytic_fraction=0.5)
+    simulated = ~ds["is_analytic"].values
+    assert ds.attrs["cost_sample_seconds"] == pytest.approx(float(ds["wall_time"].sum()))
+    settings = json.loads(ds.attrs["simulation"])
+    steps = np.rint(ds["t_max"].values / ds["dt"].values)[simulated]
+    want = settings["n_particles"] * settings["n_waves"] * steps.sum()
+    assert ds.attrs["cost_wave_evaluations"] == pytest.approx(want)
+    assert "cpus" in ds.attrs["build_host"]
