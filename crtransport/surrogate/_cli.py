@@ -12,16 +12,12 @@ import logging
 import sys
 from typing import Any
 
+from crtransport._cli_units import DIFFUSION_UNITS, add_input_arguments, resolve_inputs
+
 logger = logging.getLogger("crtransport.surrogate")
 
-#: Input names the ``predict`` command has options for (flag, dataset name).
-_INPUT_FLAGS = (
-    ("--T", "T", "kinetic energy T, units of m c^2"),
-    ("--b", "b", "turbulence amplitude b, units of B0"),
-    ("--lambda-perp", "lambda_perp", "perpendicular bend-over scale, units of rho0"),
-    ("--mu", "mu", "pitch-angle cosine (models trained with it)"),
-    ("--lambda-par", "lambda_par", "parallel bend-over scale, units of rho0 (if trained with it)"),
-)
+#: The options that give each input of ``predict`` (for the "missing input" message).
+_INPUT_FLAGS = {"T": "--T or --energy"}
 
 
 def register(subparsers: Any) -> None:
@@ -73,14 +69,23 @@ def register(subparsers: Any) -> None:
         "predict",
         help="predict with a surrogate model",
         description=(
-            "Evaluate a surrogate model at the given inputs (scaled units; several values "
-            "per input broadcast). Without --model the pretrained model shipped with "
-            "crtransport is used, if this installation has one."
+            "Evaluate a surrogate model at the given inputs; several values per input "
+            "broadcast. Inputs are in the paper's scaled units (see crtransport.units) or, "
+            "with --B0 (and --species), physical quantities with units: --energy 1GeV, "
+            "--lambda-perp 0.01au. The prediction is printed in scaled units (rho0^2 omega_c) "
+            "and, with --B0, also in m^2/s and cm^2/s, next to the scaled inputs it was "
+            "evaluated at. Without --model the pretrained model shipped with crtransport is "
+            "used, if this installation has one."
         ),
+        epilog="example: crtransport predict --species proton --energy 1GeV --B0 5nT "
+        "--lambda-perp 0.01au --b 0.2",
     )
     predict.add_argument("--model", default=None, help="model file (default: pretrained)")
-    for flag, dest, help_text in _INPUT_FLAGS:
-        predict.add_argument(flag, dest=f"input_{dest}", type=float, nargs="+", help=help_text)
+    add_input_arguments(
+        predict,
+        several=True,
+        notes={"mu": "models trained with it", "lambda_par": "models trained with it"},
+    )
     predict.add_argument(
         "--on-extrapolate",
         choices=("warn", "raise", "ignore"),
@@ -153,20 +158,18 @@ def _train(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     import numpy as np
 
+    inputs = resolve_inputs(args)  # the user's input errors first, before JAX loads
+
     from crtransport.surrogate._model import Surrogate
 
     if args.model is None:
         sur = Surrogate.pretrained(on_extrapolate=args.on_extrapolate)
     else:
         sur = Surrogate.load(args.model, on_extrapolate=args.on_extrapolate)
-    given = {
-        dest: np.asarray(getattr(args, f"input_{dest}"), dtype=np.float64)
-        for _, dest, _ in _INPUT_FLAGS
-        if getattr(args, f"input_{dest}") is not None
-    }
+    given = inputs.values
     missing = [f for f in sur.features if f not in given]
     if missing:
-        flags = ", ".join("--" + f.replace("_", "-") for f in missing)
+        flags = ", ".join(_INPUT_FLAGS.get(f, "--" + f.replace("_", "-")) for f in missing)
         raise ValueError(f"this model needs the inputs {', '.join(sur.features)}; give {flags}.")
     unused = [name for name in given if name not in sur.features]
     if unused:
@@ -177,18 +180,32 @@ def _predict(args: argparse.Namespace) -> int:
         arrays = np.broadcast_arrays(*(given[f] for f in sur.features))
     except ValueError:
         raise ValueError("the input values must broadcast (give 1 or N values each).") from None
-    inputs: dict[str, Any] = dict(zip(sur.features, arrays, strict=True))
-    values = np.asarray(sur.predict(**inputs))
+    columns: dict[str, Any] = dict(zip(sur.features, arrays, strict=True))
+    values = np.asarray(sur.predict(**columns))
     target = sur.config.target
+    columns[target] = values
+    scale = inputs.scale
+    if scale is not None:
+        from crtransport.dataset._schema import UNIT_DIFFUSION
+
+        if sur.state.target_units != UNIT_DIFFUSION:
+            raise ValueError(
+                f"--B0: the model's output {target} is in {sur.state.target_units!r}, not "
+                f"{UNIT_DIFFUSION!r}, so it has no conversion to m^2/s; leave out --B0 and "
+                "give the inputs in scaled units."
+            )
+        for unit in DIFFUSION_UNITS:
+            columns[f"{target}_{unit}"] = np.asarray(scale.diffusion(values, unit))
     if args.json:
-        record = {f: a.tolist() for f, a in zip(sur.features, arrays, strict=True)}
-        record[target] = values.tolist()
+        record: dict[str, Any] = {name: a.tolist() for name, a in columns.items()}
         record["units"] = sur.state.target_units
+        if scale is not None:
+            record.update(scale.to_dict())
         print(json.dumps(record))
         return 0
-    header = " ".join(f"{name:>14s}" for name in (*sur.features, target))
-    rows = [header]
-    for row in zip(*(a.ravel() for a in arrays), values.ravel(), strict=True):
-        rows.append(" ".join(f"{v:14.6g}" for v in row))
-    sys.stdout.write("\n".join(rows) + "\n")
+    lines = [] if scale is None else [f"# {scale.describe()}"]
+    lines.append(" ".join(f"{name:>14s}" for name in columns))
+    for row in zip(*(a.ravel() for a in columns.values()), strict=True):
+        lines.append(" ".join(f"{v:14.6g}" for v in row))
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
