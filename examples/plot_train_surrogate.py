@@ -3,11 +3,14 @@ Train a surrogate
 =================
 
 Train the paper's network (3-10-5-1, tanh, :math:`z^2` output, Adam) with
-:class:`crt.Surrogate <crtransport.surrogate.Surrogate>`, look at its loss curve (the paper's
-fig. 5) and at the relative errors on held-out points (fig. 6), then train a small ensemble with
-a relative loss and compare. So that the example runs in seconds, the data are a smooth
-synthetic stand-in for a database, :math:`D = \\sqrt{T}\\, b^2 \\lambda_\\perp^{0.3}`, over the
-paper's cube (with ``T > 0.5`` and ``b > 0.3``, about two decades of D); a real database from
+:class:`crt.Surrogate <crtransport.surrogate.Surrogate>`, look at its loss curve and at the
+relative errors on held-out points, then train a small ensemble with a relative loss and
+compare. (The paper's figures 5 and 6, for the pretrained surrogate and the reference database,
+are :ref:`sphx_glr_auto_examples_paper_plot_fig5_loss.py` and
+:ref:`sphx_glr_auto_examples_paper_plot_fig6_error_histogram.py`.) So that the example runs in
+seconds, the data are a smooth synthetic stand-in for a database,
+:math:`D = \\sqrt{T}\\, b^2 \\lambda_\\perp^{0.3}`, over the paper's cube (with ``T > 0.5``
+and ``b > 0.3``, about two decades of D); a real database from
 :func:`crt.build_dataset <crtransport.dataset.build_dataset>` is used the same way.
 """
 
