@@ -5,6 +5,8 @@ Every session installs the project from its own files into a fresh virtual envir
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
@@ -107,6 +109,25 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".")
     for script in ("pusher", "dataset", "surrogate"):
         session.run("python", f"benchmarks/{script}.py", *session.posargs)
+
+
+@nox.session
+def figures(session: nox.Session) -> None:
+    """The paper's figures: runs examples/paper/*.py, each saving its PNG in docs/_static/figures.
+
+    ``nox -s figures -- --simulate`` first reruns the fig. 8 simulations
+    (scripts/figure_data.py, about two minutes on two cores) instead of reading their cache.
+    """
+    session.install("-e", ".[plot]")
+    root = Path(__file__).resolve().parent
+    if "--simulate" in session.posargs:
+        session.run("python", "scripts/figure_data.py")
+    env = {
+        "CRTRANSPORT_FIGURES_DIR": str(root / "docs" / "_static" / "figures"),
+        "MPLBACKEND": "Agg",
+    }
+    for script in sorted((root / "examples" / "paper").glob("*.py")):
+        session.run("python", str(script), env=env)
 
 
 @nox.session
