@@ -97,6 +97,8 @@ def state_to_arrays(state: SurrogateState) -> dict[str, np.ndarray]:
             name: {"dtype": str(a.dtype), "shape": list(a.shape)} for name, a in arrays.items()
         },
     }
+    if state.provenance:
+        metadata["provenance"] = dict(state.provenance)
     text = json.dumps(metadata, indent=1, sort_keys=False)
     arrays["metadata"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     return arrays
@@ -229,6 +231,7 @@ def _read_archive(path: Path, archive: Any) -> SurrogateState:
             feature_units=feature_units,
             target_units=target_units,
             history=history,
+            provenance=meta.get("provenance", {}),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad(path, str(exc)) from None

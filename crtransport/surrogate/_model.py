@@ -41,7 +41,8 @@ _SMALL_BATCH = 64
 _BLOCK = 1 << 16
 
 #: File name of the pretrained model shipped in ``crtransport/data``.
-PRETRAINED_FILE = "surrogate_paper.npz"
+#: The pretrained models shipped in ``crtransport/data`` (name: file); see ``Surrogate.pretrained``.
+PRETRAINED = {"paper": "surrogate_paper.npz", "improved": "surrogate_improved.npz"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +71,16 @@ class SurrogateEvaluation:
         Rows with at least one input outside the training domain (predicted anyway).
     std : ndarray of float64, shape (n,), or None
         Ensemble spread (sample standard deviation over members), None for one network.
+    label_noise : float or None
+        :math:`\\sqrt{\\langle (\\sigma_Y/Y)^2 \\rangle}` over the rows with ``Y != 0``: the
+        RMS relative statistical error of the targets themselves, when the test data carry
+        it (variable ``<target>_err``, e.g. ``D_perp_err``); None otherwise. A surrogate that
+        were exact would still show this RMS relative error against noisy targets.
+    rms_relative_error_denoised : float or None
+        :math:`\\sqrt{\\max(0, \\mathrm{rms}^2 - \\mathrm{noise}^2)}`: the RMS relative error
+        against the true (noise-free) values, to leading order in the errors, assuming the
+        target errors are calibrated and independent of the surrogate's. None without
+        ``label_noise``.
     """
 
     prediction: NDArray[np.float64]
@@ -81,13 +92,36 @@ class SurrogateEvaluation:
     n_excluded: int
     n_outside_domain: int
     std: NDArray[np.float64] | None = None
+    label_noise: float | None = None
+    rms_relative_error_denoised: float | None = None
 
     def __repr__(self) -> str:
+        noise = (
+            ""
+            if self.label_noise is None
+            else f", label_noise={self.label_noise:.4g}, rms_relative_error_denoised="
+            f"{self.rms_relative_error_denoised:.4g}"
+        )
         return (
             f"SurrogateEvaluation(n={self.target.size}, rms_relative_error="
             f"{self.rms_relative_error:.4g}, mean_relative_error={self.mean_relative_error:.3g}"
-            f", n_excluded={self.n_excluded}, n_outside_domain={self.n_outside_domain})"
+            f"{noise}, n_excluded={self.n_excluded}, n_outside_domain={self.n_outside_domain})"
         )
+
+
+def _target_error(data: Any, target: str, shape: tuple[int, ...]) -> NDArray | None:
+    """The targets' standard errors ``<target>_err`` when ``data`` (Dataset, Mapping) has them."""
+    name = f"{target}_err"
+    if not isinstance(data, Mapping | xr.Dataset) or name not in data:
+        return None  # arrays carry no errors
+    values = data[name]
+    sigma = np.asarray(getattr(values, "values", values), dtype=np.float64).reshape(-1)
+    if sigma.shape != shape or not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
+        raise ValueError(
+            f"`{name}` must hold finite standard errors >= 0, one per row ({shape[0]}); got "
+            f"shape {sigma.shape} with min {np.nanmin(sigma) if sigma.size else 'n/a'}."
+        )
+    return sigma
 
 
 def _as_key(key: Any) -> tuple[jax.Array, int | None]:
@@ -311,19 +345,45 @@ class Surrogate:
         return cls.from_state(load_state(path), on_extrapolate=on_extrapolate)
 
     @classmethod
-    def pretrained(cls, *, on_extrapolate: OnExtrapolate = "warn") -> Surrogate:
-        """Load the pretrained paper model shipped as ``crtransport/data/surrogate_paper.npz``.
+    def pretrained(
+        cls, name: str = "paper", *, on_extrapolate: OnExtrapolate = "warn"
+    ) -> Surrogate:
+        """Load a model trained on the reference database and shipped with crtransport.
+
+        Both were trained on the 90 % training split of
+        :func:`crtransport.datasets.paper` (``crtransport.dataset.split(ds, 0.1, seed=0)``);
+        their accuracy on the 10 % test split, the training recipe and the database they saw
+        are in the file's metadata (``sur.state.metadata``) and in the surrogate guide.
+
+        Parameters
+        ----------
+        name : {'paper', 'improved'}, default: 'paper'
+            ``'paper'``: the paper's network and optimiser (3-10-5-1, tanh, squared output,
+            Adam 1e-3 / 0.9 / 0.95 / 1e-7, full batch, mean-squared loss). ``'improved'``: a
+            wider network trained on the relative error with log lambda_perp as input, more
+            accurate (see the guide).
+        on_extrapolate : {'warn', 'raise', 'ignore'}, default: 'warn'
+            See :class:`Surrogate`.
 
         Raises
         ------
+        ValueError
+            If ``name`` is not one of the shipped models.
         FileNotFoundError
-            If this installation ships no pretrained model.
+            If this installation lacks the model file.
+
+        Examples
+        --------
+        >>> import crtransport as crt
+        >>> sur = crt.Surrogate.pretrained()  # doctest: +SKIP
+        >>> sur.predict(T=1.0, b=0.2, lambda_perp=5.0)  # doctest: +SKIP
         """
-        resource = importlib.resources.files("crtransport").joinpath("data", PRETRAINED_FILE)
+        name = check_choice("name", name, tuple(PRETRAINED))
+        resource = importlib.resources.files("crtransport").joinpath("data", PRETRAINED[name])
         if not resource.is_file():
             raise FileNotFoundError(
-                f"no pretrained surrogate in this installation: crtransport/data/"
-                f"{PRETRAINED_FILE} is missing. Train one with Surrogate().fit(...) or "
+                f"no pretrained surrogate {name!r} in this installation: crtransport/data/"
+                f"{PRETRAINED[name]} is missing. Train one with Surrogate().fit(...) or "
                 "`crtransport train`, then load it with Surrogate.load(path)."
             )
         with importlib.resources.as_file(resource) as path:
@@ -954,6 +1014,11 @@ class Surrogate:
             mean_rel = float(np.mean(rel[keep]))
         else:
             rms_rel = mean_rel = float("nan")
+        noise = denoised = None
+        sigma = _target_error(data, state.config.target, Y.shape)
+        if sigma is not None and np.any(keep):
+            noise = float(np.sqrt(np.mean((sigma[keep] / Y[keep]) ** 2)))
+            denoised = float(np.sqrt(max(rms_rel**2 - noise**2, 0.0)))
         return SurrogateEvaluation(
             prediction=Z,
             target=Y,
@@ -964,16 +1029,23 @@ class Surrogate:
             n_excluded=int(np.sum(~keep)),
             n_outside_domain=n_outside,
             std=None if std is None else np.asarray(std, dtype=np.float64).reshape(-1),
+            label_noise=noise,
+            rms_relative_error_denoised=denoised,
         )
 
     # ----------------------------------------------------------------- persistence
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(
+        self, path: str | os.PathLike[str], *, provenance: Mapping[str, Any] | None = None
+    ) -> Path:
         """Write the fitted model to ``path`` (any extension; written atomically).
 
         Parameters
         ----------
         path : str or os.PathLike
             Destination; the name is used as given (no ``.npz`` is appended).
+        provenance : Mapping, optional
+            JSON-serialisable record stored with the model (and kept in ``state.provenance``):
+            e.g. the training database and the measured test accuracy. Replaces the current one.
 
         Returns
         -------
@@ -994,7 +1066,11 @@ class Surrogate:
         activations, input names and units, configuration, crtransport version). The user
         guide documents it for evaluators in other languages.
         """
-        return save_state(self._require_state(), path)
+        state = self._require_state()
+        if provenance is not None:
+            state = dataclasses.replace(state, provenance=provenance)
+            self._state = state
+        return save_state(state, path)
 
 
 def _check_domain(

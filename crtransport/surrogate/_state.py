@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -132,6 +134,9 @@ class SurrogateState:
         Units of the prediction.
     history : TrainingHistory
         Loss curves and training bookkeeping.
+    provenance : Mapping, default: {}
+        Free JSON-serialisable record of where the model came from (training database,
+        split, measured accuracy), stored in the file's metadata; the shipped models fill it.
 
     Raises
     ------
@@ -153,6 +158,7 @@ class SurrogateState:
     feature_units: tuple[str, ...]
     target_units: str
     history: TrainingHistory
+    provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         config = self.config
@@ -194,7 +200,14 @@ class SurrogateState:
             raise ValueError(
                 f"`history` must have {m} members; got {self.history.train_loss.shape[0]}."
             )
+        try:
+            provenance = json.loads(json.dumps(dict(self.provenance), allow_nan=False))
+        except (TypeError, ValueError):
+            raise ValueError(
+                "`provenance` must be a mapping of JSON values (str, finite numbers, lists, dicts)."
+            ) from None
         for name, value in (
+            ("provenance", provenance),
             ("weights", weights),
             ("biases", biases),
             ("input_offset", offset),

@@ -87,11 +87,15 @@ def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     assert config.learning_rate == 0.01
 
 
-def test_errors_exit_with_status_2(database, tmp_path, capsys):
-    # no model and no pretrained one shipped
+def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
+    from crtransport.surrogate import _model
+
+    # no model and an installation without the pretrained one
+    monkeypatch.setitem(_model.PRETRAINED, "paper", "surrogate_absent.npz")
     rc = cli.main(["predict", "--T", "1", "--b", "0.5", "--lambda-perp", "5"])
     assert rc == 2
-    assert "surrogate_paper.npz is missing" in capsys.readouterr().err
+    assert "surrogate_absent.npz is missing" in capsys.readouterr().err
+    monkeypatch.undo()
     # a bad setting
     rc = cli.main(["train", str(database), "-o", str(tmp_path / "x"), "--activation", "swish"])
     assert rc == 2

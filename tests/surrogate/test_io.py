@@ -257,6 +257,24 @@ def test_damaged_arrays(saved, tmp_path, change, match):
         Surrogate.load(bad)
 
 
-def test_pretrained_is_absent_until_shipped():
-    with pytest.raises(FileNotFoundError, match=r"data/surrogate_paper\.npz is missing"):
+def test_pretrained_missing_file_says_what_is_missing(monkeypatch):
+    from crtransport.surrogate import _model
+
+    monkeypatch.setitem(_model.PRETRAINED, "paper", "surrogate_absent.npz")
+    with pytest.raises(FileNotFoundError, match=r"'paper'.*data/surrogate_absent\.npz is missing"):
         Surrogate.pretrained()
+
+
+def test_pretrained_unknown_name():
+    with pytest.raises(ValueError, match=r"`name` must be one of .*'paper'.*'improved'.*'best'"):
+        Surrogate.pretrained("best")
+
+
+def test_provenance_round_trip(fitted, tmp_path):
+    record = {"database": {"n_train": 300, "sha256": "ab" * 32}, "test": {"rms": 0.021}}
+    path = fitted.save(tmp_path / "m.npz", provenance=record)
+    assert Surrogate.load(path).state.provenance == record
+    assert fitted.state.provenance == record
+    with pytest.raises(ValueError, match="`provenance` must be a mapping of JSON values"):
+        fitted.save(tmp_path / "n.npz", provenance={"x": float("nan")})
+    assert not (tmp_path / "n.npz").exists()
