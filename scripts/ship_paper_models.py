@@ -1,0 +1,185 @@
+"""Ship the reference database and train the two pretrained surrogates on it.
+
+    python scripts/ship_paper_models.py
+
+Reads the paper database built by ``scripts/build_paper_database.py`` (``data/paper/paper.nc``,
+or, while that build is still running, the samples its journal holds), and writes
+
+- ``crtransport/data/paper.nc``: the database, as :func:`crtransport.datasets.paper` serves it;
+- ``crtransport/data/surrogate_paper.npz``: the paper's network and Adam settings;
+- ``crtransport/data/surrogate_improved.npz``: the recipe that did best on validation data;
+- ``docs/_static/pretrained.json``: what the docs quote (accuracy, histogram, settings).
+
+Both models train on the 90 % split ``crtransport.dataset.split(ds, 0.1, seed=0)``. Choices
+(initialisation seed, recipe) are made on a validation tenth of the training split, never on
+the test split, which is used once, at the end, for the reported accuracy. The accuracy is
+reported against the simulated values (``rms_relative_error``) and with their own statistical
+error removed (``rms_relative_error_denoised``), since an RMS relative error cannot fall below
+that of the labels it is measured against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+import crtransport as crt
+from crtransport.dataset._io import write_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "data" / "paper" / "paper.nc"
+DATA = ROOT / "crtransport" / "data"
+SUMMARY = ROOT / "docs" / "_static" / "pretrained.json"
+
+SPLIT_SEED = 0
+VALIDATION_SEED = 1
+EPOCHS = 5000  # the paper's curve plateaus after 400-900 full-batch epochs
+PAPER_KEYS = range(8)  # the paper's N(0, 1) initialisation makes the result seed-dependent
+#: Candidate recipes for the "improved" model (names -> Surrogate settings).
+RECIPES = {
+    "16-16 relative log": dict(
+        hidden_widths=(16, 16), init="glorot", loss="relative", log_features=("lambda_perp",)
+    ),
+    "32-32 relative log": dict(
+        hidden_widths=(32, 32), init="glorot", loss="relative", log_features=("lambda_perp",)
+    ),
+    "16-16 log-loss log": dict(
+        hidden_widths=(16, 16), init="glorot", loss="log", log_features=("T", "lambda_perp")
+    ),
+}
+IMPROVED_KEYS = range(4)
+
+
+def load_database():
+    if SOURCE.exists():
+        return crt.open_dataset(SOURCE)
+    return crt.dataset.open_partial(SOURCE)
+
+
+def simulated(ds):
+    return ds.isel(sample=np.flatnonzero(~ds["is_analytic"].values))
+
+
+def rms_validation(sur, data) -> float:
+    return sur.evaluate(simulated(data)).rms_relative_error
+
+
+def fit_best(settings, keys, train, validation):
+    """Fit one model per key on the inner training set; refit the best key on all of train."""
+    scores = {}
+    for key in keys:
+        sur = crt.Surrogate(**settings).fit(train["inner"], epochs=EPOCHS, key=key)
+        scores[key] = rms_validation(sur, validation)
+    best = min(scores, key=scores.get)
+    t0 = time.perf_counter()
+    sur = crt.Surrogate(**settings).fit(train["all"], epochs=EPOCHS, key=best)
+    return sur, best, scores, time.perf_counter() - t0
+
+
+def accuracy(sur, test) -> dict:
+    ev = sur.evaluate(simulated(test))
+    rel = ev.relative_error
+    counts, edges = np.histogram(100 * rel, bins=np.linspace(-10, 10, 41))
+    return {
+        "n_test": int(rel.size),
+        "rms_relative_error": ev.rms_relative_error,
+        "rms_relative_error_denoised": ev.rms_relative_error_denoised,
+        "label_noise": ev.label_noise,
+        "mean_relative_error": ev.mean_relative_error,
+        "max_abs_relative_error": float(np.max(np.abs(rel))),
+        "fraction_within_5_percent": float(np.mean(np.abs(rel) < 0.05)),
+        "histogram_percent": {"edges": edges.tolist(), "counts": counts.tolist()},
+    }
+
+
+def predict_rate(sur, n=1_000_000) -> float:
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(0.1, 10, n), rng.uniform(0.1, 1, n), rng.uniform(1, 19, n)])
+    sur.predict(X[:10])
+    best = min(_timed(sur.predict, X) for _ in range(5))
+    return n / best
+
+
+def _timed(fn, *args) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ds = load_database()
+    DATA.mkdir(exist_ok=True)
+    shipped = DATA / "paper.nc"
+    write_dataset(ds, shipped)
+    digest = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    complete = int(ds.attrs.get("build_complete", 1))
+    sim = simulated(ds)
+    rel_err = (sim["D_perp_err"] / sim["D_perp"]).values
+    database = {
+        "file": "crtransport/data/paper.nc",
+        "sha256": digest,
+        "complete": bool(complete),
+        "n_samples": int(ds.sizes["sample"]),
+        "n_simulated": int(sim.sizes["sample"]),
+        "n_samples_planned": int(ds.attrs.get("n_samples_planned", ds.attrs["n_samples"])),
+        "label_error_median": float(np.median(rel_err)),
+        "label_error_p90": float(np.percentile(rel_err, 90)),
+        "n_unconverged": int((~sim["is_converged_perp"].values).sum()),
+        "cost_sample_seconds": float(ds.attrs["cost_sample_seconds"]),
+        "cost_wave_evaluations": float(ds.attrs["cost_wave_evaluations"]),
+        "build_host": ds.attrs["build_host"],
+        "simulation": json.loads(ds.attrs["simulation"]),
+    }
+    train, test = crt.dataset.split(ds, 0.1, seed=SPLIT_SEED)
+    inner, validation = crt.dataset.split(train, 0.1, seed=VALIDATION_SEED)
+    parts = {"all": train, "inner": inner}
+    split = {
+        "function": "crtransport.dataset.split(ds, 0.1, seed=0)",
+        "n_train": int(train.sizes["sample"]),
+        "n_test": int(test.sizes["sample"]),
+        "selection": "initialisation seed and recipe chosen on "
+        "crtransport.dataset.split(train, 0.1, seed=1)[1]; the test split is used once",
+    }
+    summary = {"database": database, "split": split, "models": {}}
+
+    paper, key, scores, seconds = fit_best({}, PAPER_KEYS, parts, validation)
+    candidates = {"paper": (paper, "paper (3-10-5-1, mse)", key, scores, seconds)}
+    recipe_scores = {}
+    for name, settings in RECIPES.items():
+        sur, key, scores, seconds = fit_best(settings, IMPROVED_KEYS, parts, validation)
+        recipe_scores[name] = min(scores.values())
+        candidates[name] = (sur, name, key, scores, seconds)
+    best_recipe = min(recipe_scores, key=recipe_scores.get)
+    chosen = {"paper": candidates["paper"], "improved": candidates[best_recipe]}
+    for label, (sur, recipe, key, scores, seconds) in chosen.items():
+        record = {
+            "recipe": recipe,
+            "config": sur.config.to_dict(),
+            "key": key,
+            "validation_rms_by_key": {str(k): v for k, v in scores.items()},
+            "training_seconds": seconds,
+            "test": accuracy(sur, test),
+            "predictions_per_second": predict_rate(sur),
+        }
+        if label == "improved":
+            record["validation_rms_by_recipe"] = recipe_scores
+        provenance = {"database": database, "split": split, **record}
+        sur.save(DATA / f"surrogate_{label}.npz", provenance=provenance)
+        summary["models"][label] = record
+        t = record["test"]
+        print(
+            f"{label:9s} {recipe:22s} key {key}: test RMS {100 * t['rms_relative_error']:.2f} %"
+            f" (denoised {100 * t['rms_relative_error_denoised']:.2f} %, label noise "
+            f"{100 * t['label_noise']:.2f} %), {t['n_test']} rows"
+        )
+    summary["crtransport_version"] = crt.__version__
+    SUMMARY.write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"database: {database['n_simulated']} simulated rows, complete: {bool(complete)}")
+
+
+if __name__ == "__main__":
+    main()
