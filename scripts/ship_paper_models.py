@@ -168,7 +168,8 @@ def main() -> None:
         if label == "improved":
             record["validation_rms_by_recipe"] = recipe_scores
         provenance = {"database": database, "split": split, **record}
-        sur.save(DATA / f"surrogate_{label}.npz", provenance=provenance)
+        path = sur.save(DATA / f"surrogate_{label}.npz", provenance=provenance)
+        path.chmod(0o644)  # written through mkstemp (0600); package data must be world-readable
         summary["models"][label] = record
         t = record["test"]
         print(
