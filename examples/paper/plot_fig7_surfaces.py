@@ -23,7 +23,7 @@ import crtransport as crt
 
 ds = crt.open_dataset(crt.datasets.paper())
 sims = ds.isel(sample=~ds["is_analytic"].values)  # the exact b = 0 rows are not simulations
-sur = crt.Surrogate.pretrained()
+sur = crt.Surrogate.pretrained("paper")
 
 #: panel: (fixed input, its value), as in the paper's caption
 PANELS = {"a": ("T", 1.0), "b": ("b", 0.2), "c": ("lambda_perp", 5.0)}

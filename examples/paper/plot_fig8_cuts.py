@@ -32,7 +32,7 @@ CACHE = HERE.parents[1] / "docs" / "_static" / "figures" / "fig8_cuts.json"
 record = json.loads(CACHE.read_text())
 print(f"simulations: crtransport {record['crtransport_version']}, commit {record['git_commit']}")
 
-sur = crt.Surrogate.pretrained()
+sur = crt.Surrogate.pretrained("paper")
 LABELS = {"T": r"$T$ [$mc^2$]", "b": r"$b$ [$B_0$]", "lambda_perp": r"$\lambda_\perp$ [$\rho_0$]"}
 SYMBOLS = {"T": "T", "b": "b", "lambda_perp": r"\lambda_\perp"}
 LOG_AXIS = {"T", "lambda_perp"}  # and D_perp on a log axis along lambda_perp (three decades)
@@ -71,6 +71,7 @@ for ax, panel, (name, cut) in zip(axes, "abc", record["cuts"].items()):
     if name == "T":
         T_sur, T_sim = peak(grid, curve), peak(x, D)
         print(f"largest D_perp(T): surrogate at T = {T_sur:.3g}, simulations at T = {T_sim:.3g}")
+        print("(nan: the largest value is at an end of the cut, no maximum inside it)")
         ax.axvline(T_sur, color="tab:red", ls=":", lw=1)  # nothing drawn if NaN
 axes[0].set_ylabel(r"$D_\perp$ [$\rho_0^2\omega_c$]")
 axes[0].legend(
