@@ -1,0 +1,76 @@
+"""The paper's figures: one example per figure, its PNG, and the fig. 8 cache it reads."""
+
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER = ROOT / "examples" / "paper"
+FIGURES = ROOT / "docs" / "_static" / "figures"
+EXAMPLES = sorted(PAPER.glob("plot_fig*.py"))
+
+
+def _load_figure_data():
+    spec = importlib.util.spec_from_file_location(
+        "figure_data", ROOT / "scripts" / "figure_data.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_one_example_per_figure():
+    numbers = [int(re.match(r"plot_fig(\d)_", p.name).group(1)) for p in EXAMPLES]
+    assert numbers == [3, 4, 5, 6, 7, 8]
+    assert {p.name for p in PAPER.glob("*.py")} == {p.name for p in EXAMPLES}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_example_saves_its_png_under_its_figure_name(example):
+    text = example.read_text()
+    stem = example.stem.removeprefix("plot_")
+    assert "CRTRANSPORT_FIGURES_DIR" in text
+    assert f'"{stem}.png"' in text
+    assert (FIGURES / f"{stem}.png").is_file()
+
+
+def test_fig8_cache_matches_the_script():
+    script = _load_figure_data()
+    record = json.loads(script.OUTPUT.read_text())
+    assert list(record["cuts"]) == list(script.CUTS)
+    seeds = []
+    for name, cut in record["cuts"].items():
+        runs = cut["runs"]
+        assert cut["fixed"] == {k: v for k, v in script.REFERENCE.items() if k != name}
+        np.testing.assert_array_equal([r[name] for r in runs], script.CUTS[name])
+        for run in runs:
+            assert {k: run[k] for k in cut["fixed"]} == cut["fixed"]
+            assert run["n_particles"] == script.N_PARTICLES
+            assert run["D_perp"] > 0 and run["D_perp_err"] > 0
+            seeds.append(run["seed"])
+    assert seeds == list(range(script.SEED, script.SEED + len(seeds)))
+
+
+def _has_data() -> bool:
+    data = importlib.resources.files("crtransport").joinpath("data")
+    return all(data.joinpath(name).is_file() for name in ("paper.nc", "surrogate_paper.npz"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_example_runs_and_writes_png(example, tmp_path):
+    if example.name >= "plot_fig5" and not _has_data():
+        pytest.skip("no reference database or pretrained surrogate in this installation")
+    env = {**os.environ, "CRTRANSPORT_FIGURES_DIR": str(tmp_path), "MPLBACKEND": "Agg"}
+    subprocess.run([sys.executable, str(example)], env=env, check=True, capture_output=True)
+    assert [p.name for p in tmp_path.iterdir()] == [f"{example.stem.removeprefix('plot_')}.png"]
