@@ -37,7 +37,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     PATH.parent.mkdir(parents=True, exist_ok=True)
     crt.build_dataset(
-        crt.dataset.ParameterSpace.paper(), path=PATH, n_workers=args.workers, progress=False,
+        crt.dataset.ParameterSpace.paper(),
+        path=PATH,
+        n_workers=args.workers,
+        progress=False,
         **SETTINGS,
     )
 

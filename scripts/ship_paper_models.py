@@ -96,6 +96,32 @@ def accuracy(sur, test) -> dict:
     }
 
 
+def learning_curve(chosen, inner, validation) -> dict:
+    """Validation RMS (raw, denoised) of each chosen recipe trained on nested subsets.
+
+    Says how the accuracy still depends on the number of samples, i.e. what a larger (or the
+    complete) database would buy. Uses the validation tenth, not the test split.
+    """
+    n = inner.sizes["sample"]
+    order = np.random.default_rng(2).permutation(n)
+    out = {}
+    for label, (sur, _, key, _, _) in chosen.items():
+        rows = []
+        for fraction in (0.25, 0.5, 1.0):
+            subset = inner.isel(sample=np.sort(order[: max(int(fraction * n), 8)]))
+            model = crt.Surrogate(sur.config).fit(subset, key=key)
+            ev = model.evaluate(simulated(validation))
+            rows.append(
+                {
+                    "n_train": int(subset.sizes["sample"]),
+                    "rms_relative_error": ev.rms_relative_error,
+                    "rms_relative_error_denoised": ev.rms_relative_error_denoised,
+                }
+            )
+        out[label] = rows
+    return out
+
+
 def predict_rate(sur, n=1_000_000) -> float:
     rng = np.random.default_rng(0)
     X = np.column_stack([rng.uniform(0.1, 10, n), rng.uniform(0.1, 1, n), rng.uniform(1, 19, n)])
@@ -177,6 +203,7 @@ def main() -> None:
             f" (denoised {100 * t['rms_relative_error_denoised']:.2f} %, label noise "
             f"{100 * t['label_noise']:.2f} %), {t['n_test']} rows"
         )
+    summary["learning_curve"] = learning_curve(chosen, parts["inner"], validation)
     summary["crtransport_version"] = crt.__version__
     SUMMARY.write_text(json.dumps(summary, indent=1) + "\n")
     print(f"database: {database['n_simulated']} simulated rows, complete: {bool(complete)}")
