@@ -157,7 +157,8 @@ def add_input_arguments(
         default=None,
         metavar="ENERGY",
         help="kinetic energy of the particle (not per nucleon) with a unit, e.g. 1GeV (one of "
-        f"{', '.join(_UNITS['energy'])}; needs --B0); instead of --T",
+        f"{', '.join(_UNITS['energy'])}; converted with the rest energy of --species); "
+        "instead of --T",
     )
     parser.add_argument(
         "--b",
@@ -241,17 +242,26 @@ def resolve_inputs(args: argparse.Namespace) -> ScaledInputs:
     if args.energy is not None:
         texts = _as_list(args.energy)
         eV = np.array([_quantity("--energy", t, "energy") for t in texts])
-        _require_scale("--energy", texts[0], scale)
         values["T"] = units.energy_to_scaled(eV, species=species, unit="eV")
     for flag, name in (("--lambda-perp", "lambda_perp"), ("--lambda-par", "lambda_par")):
         given = getattr(args, name)
         if given is not None:
             values[name] = _length(flag, _as_list(given), scale)
-    for name in ("b", "mu"):
+    for name, low, high in (("b", 0.0, math.inf), ("mu", -1.0, 1.0)):
         given = getattr(args, name)
         if given is not None:
-            values[name] = np.asarray(_as_list(given), dtype=np.float64)
+            values[name] = _bounded(f"--{name}", _as_list(given), low, high)
     return ScaledInputs(values=values, scale=scale)
+
+
+def _bounded(flag: str, given: list[float], low: float, high: float) -> NDArray[np.float64]:
+    """Dimensionless inputs: finite and in [low, high], or a message naming the value."""
+    arr = np.asarray(given, dtype=np.float64)
+    for x in arr:
+        if not math.isfinite(x) or not low <= x <= high:
+            allowed = f">= {low:g}" if math.isinf(high) else f"in [{low:g}, {high:g}]"
+            raise ValueError(f"{flag}: '{float(x)!r}' is not a finite number {allowed}.")
+    return arr
 
 
 # --------------------------------------------------------------------------- helpers

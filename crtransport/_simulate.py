@@ -388,7 +388,7 @@ def simulate(
     displacement, gc_displacement, acceptance = _run_ensemble(config)
     times = np.arange(1, displacement.shape[1] + 1) * (save_every * dt)
     # The asymptotic D_perp is estimated on the guiding centres: same limit (they differ from
-    # the particles by at most a Larmor radius) without the gyration's coherent oscillation of
+    # the particles by at most two Larmor radii) without the gyration's coherent oscillation of
     # the mean-square displacement, which biases the late-time slope when b is small.
     perp = asymptotic_diffusion(times, gc_displacement, direction="perp")
     par = asymptotic_diffusion(times, displacement, direction="par")

@@ -7,7 +7,8 @@ time step and run length (40 steps per gyration, 10 parallel decorrelation times
 docs/convergence.rst). The build journals every finished sample to
 ``data/paper/paper.nc.journal``; the journal is committed while the build runs, so a build cut
 off at any point (this one spans several sessions on a 2-core machine) resumes where it stopped.
-When it completes, ``scripts/ship_paper_database.py`` copies the file into the package.
+``scripts/ship_paper_models.py`` copies the database (or, while the build runs, its finished
+samples) into the package and trains the pretrained surrogates on it.
 """
 
 from __future__ import annotations

@@ -152,6 +152,14 @@ def test_B0_with_scaled_inputs_converts_the_output_and_values_broadcast(model, c
     )
 
 
+def test_energy_needs_only_the_species(model, capsys):
+    # T = E / (m c^2): no field needed; lengths stay in rho0 and D in scaled units
+    argv = ["--species", "alpha", "--energy", "8GeV", "--lambda-perp", "5", *MODEL_ARGS]
+    record = predict_json(model, argv, capsys)
+    np.testing.assert_allclose(record["T"], [8e9 / 3727.3794066e6], rtol=1e-12)
+    assert "D_perp_m2/s" not in record
+
+
 def test_table_echoes_scaled_inputs_and_physical_columns(model, capsys):
     argv = ["predict", "--model", model.path, "--energy", "1GeV", "2GeV", "--B0", "5nT",
             "--lambda-perp", "0.01au", *MODEL_ARGS]  # fmt: skip
@@ -195,7 +203,6 @@ BAD = [
     (["--energy", "1", "--B0", "5nT"], f"--energy: '1' has no unit; {_ENERGY_UNITS}"),
     (["--T", "1", "--B0", "5"], f"--B0: '5' has no unit; {_FIELD_UNITS}"),
     # a unit without --B0
-    (["--energy", "1GeV"], "--energy: '1GeV' has a unit, so --B0 is needed"),
     (["--T", "1", "--lambda-perp", "0.01au"], "--lambda-perp: '0.01au' has a unit, so --B0 is"),
     # both --T and --energy
     (["--T", "1", "--energy", "1GeV", "--B0", "5nT"], "--energy: not allowed with argument --T"),
@@ -209,6 +216,10 @@ BAD = [
     (["--T", "1", "--B0", "5nT", "--lambda-perp=-1au"], "--lambda-perp: '-1au' is not positive"),
     (["--T", "1", "--lambda-par", "nan"], "--lambda-par: 'nan' is not finite"),
     (["--energy", "1e999GeV", "--B0", "5nT"], "--energy: '1e999GeV' is not finite"),
+    # dimensionless inputs out of range
+    (["--T", "1", "--b", "nan"], "--b: 'nan' is not a finite number >= 0"),
+    (["--T", "1", "--b=-0.1"], "--b: '-0.1' is not a finite number >= 0"),
+    (["--T", "1", "--mu", "1.5"], "--mu: '1.5' is not a finite number in [-1, 1]"),
     # unknown species
     (["--T", "1", "--species", "muon"],
      "--species: 'muon' is not a known species; use one of proton, electron, alpha"),
@@ -221,7 +232,9 @@ def test_bad_input_exits_2_naming_option_value_and_allowed(model, capsys, comman
     if "--lambda-perp" not in " ".join(argv):
         argv = [*argv, "--lambda-perp", "5"]
     extra = ["--model", model.path] if command == "predict" else []
-    rc, out, err = run([command, *extra, *argv, "--b", "0.5"], capsys)
+    if not any(a.startswith("--b") and not a.startswith("--B0") for a in argv):
+        argv = [*argv, "--b", "0.5"]
+    rc, out, err = run([command, *extra, *argv], capsys)
     assert rc == 2
     assert message in err
     assert "Traceback" not in err and out == ""

@@ -6,11 +6,12 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
 
+from crtransport._validation import check_choice
 from crtransport.dataset._builder import _analytic_record, _design, build_attrs
 from crtransport.dataset._io import assemble, validate
 from crtransport.dataset._journal import JOURNAL_FORMAT, JOURNAL_VERSION, journal_path
@@ -18,7 +19,11 @@ from crtransport.dataset._schema import INPUTS
 from crtransport.dataset._space import ParameterSpace
 
 
-def open_partial(path: str | os.PathLike[str], *, analytic: bool = True) -> xr.Dataset:
+def open_partial(
+    path: str | os.PathLike[str],
+    *,
+    analytic: Literal["proportional", "all", "none"] = "proportional",
+) -> xr.Dataset:
     """The finished samples of a build that is still running or was interrupted.
 
     Reads ``<path>.journal`` without locking or changing it, so it is safe while the build
@@ -29,8 +34,11 @@ def open_partial(path: str | os.PathLike[str], *, analytic: bool = True) -> xr.D
     ----------
     path : str or os.PathLike
         The ``path`` given to :func:`~crtransport.dataset.build_dataset`.
-    analytic : bool, default: True
-        Include the build's exact ``b = 0`` rows (they cost nothing to compute).
+    analytic : {'proportional', 'all', 'none'}, default: 'proportional'
+        Which of the build's exact ``b = 0`` rows to include (they cost nothing to compute):
+        the first ones, as many as keep the planned share of analytic rows among the finished
+        ones (``'proportional'``, so that a model trained on a partial build sees the same mix
+        as on the complete one); all of them; or none.
 
     Returns
     -------
@@ -44,7 +52,9 @@ def open_partial(path: str | os.PathLike[str], *, analytic: bool = True) -> xr.D
     FileNotFoundError
         If there is no journal next to ``path``.
     ValueError
-        If the journal is not a crtransport build journal or holds no finished sample.
+        If ``analytic`` is not one of its values, the journal is not a crtransport build
+        journal, is damaged, holds no finished sample, or holds a sample whose inputs do not
+        match the build's design.
 
     Examples
     --------
@@ -53,6 +63,7 @@ def open_partial(path: str | os.PathLike[str], *, analytic: bool = True) -> xr.D
     >>> done.attrs["n_samples"], done.attrs["n_samples_planned"]  # doctest: +SKIP
     (812, 5000)
     """
+    analytic = check_choice("analytic", analytic, ("proportional", "all", "none"))
     jpath = journal_path(Path(path))
     if not jpath.is_file():
         raise FileNotFoundError(f"no build journal at {jpath}: is a build of {path} running?")
@@ -64,15 +75,30 @@ def open_partial(path: str | os.PathLike[str], *, analytic: bool = True) -> xr.D
     n, n_analytic = int(fp["n_samples"]), int(fp["n_analytic"])
     n_sim = n - n_analytic
     params, _ = _design(space, n_sim, n_analytic, int(fp["seed"]))
-    index = sorted(i for i in records if 0 <= i < n_sim)
+    index = sorted(records)
+    for i in index:
+        expected = [float(params[name][i]) for name in INPUTS] if 0 <= i < n_sim else None
+        if records[i].get("params") != expected:
+            raise ValueError(
+                f"the journal {jpath} holds sample {i} with inputs that do not match its "
+                "build's design (another NumPy/SciPy version, or a damaged journal)."
+            )
     ordered = [records[i] for i in index]
-    if analytic:
-        for i in range(n_sim, n):
-            row = {name: float(params[name][i]) for name in INPUTS}
-            ordered.append(_analytic_record(i, row, fp["simulation"], fp["running_times"]))
-        index += list(range(n_sim, n))
+    n_take = {
+        "all": n_analytic,
+        "proportional": round(n_analytic * len(index) / max(n_sim, 1)),
+        "none": 0,
+    }[analytic]
+    for i in range(n_sim, n_sim + n_take):
+        row = {name: float(params[name][i]) for name in INPUTS}
+        ordered.append(_analytic_record(i, row, fp["simulation"], fp["running_times"]))
+        index.append(i)
     rows = np.asarray(index, dtype=np.int64)
     attrs = build_attrs(fp, ordered)
+    # the reader is not the builder: keep the build's version, drop this machine's description
+    attrs.pop("build_host")
+    attrs["crtransport_version"] = fp["crtransport_version"]
+    attrs["source"] = f"crtransport {fp['crtransport_version']} test-particle simulations"
     attrs.update(build_complete=np.int32(0), n_samples_planned=np.int64(n))
     attrs["n_samples"] = np.int64(rows.size)
     attrs["n_analytic"] = np.int64(np.sum(rows >= n_sim))
@@ -95,9 +121,13 @@ def _read_snapshot(path: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]
     lines.pop()  # b"" after the last newline, or a record still being written
     try:
         header = json.loads(lines[0]) if lines else None
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         header = None
-    if not isinstance(header, Mapping) or header.get("format") != JOURNAL_FORMAT:
+    if (
+        not isinstance(header, Mapping)
+        or header.get("format") != JOURNAL_FORMAT
+        or not isinstance(header.get("fingerprint"), Mapping)
+    ):
         raise ValueError(f"{path} is not a crtransport build journal (bad header line).")
     if header.get("version") != JOURNAL_VERSION:
         raise ValueError(
@@ -109,6 +139,6 @@ def _read_snapshot(path: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]
         try:
             rec = json.loads(line)
             records.setdefault(int(rec["index"]), rec)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
             raise ValueError(f"the journal {path} is damaged at line {lineno}.") from None
     return dict(header), records

@@ -35,8 +35,8 @@ class Displacements:
         R(t) - R(0) in rho0 for the guiding centre about the mean field,
         :math:`\mathbf R = \mathbf r + \mathbf u \times \hat e_z` (so ``R_z = z``). It
         removes the gyration: at ``b = 0`` it is constant to round-off under these Boris
-        steps, and it differs from ``displacement`` by at most the Larmor radius, so both give
-        the same asymptotic diffusion coefficients.
+        steps, and it differs from ``displacement`` by at most ``2 |u|`` (two Larmor radii
+        in B0), so both give the same asymptotic diffusion coefficients.
     final_positions : ndarray of float64, shape (n_particles, 3)
         r(t_end) in rho0.
     final_momenta : ndarray of float64, shape (n_particles, 3)

@@ -80,7 +80,15 @@ def register(subparsers: Any) -> None:
         epilog="example: crtransport predict --species proton --energy 1GeV --B0 5nT "
         "--lambda-perp 0.01au --b 0.2",
     )
-    predict.add_argument("--model", default=None, help="model file (default: pretrained)")
+    which = predict.add_mutually_exclusive_group()
+    which.add_argument("--model", default=None, help="model file (default: a pretrained model)")
+    which.add_argument(
+        "--pretrained",
+        choices=("paper", "improved"),
+        default="paper",
+        help="which shipped model to use without --model (default: paper; see "
+        "Surrogate.pretrained)",
+    )
     add_input_arguments(
         predict,
         several=True,
@@ -163,7 +171,7 @@ def _predict(args: argparse.Namespace) -> int:
     from crtransport.surrogate._model import Surrogate
 
     if args.model is None:
-        sur = Surrogate.pretrained(on_extrapolate=args.on_extrapolate)
+        sur = Surrogate.pretrained(args.pretrained, on_extrapolate=args.on_extrapolate)
     else:
         sur = Surrogate.load(args.model, on_extrapolate=args.on_extrapolate)
     given = inputs.values

@@ -350,18 +350,20 @@ class Surrogate:
     ) -> Surrogate:
         """Load a model trained on the reference database and shipped with crtransport.
 
-        Both were trained on the 90 % training split of
+        The models were trained on the 90 % training split of
         :func:`crtransport.datasets.paper` (``crtransport.dataset.split(ds, 0.1, seed=0)``);
         their accuracy on the 10 % test split, the training recipe and the database they saw
-        are in the file's metadata (``sur.state.metadata``) and in the surrogate guide.
+        are recorded in ``sur.state.provenance`` (see the surrogate guide).
 
         Parameters
         ----------
         name : {'paper', 'improved'}, default: 'paper'
             ``'paper'``: the paper's network and optimiser (3-10-5-1, tanh, squared output,
-            Adam 1e-3 / 0.9 / 0.95 / 1e-7, full batch, mean-squared loss). ``'improved'``: a
-            wider network trained on the relative error with log lambda_perp as input, more
-            accurate (see the guide).
+            Adam 1e-3 / 0.9 / 0.95 / 1e-7, full batch, mean-squared loss). ``'improved'``: the
+            best of a few other recipes (wider layers, relative or log-space loss, log inputs;
+            ``sur.state.provenance["recipe"]`` says which), shipped only when it was clearly
+            more accurate than the paper's on validation data; see
+            :meth:`available_pretrained`.
         on_extrapolate : {'warn', 'raise', 'ignore'}, default: 'warn'
             See :class:`Surrogate`.
 
@@ -383,11 +385,18 @@ class Surrogate:
         if not resource.is_file():
             raise FileNotFoundError(
                 f"no pretrained surrogate {name!r} in this installation: crtransport/data/"
-                f"{PRETRAINED[name]} is missing. Train one with Surrogate().fit(...) or "
-                "`crtransport train`, then load it with Surrogate.load(path)."
+                f"{PRETRAINED[name]} is missing (shipped: {cls.available_pretrained()}). "
+                "Train one with Surrogate().fit(...) or `crtransport train`, then load it "
+                "with Surrogate.load(path)."
             )
         with importlib.resources.as_file(resource) as path:
             return cls.load(path, on_extrapolate=on_extrapolate)
+
+    @staticmethod
+    def available_pretrained() -> tuple[str, ...]:
+        """Names of the pretrained models this installation ships (for :meth:`pretrained`)."""
+        data = importlib.resources.files("crtransport").joinpath("data")
+        return tuple(name for name, file in PRETRAINED.items() if data.joinpath(file).is_file())
 
     # ----------------------------------------------------------------- properties
     @property

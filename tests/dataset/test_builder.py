@@ -403,7 +403,7 @@ def test_open_partial_reads_a_build_in_progress(tmp_path, counter):
     before = journal.read_bytes()
     with open(journal, "a") as fh:  # a record being written right now is skipped
         fh.write('{"index": 8, "params": [1.0')
-    part = open_partial(path)
+    part = open_partial(path, analytic="all")
     done = sorted(json.loads(x)["index"] for x in before.decode().splitlines()[1:])
     assert 2 <= len(done) < 9
     # the finished rows and the 3 analytic rows, with their final indices and values
@@ -418,8 +418,35 @@ def test_open_partial_reads_a_build_in_progress(tmp_path, counter):
     assert part.attrs["cost_sample_seconds"] == pytest.approx(
         float(reference["wall_time"].values[done].sum())
     )
+    assert "build_host" not in part.attrs  # the reader is not the builder
     assert journal.read_bytes().startswith(before)  # read, never changed
-    assert len(open_partial(path, analytic=False)["sample"]) == len(done)
+    assert len(open_partial(path, analytic="none")["sample"]) == len(done)
+    # by default as many analytic rows as keep the planned 3 : 9 mix
+    proportional = open_partial(path)
+    assert proportional["is_analytic"].values.sum() == round(3 * len(done) / 9)
+
+
+def test_open_partial_refuses_a_journal_that_does_not_match_its_design(tmp_path, counter):
+    from crtransport.dataset import open_partial
+
+    path = tmp_path / "db.nc"
+    with InterruptingExecutor(stop_at=5) as ex, pytest.raises(_Interrupt):
+        build(path, executor=ex)
+    journal = path.with_name("db.nc.journal")
+    lines = journal.read_text().splitlines()
+    record = json.loads(lines[1])
+    record["params"][0] += 1.0
+    journal.write_text("\n".join([lines[0], json.dumps(record), *lines[2:]]) + "\n")
+    with pytest.raises(ValueError, match=r"inputs that do not match its build's design"):
+        open_partial(path)
+    journal.write_bytes(b"\x89HDF\r\n\x1a\n\xff\xfe\n")
+    with pytest.raises(ValueError, match="is not a crtransport build journal"):
+        open_partial(path)
+    journal.write_text(json.dumps({"format": _journal.JOURNAL_FORMAT, "version": 1}) + "\n")
+    with pytest.raises(ValueError, match="is not a crtransport build journal"):
+        open_partial(path)
+    with pytest.raises(ValueError, match="`analytic` must be one of"):
+        open_partial(path, analytic=True)
 
 
 def test_open_partial_without_a_journal_says_so(tmp_path):

@@ -120,3 +120,17 @@ def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
     )
     assert rc == 2
     assert "is not a valid crtransport surrogate file" in capsys.readouterr().err
+
+
+def test_predict_chooses_among_the_shipped_models(capsys, monkeypatch):
+    from crtransport.surrogate import _model
+
+    argv = ["predict", "--T", "1", "--b", "0.2", "--lambda-perp", "5", "--json"]
+    for name in Surrogate.available_pretrained():
+        assert cli.main([*argv, "--pretrained", name]) == 0
+        got = json.loads(capsys.readouterr().out)["D_perp"]
+        want = Surrogate.pretrained(name).predict(T=1.0, b=0.2, lambda_perp=5.0)
+        np.testing.assert_allclose(got, [want], rtol=1e-6)
+    monkeypatch.setitem(_model.PRETRAINED, "improved", "surrogate_absent.npz")
+    assert cli.main([*argv, "--pretrained", "improved"]) == 2
+    assert "shipped: ('paper',)" in capsys.readouterr().err
