@@ -41,13 +41,13 @@ _KIND_NAMES = {
 
 #: The units the options name in ``--help`` and in the messages: those of crtransport.units.
 _UNITS = {
-    "energy": tuple(units._ENERGY_EV),
-    "field": tuple(units._FIELD_T),
-    "length": tuple(units._LENGTH_M),
-    "diffusion": tuple(units._DIFFUSION_M2S),
-    "time": tuple(units._TIME_S),
+    "energy": units.unit_names("energy"),
+    "field": units.unit_names("field"),
+    "length": units.unit_names("length"),
+    "diffusion": units.unit_names("diffusion"),
+    "time": units.unit_names("time"),
 }
-_SPECIES_NAMES = tuple(units._SPECIES)
+_SPECIES_NAMES = units.species_names()
 
 #: The diffusion units printed next to the scaled value when ``--B0`` is given.
 DIFFUSION_UNITS = ("m2/s", "cm2/s")

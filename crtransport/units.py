@@ -62,9 +62,11 @@ __all__ = [
     "omega_c",
     "parse_quantity",
     "rho0",
+    "species_names",
     "speed_from_T",
     "time_from_scaled",
     "u_from_T",
+    "unit_names",
 ]
 
 #: Speed of light in m/s (exact).
@@ -129,6 +131,35 @@ def get_species(species: str | Species) -> Species:
         allowed = ", ".join(repr(s) for s in _SPECIES)
         raise ValueError(f"`species` must be one of {allowed} or a Species; got {species!r}.")
     return _SPECIES[species]
+
+
+def species_names() -> tuple[str, ...]:
+    """Names :func:`get_species` knows, e.g. ``('proton', 'electron', 'alpha')``."""
+    return tuple(_SPECIES)
+
+
+def unit_names(kind: str) -> tuple[str, ...]:
+    """Unit spellings :func:`parse_quantity` accepts for ``kind``.
+
+    Parameters
+    ----------
+    kind : {'energy', 'field', 'length', 'diffusion', 'time'}
+
+    Examples
+    --------
+    >>> unit_names("energy")
+    ('eV', 'keV', 'MeV', 'GeV', 'TeV', 'PeV', 'EeV')
+    """
+    tables = {
+        "energy": _ENERGY_EV,
+        "field": _FIELD_T,
+        "length": _LENGTH_M,
+        "diffusion": _DIFFUSION_M2S,
+        "time": _TIME_S,
+    }
+    if kind not in tables:
+        raise ValueError(f"`kind` must be one of {', '.join(map(repr, tables))}; got {kind!r}.")
+    return tuple(tables[kind])
 
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")

@@ -65,3 +65,16 @@ def test_bad_units():
         units.rho0("5nT", species="muon")
     muon = units.Species(name="muon", rest_energy_eV=105.66e6, charge_number=-1)
     assert units.rho0("5nT", species=muon) == pytest.approx(105.66e6 / (299792458.0 * 5e-9))
+
+
+def test_unit_and_species_names_are_what_the_parser_accepts():
+    for kind in ("energy", "field", "length", "diffusion", "time"):
+        names = units.unit_names(kind)
+        assert names
+        for name in names:
+            assert float(units.parse_quantity(f"2 {name}", kind)) > 0
+    assert units.species_names() == ("proton", "electron", "alpha")
+    for name in units.species_names():
+        assert units.get_species(name).name == name
+    with pytest.raises(ValueError, match="`kind` must be one of"):
+        units.unit_names("mass")
