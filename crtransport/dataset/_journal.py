@@ -170,34 +170,7 @@ class Journal:
                 os.fsync(fh.fileno())
         if not lines:
             raise ValueError(f"the journal {path} is empty or damaged (no header line).")
-        try:
-            header = json.loads(lines[0])
-        except json.JSONDecodeError:
-            header = None
-        if not isinstance(header, dict) or header.get("format") != JOURNAL_FORMAT:
-            raise ValueError(f"{path} is not a crtransport build journal (bad header line).")
-        if header.get("version") != JOURNAL_VERSION:
-            raise ValueError(
-                f"the journal {path} has version {header.get('version')}; this crtransport "
-                f"reads version {JOURNAL_VERSION}."
-            )
-        records: dict[int, dict[str, Any]] = {}
-        for lineno, line in enumerate(lines[1:], start=2):
-            try:
-                rec = json.loads(line)
-                index = int(rec["index"])
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                raise ValueError(
-                    f"the journal {path} is damaged at line {lineno}; it was left in place. "
-                    "Move it away (or pass overwrite=True) to start over."
-                ) from None
-            if index in records:
-                logger.warning(
-                    "the journal %s holds sample %d twice; keeping the first", path, index
-                )
-                continue
-            records[index] = rec
-        return header, records
+        return parse_lines(path, lines)
 
     def append(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Write one record durably; return it as it will be read back."""
@@ -224,3 +197,44 @@ class Journal:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         fsync_dir(self.path.parent)
+
+
+def parse_lines(path: Path, lines: list[bytes]) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """Header and records of a journal's complete lines (the first record of an index wins).
+
+    Raises
+    ------
+    ValueError
+        If the header is not a crtransport journal header of this version, or a record line
+        is damaged.
+    """
+    try:
+        header = json.loads(lines[0]) if lines else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        header = None
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != JOURNAL_FORMAT
+        or not isinstance(header.get("fingerprint"), Mapping)
+    ):
+        raise ValueError(f"{path} is not a crtransport build journal (bad header line).")
+    if header.get("version") != JOURNAL_VERSION:
+        raise ValueError(
+            f"the journal {path} has version {header.get('version')}; this crtransport "
+            f"reads version {JOURNAL_VERSION}."
+        )
+    records: dict[int, dict[str, Any]] = {}
+    for lineno, line in enumerate(lines[1:], start=2):
+        try:
+            rec = json.loads(line)
+            index = int(rec["index"])
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
+            raise ValueError(
+                f"the journal {path} is damaged at line {lineno}; it was left in place. "
+                "Move it away (or pass overwrite=True) to start over."
+            ) from None
+        if index in records:
+            logger.warning("the journal %s holds sample %d twice; keeping the first", path, index)
+            continue
+        records[index] = rec
+    return header, records

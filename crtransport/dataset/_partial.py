@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,7 +12,7 @@ import xarray as xr
 from crtransport._validation import check_choice
 from crtransport.dataset._builder import _analytic_record, _design, build_attrs
 from crtransport.dataset._io import assemble, validate
-from crtransport.dataset._journal import JOURNAL_FORMAT, JOURNAL_VERSION, journal_path
+from crtransport.dataset._journal import journal_path, parse_lines
 from crtransport.dataset._schema import INPUTS
 from crtransport.dataset._space import ParameterSpace
 
@@ -119,26 +117,4 @@ def _read_snapshot(path: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]
     """Header and complete records; a partly written last line is skipped, not cut off."""
     lines = path.read_bytes().split(b"\n")
     lines.pop()  # b"" after the last newline, or a record still being written
-    try:
-        header = json.loads(lines[0]) if lines else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        header = None
-    if (
-        not isinstance(header, Mapping)
-        or header.get("format") != JOURNAL_FORMAT
-        or not isinstance(header.get("fingerprint"), Mapping)
-    ):
-        raise ValueError(f"{path} is not a crtransport build journal (bad header line).")
-    if header.get("version") != JOURNAL_VERSION:
-        raise ValueError(
-            f"the journal {path} has version {header.get('version')}; this crtransport reads "
-            f"version {JOURNAL_VERSION}."
-        )
-    records: dict[int, dict[str, Any]] = {}
-    for lineno, line in enumerate(lines[1:], start=2):
-        try:
-            rec = json.loads(line)
-            records.setdefault(int(rec["index"]), rec)
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
-            raise ValueError(f"the journal {path} is damaged at line {lineno}.") from None
-    return dict(header), records
+    return parse_lines(path, lines)
