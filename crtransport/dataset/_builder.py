@@ -156,6 +156,19 @@ def _design(
     return params, is_analytic
 
 
+def off_design_record(
+    records: Mapping[int, Mapping[str, Any]], rows: NDArray, n_sim: int
+) -> int | None:
+    """Index of the first journaled sample whose inputs are not the design's ``rows``, if any.
+
+    Journals hold simulated samples only (indices below ``n_sim``).
+    """
+    for index, rec in records.items():
+        if not 0 <= index < n_sim or rec.get("params") != [float(x) for x in rows[index]]:
+            return index
+    return None
+
+
 def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any]) -> tuple:
     """``(dt, t_max)`` in 1/omega_c that :func:`crtransport.simulate` would use at ``b = 0``.
 
@@ -511,14 +524,14 @@ def _build(
     if out_path is not None:
         journal = Journal.open(journal_path(out_path), fingerprint, discard_mismatch=overwrite)
         records = journal.records
-        for index, rec in records.items():
-            if not 0 <= index < n_sim or rec.get("params") != [float(x) for x in rows[index]]:
-                journal.close()
-                raise ValueError(
-                    f"the journal {journal.path} holds sample {index} with inputs that do not "
-                    "match this build's design (another NumPy/SciPy version?); it was left in "
-                    "place. Move it away or pass overwrite=True to start over."
-                )
+        index = off_design_record(records, rows, n_sim)
+        if index is not None:
+            journal.close()
+            raise ValueError(
+                f"the journal {journal.path} holds sample {index} with inputs that do not "
+                "match this build's design (another NumPy/SciPy version?); it was left in "
+                "place. Move it away or pass overwrite=True to start over."
+            )
     try:
         todo = [i for i in range(n_sim) if i not in records]
         if todo:
@@ -532,7 +545,8 @@ def _build(
             ordered.append(
                 _analytic_record(i, dict(zip(INPUTS, rows[i], strict=True)), settings, times)
             )
-        attrs = build_attrs(fingerprint, ordered)
+        host = f"{platform.platform()}, {os.cpu_count()} cpus"
+        attrs = build_attrs(fingerprint, ordered, host=host)
         ds = assemble(params, ordered, is_analytic=is_analytic, running_times=times, attrs=attrs)
         _report_quality(ds)
         if out_path is None:
@@ -548,26 +562,33 @@ def _build(
     return open_dataset(out_path)
 
 
-def build_attrs(fingerprint: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> dict:
+def build_attrs(
+    fingerprint: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    *,
+    host: str | None = None,
+) -> dict:
     """The database's global attributes: provenance, every setting, and what the build cost.
 
     The cost is the sum over samples of the wall time of each run (``cost_sample_seconds``;
     core-seconds when each sample runs on one thread) and of the number of wave evaluations
     ``n_particles * n_waves * n_steps`` (``cost_wave_evaluations``), which does not depend on
-    the machine.
+    the machine. ``host``, the machine that ran the build, is stored as ``build_host`` when
+    given. The version is the one that ran the build (from ``fingerprint``).
     """
     settings = fingerprint["simulation"]
+    version = fingerprint["crtransport_version"]
     n_wave_evals = 0.0
     for rec in records:
         if rec["wall_time"] > 0:  # analytic rows cost nothing
             n_steps = round(rec["t_max"] / rec["dt"])
             n_wave_evals += float(settings["n_particles"]) * settings["n_waves"] * n_steps
-    return {
+    attrs = {
         "title": "crtransport database of cosmic-ray diffusion coefficients",
-        "source": f"crtransport {__version__} test-particle simulations",
+        "source": f"crtransport {version} test-particle simulations",
         "references": "D. I. Palade, Predicting the turbulent transport of cosmic rays via "
         "neural networks (2023)",
-        "crtransport_version": __version__,
+        "crtransport_version": version,
         "schema_version": np.int32(SCHEMA_VERSION),
         "seed": np.int64(fingerprint["seed"]),
         "n_samples": np.int64(fingerprint["n_samples"]),
@@ -577,8 +598,10 @@ def build_attrs(fingerprint: Mapping[str, Any], records: Sequence[Mapping[str, A
         "config_json": json.dumps(fingerprint),
         "cost_sample_seconds": float(sum(rec["wall_time"] for rec in records)),
         "cost_wave_evaluations": n_wave_evals,
-        "build_host": f"{platform.platform()}, {os.cpu_count()} cpus",
     }
+    if host is not None:
+        attrs["build_host"] = host
+    return attrs
 
 
 def _report_quality(ds: xr.Dataset) -> None:

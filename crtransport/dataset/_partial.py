@@ -10,7 +10,12 @@ import numpy as np
 import xarray as xr
 
 from crtransport._validation import check_choice
-from crtransport.dataset._builder import _analytic_record, _design, build_attrs
+from crtransport.dataset._builder import (
+    _analytic_record,
+    _design,
+    build_attrs,
+    off_design_record,
+)
 from crtransport.dataset._io import assemble, validate
 from crtransport.dataset._journal import journal_path, parse_lines
 from crtransport.dataset._schema import INPUTS
@@ -73,14 +78,13 @@ def open_partial(
     n, n_analytic = int(fp["n_samples"]), int(fp["n_analytic"])
     n_sim = n - n_analytic
     params, _ = _design(space, n_sim, n_analytic, int(fp["seed"]))
+    bad = off_design_record(records, np.stack([params[name] for name in INPUTS], axis=1), n_sim)
+    if bad is not None:
+        raise ValueError(
+            f"the journal {jpath} holds sample {bad} with inputs that do not match its "
+            "build's design (another NumPy/SciPy version, or a damaged journal)."
+        )
     index = sorted(records)
-    for i in index:
-        expected = [float(params[name][i]) for name in INPUTS] if 0 <= i < n_sim else None
-        if records[i].get("params") != expected:
-            raise ValueError(
-                f"the journal {jpath} holds sample {i} with inputs that do not match its "
-                "build's design (another NumPy/SciPy version, or a damaged journal)."
-            )
     ordered = [records[i] for i in index]
     n_take = {
         "all": n_analytic,
@@ -92,11 +96,7 @@ def open_partial(
         ordered.append(_analytic_record(i, row, fp["simulation"], fp["running_times"]))
         index.append(i)
     rows = np.asarray(index, dtype=np.int64)
-    attrs = build_attrs(fp, ordered)
-    # the reader is not the builder: keep the build's version, drop this machine's description
-    attrs.pop("build_host")
-    attrs["crtransport_version"] = fp["crtransport_version"]
-    attrs["source"] = f"crtransport {fp['crtransport_version']} test-particle simulations"
+    attrs = build_attrs(fp, ordered)  # no build_host: the reader is not the builder
     attrs.update(build_complete=np.int32(0), n_samples_planned=np.int64(n))
     attrs["n_samples"] = np.int64(rows.size)
     attrs["n_analytic"] = np.int64(np.sum(rows >= n_sim))

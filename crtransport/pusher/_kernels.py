@@ -58,6 +58,8 @@ def boris_push_kernel(
         x0 = pos0[p, 0]
         y0 = pos0[p, 1]
         z0 = pos0[p, 2]
+        gx0 = x0 + u0[p, 1]  # guiding centre about the mean field, R_perp = r_perp + u x e_z
+        gy0 = y0 - u0[p, 0]
         x, y, z = x0, y0, z0
         ux = u0[p, 0]
         uy = u0[p, 1]
@@ -76,10 +78,9 @@ def boris_push_kernel(
                 out_disp[p, k, 0] = x - x0
                 out_disp[p, k, 1] = y - y0
                 out_disp[p, k, 2] = z - z0
-                # guiding centre about the mean field: R_perp = r_perp + u x e_z, exactly
-                # constant under these Boris steps when b = 0
-                out_gc[p, k, 0] = (x + uy) - (x0 + u0[p, 1])
-                out_gc[p, k, 1] = (y - ux) - (y0 - u0[p, 0])
+                # R_perp is exactly constant under these Boris steps when b = 0
+                out_gc[p, k, 0] = (x + uy) - gx0
+                out_gc[p, k, 1] = (y - ux) - gy0
                 out_gc[p, k, 2] = z - z0
                 k += 1
         out_pos[p, 0] = x

@@ -40,7 +40,6 @@ _SMALL_BATCH = 64
 #: Large batches are evaluated in blocks of this many samples (one compiled shape).
 _BLOCK = 1 << 16
 
-#: File name of the pretrained model shipped in ``crtransport/data``.
 #: The pretrained models shipped in ``crtransport/data`` (name: file); see ``Surrogate.pretrained``.
 PRETRAINED = {"paper": "surrogate_paper.npz", "improved": "surrogate_improved.npz"}
 
@@ -107,6 +106,11 @@ class SurrogateEvaluation:
             f"{self.rms_relative_error:.4g}, mean_relative_error={self.mean_relative_error:.3g}"
             f"{noise}, n_excluded={self.n_excluded}, n_outside_domain={self.n_outside_domain})"
         )
+
+
+def _shipped(file: str) -> Any:
+    """The package resource ``crtransport/data/<file>`` (it may not exist)."""
+    return importlib.resources.files("crtransport").joinpath("data", file)
 
 
 def _target_error(data: Any, target: str, shape: tuple[int, ...]) -> NDArray | None:
@@ -381,7 +385,7 @@ class Surrogate:
         >>> sur.predict(T=1.0, b=0.2, lambda_perp=5.0)  # doctest: +SKIP
         """
         name = check_choice("name", name, tuple(PRETRAINED))
-        resource = importlib.resources.files("crtransport").joinpath("data", PRETRAINED[name])
+        resource = _shipped(PRETRAINED[name])
         if not resource.is_file():
             raise FileNotFoundError(
                 f"no pretrained surrogate {name!r} in this installation: crtransport/data/"
@@ -395,8 +399,7 @@ class Surrogate:
     @staticmethod
     def available_pretrained() -> tuple[str, ...]:
         """Names of the pretrained models this installation ships (for :meth:`pretrained`)."""
-        data = importlib.resources.files("crtransport").joinpath("data")
-        return tuple(name for name, file in PRETRAINED.items() if data.joinpath(file).is_file())
+        return tuple(name for name, file in PRETRAINED.items() if _shipped(file).is_file())
 
     # ----------------------------------------------------------------- properties
     @property
