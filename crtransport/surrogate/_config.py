@@ -57,6 +57,14 @@ default: 'tanh'
     init : {'normal', 'glorot'}, default: 'normal'
         ``"normal"``: every weight and bias from N(0, 1), as in the paper. ``"glorot"``:
         weights from N(0, 2 / (n_in + n_out)), biases zero.
+    output_powers : mapping of str to float, default: ``{}``
+        A power-law prior on the output: the network learns the target over
+        :math:`\\prod_k x_k^{p_k}`, and predictions are multiplied back by it. ``{"b": 2}``
+        builds in the quasilinear scaling :math:`D_\\perp \\propto b^2` at small ``b``, so the
+        network only learns a factor of order one over the decades the scaling spans. Keys
+        are features, exponents non-zero finite reals; inputs with a positive exponent must
+        be >= 0 and with a negative one > 0. Stored as a tuple of ``(name, exponent)`` pairs
+        in ``features`` order.
     log_features : tuple of str, default: ``()``
         Inputs passed through a natural logarithm before the affine input scaling (they must
         then be positive). Useful for inputs spanning decades, e.g. ``("lambda_perp",)``.
@@ -136,6 +144,7 @@ default: 'tanh'
     output_activation: OutputActivation = "square"
     init: InitName = "normal"
     log_features: tuple[str, ...] = ()
+    output_powers: tuple[tuple[str, float], ...] = ()
     loss: LossName = "mse"
     loss_floor: float = 1e-3
     learning_rate: float = 1e-3
@@ -169,6 +178,7 @@ default: 'tanh'
                 raise ValueError(
                     f"`log_features` must be a subset of the features {allowed}; got {name!r}."
                 )
+        output_powers = _powers(self.output_powers, features)
         check_choice("activation", self.activation, ACTIVATIONS)
         check_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
         check_choice("init", self.init, INITS)
@@ -194,6 +204,7 @@ default: 'tanh'
             ("features", features),
             ("hidden_widths", widths),
             ("log_features", log_features),
+            ("output_powers", output_powers),
             ("loss_floor", loss_floor),
             ("learning_rate", learning_rate),
             ("b1", b1),
@@ -238,7 +249,10 @@ default: 'tanh'
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else value
+            if f.name == "output_powers":
+                out[f.name] = dict(value)
+            else:
+                out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
     @classmethod
@@ -254,6 +268,34 @@ default: 'tanh'
             k: tuple(v) if isinstance(v, list) else v for k, v in data.items()
         }
         return cls(**kwargs)
+
+
+def _powers(value: Any, features: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """``output_powers`` as ``((name, exponent), ...)`` in ``features`` order, or raise."""
+    if isinstance(value, dict):
+        items = list(value.items())
+    else:
+        try:
+            items = [tuple(item) for item in value]
+        except TypeError:
+            raise TypeError(
+                f"`output_powers` must map feature names to exponents; got {value!r}."
+            ) from None
+        if any(len(item) != 2 for item in items):
+            raise TypeError(f"`output_powers` must map feature names to exponents; got {value!r}.")
+    names = [name for name, _ in items]
+    if len(set(names)) != len(names):
+        raise ValueError(f"`output_powers` must not repeat a name; got {names!r}.")
+    out = {}
+    for name, exponent in items:
+        if name not in features:
+            allowed = ", ".join(repr(f) for f in features)
+            raise ValueError(f"`output_powers` keys must be features ({allowed}); got {name!r}.")
+        p = check_real(f"output_powers[{name!r}]", exponent)
+        if p == 0:
+            raise ValueError(f"`output_powers[{name!r}]` must be non-zero; got 0.")
+        out[name] = p
+    return tuple((f, out[f]) for f in features if f in out)
 
 
 def _names(name: str, value: Any) -> tuple[str, ...]:

@@ -21,8 +21,12 @@ from crtransport.surrogate._state import SurrogateState, TrainingHistory
 
 #: Value of the metadata's ``format`` field.
 FORMAT_NAME = "crtransport.surrogate"
-#: Version of the file layout this code writes and reads.
-FORMAT_VERSION = 1
+#: Newest version of the file layout; files are written in the oldest version that holds
+#: the model, so a reader of version 1 keeps reading every model without an output prior.
+#: Version 2 adds the output prior (``output.powers``), which changes the formula.
+FORMAT_VERSION = 2
+#: Versions this code reads.
+READABLE_VERSIONS = (1, 2)
 
 
 def _expected_arrays(
@@ -69,7 +73,7 @@ def state_to_arrays(state: SurrogateState) -> dict[str, np.ndarray]:
     n_layers = len(config.layer_sizes) - 1
     metadata = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": 2 if config.output_powers else 1,
         "crtransport_version": __version__,
         "compute_dtype": "float32",
         "layer_sizes": list(config.layer_sizes),
@@ -83,7 +87,11 @@ def state_to_arrays(state: SurrogateState) -> dict[str, np.ndarray]:
             }
             for name, units in zip(config.features, state.feature_units, strict=True)
         ],
-        "output": {"name": config.target, "units": state.target_units},
+        "output": {
+            "name": config.target,
+            "units": state.target_units,
+            **({"powers": dict(config.output_powers)} if config.output_powers else {}),
+        },
         "config": config.to_dict(),
         "training": {
             "n_epochs_run": history.n_epochs_run,
@@ -166,11 +174,11 @@ def _read_archive(path: Path, archive: Any) -> SurrogateState:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise _bad(path, f"metadata 'format' must be {FORMAT_NAME!r}; got {found!r}.")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise _bad(
             path,
             f"format version {version!r} is not supported; this crtransport ({__version__}) "
-            f"reads version {FORMAT_VERSION}.",
+            f"reads versions {', '.join(map(str, READABLE_VERSIONS))}.",
         )
     try:
         config = SurrogateConfig.from_dict(meta["config"])
@@ -186,6 +194,11 @@ def _read_archive(path: Path, archive: Any) -> SurrogateState:
             raise ValueError("'layer_sizes' disagrees with the configuration")
         if int(meta["n_models"]) != config.n_models:
             raise ValueError("'n_models' disagrees with the configuration")
+        powers = output.get("powers", {})
+        if powers != dict(config.output_powers):
+            raise ValueError("'output.powers' disagrees with the configuration")
+        if config.output_powers and version < 2:
+            raise ValueError("an output prior needs format version 2")
         feature_units = tuple(str(i["units"]) for i in inputs)
         target_units = str(output["units"])
     except (KeyError, TypeError, ValueError) as exc:

@@ -241,12 +241,13 @@ class Surrogate:
 
         \hat x_k = (t_k(x_k) - o_k) / s_k, \quad h^{(0)} = \hat x, \quad
         h^{(i)} = f(W^{(i)} h^{(i-1)} + \beta^{(i)}), \quad
-        D = s_y \, g(W^{(L)} h^{(L-1)} + \beta^{(L)}),
+        D = \Big(\prod_k x_k^{p_k}\Big) \, s_y \, g(W^{(L)} h^{(L-1)} + \beta^{(L)}),
 
-    with :math:`t_k` the identity (or ``log`` for ``log_features``), :math:`o, s` the
+    with :math:`p_k` the exponents of ``output_powers`` (none by default: the factor is 1),
+    :math:`t_k` the identity (or ``log`` for ``log_features``), :math:`o, s` the
     affine map of the training inputs onto [-1, 1], :math:`f` the hidden activation,
     :math:`g` the output activation (:math:`z^2`), and :math:`s_y` the RMS of the
-    training targets. Ensembles average :math:`D` over members.
+    training targets (divided by the prior). Ensembles average :math:`D` over members.
 
     Arrays are evaluated by JAX in float32 (relative round-off about 1e-6, far below the
     surrogate's accuracy); batches of at most 64 points use a NumPy float64 path that avoids
@@ -502,8 +503,11 @@ class Surrogate:
         ValueError
             If a variable is missing, shapes disagree, data are non-finite or too few (< 2
             rows), ``epochs`` is negative, the log loss gets negative targets, a log feature
-            gets non-positive values, training diverges to non-finite parameters, or
-            ``domain`` names an unknown input or has ``low > high``.
+            gets non-positive values, training diverges to non-finite parameters,
+            ``domain`` names an unknown input or has ``low > high``, or under an
+            ``output_powers`` prior an input is out of its range (negative under a positive
+            exponent, non-positive under a negative one) or a row has a zero prior but a
+            non-zero target.
         TypeError
             If ``key`` is not a seed or a PRNG key, or the data have the wrong type.
 
@@ -511,7 +515,9 @@ class Surrogate:
         -----
         Inputs are mapped (after the log of ``log_features``) affinely onto [-1, 1] by the
         training range; the output is divided by :math:`s_y`, the RMS of the training
-        targets, so the default MSE loss is the paper's error E over the mean squared target
+        targets (after dividing them by the ``output_powers`` prior, if any; rows where the
+        prior and the target are both zero are then reproduced exactly and skipped, and
+        ``history.n_train`` counts the rows trained on), so the default MSE loss is the paper's error E over the mean squared target
         (its fig. 5). ``history.train_loss[:, i]`` is the loss after ``i`` epochs.
         """
         config = self._config
@@ -531,6 +537,11 @@ class Surrogate:
             )
             if Xv.shape[0] == 0:
                 raise ValueError("`validation` must have at least 1 row; got 0.")
+        X_all = X
+        if config.output_powers:
+            X, Y = _reduce_by_prior(config, X, Y, "data")
+            if Xv is not None and Yv is not None:
+                Xv, Yv = _reduce_by_prior(config, Xv, Yv, "validation")
         log_mask = np.array([f in config.log_features for f in config.features])
         for name, arr in (("data", X), ("validation", Xv)):
             if arr is None:
@@ -549,8 +560,8 @@ class Surrogate:
                         "needs targets >= 0."
                     )
 
-        low = X.min(axis=0)
-        high = X.max(axis=0)
+        low = X_all.min(axis=0)
+        high = X_all.max(axis=0)
         declared = domain_from_attrs(data, config.features)
         if domain is not None:
             declared.update(_check_domain(domain, config.features))
@@ -664,8 +675,9 @@ class Surrogate:
         ValueError
             If an input is missing or unknown, shapes do not broadcast, an array has the
             wrong shape, ``return_std`` is asked of a single network, ``on_extrapolate`` is
-            unknown, or inputs lie outside the training domain with
-            ``on_extrapolate="raise"``.
+            unknown, inputs lie outside the training domain with ``on_extrapolate="raise"``,
+            or an input of the ``output_powers`` prior is negative (non-positive under a
+            negative exponent).
         TypeError
             If inputs are not real numbers, or both ``data`` and named inputs are given.
         RuntimeError
@@ -786,12 +798,17 @@ class Surrogate:
             value = self._predict_one([float(c[0]) for c in columns], policy)
             if value is not None:
                 return np.full(shape, value)[()]
+        prior = _prior_factor(self._require_state().config, columns)
         if n <= _SMALL_BATCH:
             mean, std, outside = self._predict_small(columns, return_std)
         else:
             mean, std, outside = self._predict_large(columns, return_std)
         if outside and policy != "ignore":
             self._extrapolation(columns, policy)
+        if prior is not None:
+            mean *= prior
+            if std is not None:
+                std *= prior
         if std is not None:
             return mean.reshape(shape)[()], std.reshape(shape)[()]
         return mean.reshape(shape)[()]
@@ -853,12 +870,19 @@ class Surrogate:
                 _PY_ACTIVATIONS[config.activation],
                 _PY_ACTIVATIONS[config.output_activation],
                 float(state.output_scale[0]),
+                [(config.features.index(name), p) for name, p in config.output_powers],
             )
         return self._scalar
 
     def _predict_one(self, values: list[float], policy: str) -> np.float64 | None:
         """Float64 pure-Python forward pass for one point; None defers to the array path."""
-        members, inputs, act, out, out_scale = self._scalar_params()
+        members, inputs, act, out, out_scale, powers = self._scalar_params()
+        prior = 1.0
+        for k, p in powers:
+            v = values[k]
+            if not (v >= 0 if p > 0 else v > 0):
+                return None  # the array path raises the error
+            prior *= v**p
         x = []
         outside = False
         for v, (offset, scale, use_log, lo, hi) in zip(values, inputs, strict=True):
@@ -883,7 +907,7 @@ class Surrogate:
                     new.append(s if is_last else act(s))
                 h = new
             total += out(h[0])
-        return np.float64(out_scale * total / len(members))
+        return np.float64(prior * (out_scale * total / len(members)))
 
     def _host_params(self) -> Any:
         if self._host is None:
@@ -1123,3 +1147,70 @@ def _padded(values: np.ndarray, size: int) -> np.ndarray:
     # pad with the first value (inside the domain whenever the data are)
     out[values.size :] = values[0] if values.size else 0.0
     return out
+
+
+def _prior_factor(
+    config: SurrogateConfig, columns: list[np.ndarray], argname: str = "input"
+) -> np.ndarray | None:
+    """The output prior prod_k x_k**p_k over ``columns`` (None without one), or raise.
+
+    Inputs with a positive exponent must be >= 0, with a negative one > 0: a power of a
+    negative input would silently give NaN (or a sign the network never saw).
+    """
+    if not config.output_powers:
+        return None
+    factor = np.ones(columns[0].shape, dtype=np.float64)
+    for name, p in config.output_powers:
+        c = columns[config.features.index(name)]
+        bad = ~(c >= 0) if p > 0 else ~(c > 0)
+        if np.any(bad):
+            value = float(c[np.argmax(bad)])
+            need = ">= 0" if p > 0 else "> 0"
+            raise ValueError(
+                f"`{argname}` {name!r} must be {need} for the output prior {name}**{p:g}; "
+                f"got {value:g}."
+            )
+        factor *= c if p == 1 else np.power(c, p)
+    return factor
+
+
+def _reduce_by_prior(
+    config: SurrogateConfig, X: np.ndarray, Y: np.ndarray, argname: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and targets the network trains on under an output prior: ``Y / prior``.
+
+    Rows where the prior vanishes and the target is zero (e.g. the exact b = 0 rows under
+    ``{"b": 2}``) are reproduced exactly by the prior and carry nothing for the network:
+    they are dropped. A non-zero target there contradicts the prior and raises.
+    """
+    factor = _prior_factor(config, [X[:, k] for k in range(X.shape[1])], argname)
+    assert factor is not None
+    zero = factor == 0
+    contradicting = zero & (Y != 0)
+    if np.any(contradicting):
+        i = int(np.argmax(contradicting))
+        point = ", ".join(f"{f}={X[i, k]:g}" for k, f in enumerate(config.features))
+        raise ValueError(
+            f"`{argname}` has {int(contradicting.sum())} rows where the output prior "
+            f"{_prior_text(config)} is zero but {config.target} is not (e.g. {point}: "
+            f"{config.target}={Y[i]:g}); the prior cannot fit them."
+        )
+    keep = ~zero
+    if keep.sum() < (2 if argname == "data" else 1):
+        raise ValueError(
+            f"`{argname}` has {int(keep.sum())} rows where the output prior "
+            f"{_prior_text(config)} is non-zero; training needs at least "
+            f"{2 if argname == 'data' else 1}."
+        )
+    if not np.all(keep):
+        logger.info(
+            "%s: %d rows where the prior %s vanishes (reproduced exactly) are not trained on",
+            argname,
+            int(zero.sum()),
+            _prior_text(config),
+        )
+    return np.ascontiguousarray(X[keep]), Y[keep] / factor[keep]
+
+
+def _prior_text(config: SurrogateConfig) -> str:
+    return " * ".join(f"{name}**{p:g}" for name, p in config.output_powers)

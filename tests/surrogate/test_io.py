@@ -89,7 +89,9 @@ def test_file_layout_and_metadata(saved, fitted):
     arrays = _arrays(saved)
     meta = json.loads(arrays["metadata"].tobytes().decode("utf-8"))
     assert meta["format"] == "crtransport.surrogate"
-    assert meta["format_version"] == FORMAT_VERSION == 1
+    assert meta["format_version"] == 1  # no output prior: the oldest layout that holds it
+    assert FORMAT_VERSION == 2
+    assert "powers" not in meta["output"]
     assert meta["layer_sizes"] == [3, 10, 5, 1]
     assert meta["activations"] == ["tanh", "tanh", "square"]
     assert meta["compute_dtype"] == "float32"
@@ -133,7 +135,10 @@ def _documented_evaluator(path, inputs):
             b = z[f"layer_{i}/bias"][m].astype(np.float64)
             h = act[meta["activations"][i]](W @ h + b[:, None])
         total = total + z["output/scale"][0] * h[0]
-    return total / meta["n_models"]
+    prior = 1.0
+    for name, p in meta["output"].get("powers", {}).items():  # format version 2
+        prior = prior * np.asarray(inputs[name], dtype=np.float64) ** p
+    return prior * total / meta["n_models"]
 
 
 @pytest.mark.parametrize("n", [1, 40, 5000])
@@ -158,6 +163,25 @@ def test_documented_formula_with_log_inputs_and_an_ensemble(synth, tmp_path):
     np.testing.assert_allclose(
         sur.predict(**inputs), _documented_evaluator(path, inputs), rtol=2e-5, atol=atol
     )
+
+
+def test_documented_formula_with_an_output_prior(synth, tmp_path):
+    X, y = synth.arrays(100, seed=31)
+    sur = Surrogate(hidden_widths=(4,), output_powers={"b": 2, "T": 0.5}).fit(X, y, epochs=20)
+    path = sur.save(tmp_path / "m.npz")
+    inputs = {"T": X[:, 0], "b": X[:, 1], "lambda_perp": X[:, 2]}
+    expected = _documented_evaluator(path, inputs)
+    atol = 1e-6 * float(sur.state.output_scale[0]) * X[:, 1] ** 2 * X[:, 0] ** 0.5
+    assert np.all(np.abs(sur.predict(**inputs) - expected) <= atol + 2e-5 * np.abs(expected))
+    arrays = _arrays(path)
+    meta = json.loads(arrays["metadata"].tobytes().decode())
+    old = _write(tmp_path / "v1.npz", _with_metadata(arrays, format_version=1))
+    with pytest.raises(ValueError, match="an output prior needs format version 2"):
+        Surrogate.load(old)
+    meta["output"]["powers"] = {"b": 1.0}
+    other = _write(tmp_path / "p.npz", _with_metadata(arrays, output=meta["output"]))
+    with pytest.raises(ValueError, match=r"'output\.powers' disagrees with the configuration"):
+        Surrogate.load(other)
 
 
 def test_missing_file(tmp_path):
@@ -211,8 +235,10 @@ def test_wrong_format_or_version(saved, tmp_path):
     other = _write(tmp_path / "f.npz", _with_metadata(arrays, format="someone.else"))
     with pytest.raises(ValueError, match=f"{BAD}: metadata 'format' must be"):
         Surrogate.load(other)
-    newer = _write(tmp_path / "v.npz", _with_metadata(arrays, format_version=2))
-    with pytest.raises(ValueError, match=r"format version 2 is not supported; .* reads version 1"):
+    newer = _write(tmp_path / "v.npz", _with_metadata(arrays, format_version=3))
+    with pytest.raises(
+        ValueError, match=r"format version 3 is not supported; .* reads versions 1, 2"
+    ):
         Surrogate.load(newer)
     broken = _write(tmp_path / "c.npz", _with_metadata(arrays, config={"widths": [3]}))
     with pytest.raises(ValueError, match="metadata is incomplete or inconsistent"):
