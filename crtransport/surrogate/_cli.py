@@ -85,9 +85,9 @@ def register(subparsers: Any) -> None:
     which.add_argument(
         "--pretrained",
         choices=("paper", "improved"),
-        default="paper",
-        help="which shipped model to use without --model (default: paper; see "
-        "Surrogate.pretrained)",
+        default=None,
+        help="which shipped model to use without --model (default: the most accurate "
+        "shipped, improved when it ships, else paper; see Surrogate.pretrained)",
     )
     add_input_arguments(
         predict,

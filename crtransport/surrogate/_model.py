@@ -351,7 +351,7 @@ class Surrogate:
 
     @classmethod
     def pretrained(
-        cls, name: str = "paper", *, on_extrapolate: OnExtrapolate = "warn"
+        cls, name: str | None = None, *, on_extrapolate: OnExtrapolate = "warn"
     ) -> Surrogate:
         """Load a model trained on the reference database and shipped with crtransport.
 
@@ -362,13 +362,14 @@ class Surrogate:
 
         Parameters
         ----------
-        name : {'paper', 'improved'}, default: 'paper'
+        name : {'paper', 'improved'}, optional
             ``'paper'``: the paper's network and optimiser (3-10-5-1, tanh, squared output,
             Adam 1e-3 / 0.9 / 0.95 / 1e-7, full batch, mean-squared loss). ``'improved'``: the
-            best of a few other recipes (wider layers, relative or log-space loss, log inputs;
-            ``sur.state.provenance["recipe"]`` says which), shipped only when it was clearly
-            more accurate than the paper's on validation data; see
-            :meth:`available_pretrained`.
+            best of a few other recipes (wider layers, log-space loss, log inputs, a
+            :math:`b^2` output prior; ``sur.state.provenance["recipe"]`` says which), shipped
+            only when it was clearly more accurate than the paper's on validation data; see
+            :meth:`available_pretrained`. Default: the most accurate model shipped,
+            ``'improved'`` when it ships, else ``'paper'``.
         on_extrapolate : {'warn', 'raise', 'ignore'}, default: 'warn'
             See :class:`Surrogate`.
 
@@ -385,6 +386,8 @@ class Surrogate:
         >>> sur = crt.Surrogate.pretrained()  # doctest: +SKIP
         >>> sur.predict(T=1.0, b=0.2, lambda_perp=5.0)  # doctest: +SKIP
         """
+        if name is None:
+            name = "improved" if "improved" in cls.available_pretrained() else "paper"
         name = check_choice("name", name, tuple(PRETRAINED))
         resource = _shipped(PRETRAINED[name])
         if not resource.is_file():

@@ -90,8 +90,9 @@ def test_train_options_reach_the_configuration(database, tmp_path, capsys):
 def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
     from crtransport.surrogate import _model
 
-    # no model and an installation without the pretrained one
+    # no model and an installation without the pretrained ones
     monkeypatch.setitem(_model.PRETRAINED, "paper", "surrogate_absent.npz")
+    monkeypatch.setitem(_model.PRETRAINED, "improved", "surrogate_absent.npz")
     rc = cli.main(["predict", "--T", "1", "--b", "0.5", "--lambda-perp", "5"])
     assert rc == 2
     assert "surrogate_absent.npz is missing" in capsys.readouterr().err

@@ -288,7 +288,23 @@ def test_pretrained_missing_file_says_what_is_missing(monkeypatch):
 
     monkeypatch.setitem(_model.PRETRAINED, "paper", "surrogate_absent.npz")
     with pytest.raises(FileNotFoundError, match=r"'paper'.*data/surrogate_absent\.npz is missing"):
-        Surrogate.pretrained()
+        Surrogate.pretrained("paper")
+
+
+def test_pretrained_default_is_the_most_accurate_shipped(monkeypatch):
+    from crtransport.surrogate import _model
+
+    shipped = Surrogate.available_pretrained()
+    default = Surrogate.pretrained()
+    expected = "improved" if "improved" in shipped else "paper"
+    assert default.state.provenance == Surrogate.pretrained(expected).state.provenance
+    if "improved" in shipped:
+        record = default.state.provenance
+        paper = Surrogate.pretrained("paper").state.provenance
+        assert record["test"]["rms_relative_error"] < paper["test"]["rms_relative_error"]
+    monkeypatch.setitem(_model.PRETRAINED, "improved", "surrogate_absent.npz")
+    assert Surrogate.available_pretrained() == ("paper",)
+    assert Surrogate.pretrained().config.layer_sizes == (3, 10, 5, 1)
 
 
 def test_pretrained_unknown_name():
