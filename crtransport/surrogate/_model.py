@@ -520,8 +520,9 @@ class Surrogate:
         training range; the output is divided by :math:`s_y`, the RMS of the training
         targets (after dividing them by the ``output_powers`` prior, if any; rows where the
         prior and the target are both zero are then reproduced exactly and skipped, and
-        ``history.n_train`` counts the rows trained on), so the default MSE loss is the paper's error E over the mean squared target
-        (its fig. 5). ``history.train_loss[:, i]`` is the loss after ``i`` epochs.
+        ``history.n_train`` counts the rows trained on), so the default MSE loss is the
+        paper's error E over the mean squared target (its fig. 5).
+        ``history.train_loss[:, i]`` is the loss after ``i`` epochs.
         """
         config = self._config
         n_epochs = config.n_epochs if epochs is None else check_int("epochs", epochs, low=0)
