@@ -61,7 +61,7 @@ default: 'tanh'
         A power-law prior on the output: the network learns the target over
         :math:`\\prod_k x_k^{p_k}`, and predictions are multiplied back by it. ``{"b": 2}``
         builds in the quasilinear scaling :math:`D_\\perp \\propto b^2` at small ``b``, so the
-        network only learns a factor of order one over the decades the scaling spans. Keys
+        network need not span the decades that scaling covers. Keys
         are features, exponents non-zero finite reals; inputs with a positive exponent must
         be >= 0 and with a negative one > 0. Stored as a tuple of ``(name, exponent)`` pairs
         in ``features`` order.
