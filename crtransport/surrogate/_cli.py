@@ -63,6 +63,19 @@ def register(subparsers: Any) -> None:
     train.add_argument(
         "--log-features", nargs="+", default=None, help="inputs passed through a log first"
     )
+    train.add_argument(
+        "--output-activation", default=None, help="square, identity, exp or softplus (square)"
+    )
+    train.add_argument("--init", default=None, help="normal or glorot (default: normal)")
+    train.add_argument(
+        "--output-powers",
+        nargs="+",
+        type=_power,
+        default=None,
+        metavar="NAME=EXPONENT",
+        help="output prior: the network learns the target over the product of these powers "
+        "of the inputs, e.g. b=2 (default: none)",
+    )
     train.set_defaults(func=_train)
 
     predict = subparsers.add_parser(
@@ -104,6 +117,19 @@ def register(subparsers: Any) -> None:
     predict.set_defaults(func=_predict)
 
 
+def _power(text: str) -> tuple[str, float]:
+    """``NAME=EXPONENT`` as a pair (argparse type of ``--output-powers``)."""
+    name, sep, exponent = text.partition("=")
+    try:
+        if not sep or not name:
+            raise ValueError
+        return name, float(exponent)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=EXPONENT, e.g. b=2; got {text!r}"
+        ) from None
+
+
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -124,6 +150,9 @@ def _train(args: argparse.Namespace) -> int:
         "n_models",
         "patience",
         "log_features",
+        "output_activation",
+        "init",
+        "output_powers",
     ):
         value = getattr(args, name)
         if value is not None:

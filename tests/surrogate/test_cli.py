@@ -87,6 +87,27 @@ def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     assert config.learning_rate == 0.01
 
 
+def test_train_with_an_output_prior(database, tmp_path, capsys):
+    model = tmp_path / "p.npz"
+    rc = cli.main(
+        ["train", str(database), "-o", str(model), "--epochs", "5", "--output-powers", "b=2",
+         "--output-activation", "exp", "--init", "glorot", "--loss", "log"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "97 train, 11 test" in out  # the 12 exact b = 0 rows are the prior's, not trained on
+    config = Surrogate.load(model).config
+    assert config.output_powers == (("b", 2.0),)
+    assert (config.output_activation, config.init) == ("exp", "glorot")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["train", str(database), "-o", str(model), "--output-powers", "b:2"])
+    assert exc.value.code == 2
+    assert "expected NAME=EXPONENT, e.g. b=2; got 'b:2'" in capsys.readouterr().err
+    rc = cli.main(["train", str(database), "-o", str(model), "--output-powers", "mu=1"])
+    assert rc == 2
+    assert "`output_powers` keys must be features" in capsys.readouterr().err
+
+
 def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
     from crtransport.surrogate import _model
 
