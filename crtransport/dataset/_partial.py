@@ -66,7 +66,7 @@ def open_partial(
     >>> done.attrs["n_samples"], done.attrs["n_samples_planned"]  # doctest: +SKIP
     (812, 5000)
     """
-    analytic = check_choice("analytic", analytic, ("proportional", "all", "none"))
+    mode = check_choice("analytic", analytic, ("proportional", "all", "none"))
     jpath = journal_path(Path(path))
     if not jpath.is_file():
         raise FileNotFoundError(f"no build journal at {jpath}: is a build of {path} running?")
@@ -90,7 +90,7 @@ def open_partial(
         "all": n_analytic,
         "proportional": round(n_analytic * len(index) / max(n_sim, 1)),
         "none": 0,
-    }[analytic]
+    }[mode]
     for i in range(n_sim, n_sim + n_take):
         row = {name: float(params[name][i]) for name in INPUTS}
         ordered.append(_analytic_record(i, row, fp["simulation"], fp["running_times"]))
