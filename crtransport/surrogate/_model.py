@@ -447,9 +447,10 @@ class Surrogate:
         sizes = "-".join(str(s) for s in c.layer_sizes)
         fitted = "fitted" if self._state is not None else "not fitted"
         ens = f", n_models={c.n_models}" if c.n_models > 1 else ""
+        prior = f", prior={_prior_text(c)!r}" if c.output_powers else ""
         return (
-            f"Surrogate({sizes}, activation={c.activation!r}, output={c.output_activation!r}, "
-            f"loss={c.loss!r}{ens}, {fitted})"
+            f"Surrogate({sizes}, activation={c.activation!r}, output={c.output_activation!r}"
+            f"{prior}, loss={c.loss!r}{ens}, {fitted})"
         )
 
     def _require_state(self) -> SurrogateState:

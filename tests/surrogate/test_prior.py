@@ -140,6 +140,11 @@ def test_config_normalises_and_round_trips():
     assert SurrogateConfig().output_powers == ()
 
 
+def test_repr_names_the_prior(prior_model):
+    assert "prior='b**2'" in repr(prior_model)
+    assert "prior" not in repr(Surrogate())
+
+
 def test_file_round_trip_and_version(prior_model, tmp_path):
     path = prior_model.save(tmp_path / "prior.npz")
     with np.load(path, allow_pickle=False) as z:
