@@ -57,6 +57,7 @@ def decaying_adam(n_epochs: int, high: float = 1e-2, low: float = 1e-4):
 #: log loss's trap with z^2.
 LOG = dict(init="glorot", loss="log", log_features=("T", "lambda_perp"))
 PRIOR = dict(output_activation="exp", output_powers={"b": 2})
+PRIOR_T = dict(output_activation="exp", output_powers={"b": 2, "T": 0.5})
 RECIPES = {
     "paper": (dict(n_epochs=5000), None),
     "16-16 relative, log lambda": (
@@ -72,6 +73,10 @@ RECIPES = {
     ),
     "32-32 log-loss, b^2 prior, exp output, log T and lambda, decaying rate": (
         dict(hidden_widths=(32, 32), n_epochs=20_000, **LOG, **PRIOR), decaying_adam
+    ),
+    # D ~ v ~ sqrt(2T) as T -> 0: the prior keeps the sparsely sampled T < 0.05 corner flat
+    "32-32 log-loss, b^2 T^0.5 prior, exp output, log T and lambda, decaying rate": (
+        dict(hidden_widths=(32, 32), n_epochs=20_000, **LOG, **PRIOR_T), decaying_adam
     ),
 }  # fmt: skip
 IMPROVED_KEYS = range(4)
@@ -124,6 +129,7 @@ def accuracy(sur, test) -> dict:
         "label_noise": ev.label_noise,
         "mean_relative_error": ev.mean_relative_error,
         "max_abs_relative_error": float(np.max(np.abs(rel))),
+        "median_abs_relative_error": float(np.median(np.abs(rel))),
         "fraction_within_5_percent": float(np.mean(np.abs(rel) < 0.05)),
         "histogram_percent": {
             "edges": edges.tolist(),
