@@ -1175,7 +1175,7 @@ def _prior_factor(
                 f"`{argname}` {name!r} must be {need} for the output prior {name}**{p:g}; "
                 f"got {value:g}."
             )
-        factor *= c if p == 1 else np.power(c, p)
+        factor *= np.power(c, p)
     return factor
 
 
@@ -1201,11 +1201,11 @@ def _reduce_by_prior(
             f"{config.target}={Y[i]:g}); the prior cannot fit them."
         )
     keep = ~zero
-    if keep.sum() < (2 if argname == "data" else 1):
+    need = 2 if argname == "data" else 1
+    if keep.sum() < need:
         raise ValueError(
             f"`{argname}` has {int(keep.sum())} rows where the output prior "
-            f"{_prior_text(config)} is non-zero; training needs at least "
-            f"{2 if argname == 'data' else 1}."
+            f"{_prior_text(config)} is non-zero; training needs at least {need}."
         )
     if not np.all(keep):
         logger.info(
