@@ -122,7 +122,7 @@ class Turbulence:
 
     def _check_spectrum(self, *scales: str) -> None:
         """Validate b, q, s and the named bend-over scales (frozen: set through object)."""
-        checks = {
+        checks: dict[str, dict[str, Any]] = {
             "b": {"low": 0.0},
             "q": {"low": -1.0, "low_open": True},
             "s": {"low": 1.0, "low_open": True},

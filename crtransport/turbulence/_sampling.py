@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -350,11 +351,11 @@ def rejection_sample(
             u_sign = rng.random(m) if proposal.symmetric else None
             x, ratio = _bendover_candidates(
                 u_prop,
-                density,
+                cast(BendOverDensity, density),  # `fast` implies it
                 proposal,
                 p_lo,
                 p_hi,
-                log_bound_kernel,  # type: ignore[arg-type]
+                log_bound_kernel,
             )
             if u_sign is not None:
                 np.negative(x, out=x, where=u_sign < 0.5)
