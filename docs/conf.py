@@ -12,6 +12,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import crtransport
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _pretrained_tables
+
+_pretrained_tables.write(Path(__file__).resolve().parent)
+
 project = "crtransport"
 author = "crtransport developers"
 copyright = "2026, crtransport developers"
@@ -70,6 +75,7 @@ exclude_patterns = [
     "auto_examples/*.zip",
     "auto_examples/*.md5",
     "**.codeobj.json",
+    "generated/*",  # included pieces, e.g. the pretrained models' tables
 ]
 html_theme = "alabaster"
 html_static_path = ["_static"]
