@@ -11,11 +11,14 @@ import json
 from pathlib import Path
 
 
+def _spaced(x: float, digits: int = 0) -> str:
+    """``x`` with ``digits`` decimals and its thousands separated by spaces."""
+    return f"{x:,.{digits}f}".replace(",", " ")
+
+
 def _pct(x: float, digits: int = 2) -> str:
-    """A percentage, whole above 100 % (thousands spaced)."""
-    if abs(x) >= 1:
-        digits = 0
-    return f"{100 * x:,.{digits}f} %".replace(",", " ")
+    """A percentage, whole above 100 %."""
+    return _spaced(100 * x, 0 if abs(x) >= 1 else digits) + " %"
 
 
 def _rows(header: list[str], rows: list[list[str]], widths: str) -> list[str]:
@@ -24,10 +27,6 @@ def _rows(header: list[str], rows: list[list[str]], widths: str) -> list[str]:
         out.append(f"   * - {row[0]}")
         out.extend(f"     - {cell}" for cell in row[1:])
     return [*out, ""]
-
-
-def _spaced(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
 
 
 def tables(summary: dict) -> str:
