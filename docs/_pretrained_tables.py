@@ -106,11 +106,62 @@ def tables(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def write(docs: Path) -> None:
-    """Write ``generated/pretrained_tables.rst`` under ``docs`` (excluded from the toctree)."""
-    summary = json.loads((docs / "_static" / "pretrained.json").read_text())
-    out = docs / "generated" / "pretrained_tables.rst"
+def recheck_table(recheck: dict) -> str:
+    """The reST text for ``scripts/recheck_test_split.py``'s summary."""
+    versus = recheck["build_vs_recheck"]
+    lines = [
+        f"**Recheck** ({recheck['rows']} of the {recheck['of_test_rows']} test rows, in a fixed "
+        f"random order, re-simulated at {recheck['factor']}x the particles with independent "
+        f"seeds, {recheck['core_seconds'] / 3600:.1f} core-hours). Label noise (RMS of "
+        f"the error bars): build {_pct(recheck['label_noise_build_rms'])}, recheck "
+        f"{_pct(recheck['label_noise_recheck_rms'])}, both combined "
+        f"{_pct(recheck['label_noise_combined_rms'])}. The build's values against the "
+        f"recheck's scatter by {_pct(versus['rms_observed'])} RMS where the two error bars "
+        f"predict {_pct(versus['rms_predicted_by_error_bars'])} (mean "
+        f"{_pct(versus['mean'])}, chi-square per row {versus['chi2_per_row']:.2f}); read as "
+        f"noise falling like one over the square root of the particle count, that scatter "
+        f"measures the build's own noise at {_pct(recheck['label_noise_build_measured'])} and "
+        f"the recheck's at {_pct(recheck['label_noise_recheck_measured'])}.",
+        "",
+    ]
+    header = ["model", "labels", "RMS rel. error", "denoised", "bias", "median abs. error",
+              "max abs. error"]  # fmt: skip
+    rows = []
+    for name, model in recheck["models"].items():
+        for labels, t in model.items():
+            rows.append(
+                [
+                    f'``"{name}"``',
+                    labels,
+                    _pct(t["rms_relative_error"]),
+                    _pct(t["rms_relative_error_denoised"]),
+                    _pct(t["mean_relative_error"]),
+                    _pct(t["median_abs_relative_error"]),
+                    _pct(t["max_abs_relative_error"], 1),
+                ]
+            )
+    lines += _rows(header, rows, "14 14 14 14 14 14 14")
+    return "\n".join(lines)
+
+
+def _write(out: Path, text: str) -> None:
     out.parent.mkdir(exist_ok=True)
-    text = tables(summary)
     if not out.exists() or out.read_text() != text:  # leave it alone: no needless rebuilds
         out.write_text(text)
+
+
+def write(docs: Path) -> None:
+    """Write ``generated/pretrained_tables.rst`` and ``generated/recheck_table.rst``.
+
+    Both live under ``docs`` (excluded from the toctree); the second says so when
+    ``_static/test_recheck.json`` has not been written.
+    """
+    summary = json.loads((docs / "_static" / "pretrained.json").read_text())
+    _write(docs / "generated" / "pretrained_tables.rst", tables(summary))
+    path = docs / "_static" / "test_recheck.json"
+    text = (
+        recheck_table(json.loads(path.read_text()))
+        if path.exists()
+        else "*No recheck recorded* (``python scripts/recheck_test_split.py`` writes one)."
+    )
+    _write(docs / "generated" / "recheck_table.rst", text)
