@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from crtransport.dataset._builder import _mp_context
-from crtransport.dataset._worker import _init_worker
+from crtransport.dataset._worker import _init_worker, _simulate_run
 
 ROOT = Path(__file__).resolve().parents[1]
 JOURNAL = ROOT / "data" / "paper" / "test_recheck.jsonl"
@@ -44,21 +44,14 @@ ORDER_SEED = 3
 
 
 def _run(index: int, params: dict, settings: dict) -> dict:
-    import crtransport as crt
-
-    t0 = time.perf_counter()
-    res = crt.simulate(
-        params["T"], params["b"], params["lambda_perp"],
-        lambda_par=params["lambda_par"], mu=params["mu"],
-        seed=np.random.SeedSequence(SEED, spawn_key=(index,)), **settings,
-    )  # fmt: skip
+    record = _simulate_run(params, settings, np.random.SeedSequence(SEED, spawn_key=(index,)))
     return {
         "sample": index,
-        "D_perp": res.D_perp,
-        "D_perp_err": res.D_perp_err,
-        "converged": bool(res.converged),
+        "D_perp": record["D_perp"],
+        "D_perp_err": record["D_perp_err"],
+        "converged": bool(record["is_converged_perp"]),
         "n_particles": settings["n_particles"],
-        "seconds": time.perf_counter() - t0,
+        "seconds": record["wall_time"],
     }
 
 
@@ -166,19 +159,18 @@ def report() -> None:
     }
     for name in crt.Surrogate.available_pretrained():
         sur = crt.Surrogate.pretrained(name)
-        z = sur.predict(T=sub["T"].values, b=sub["b"].values, lambda_perp=sub["lambda_perp"].values)
         record = {}
         for label, y, y_err in (("build", lo, lo_err), ("recheck", hi, hi_err),
                                 ("combined", comb, comb_err)):  # fmt: skip
-            rel = z / y - 1
-            rms, noise = _rms(rel), _rms(y_err / y)
+            ev = sur.evaluate(sub.assign(D_perp=("sample", y), D_perp_err=("sample", y_err)))
+            rms, rel = ev.rms_relative_error, ev.relative_error
             record[label] = {
                 "rms_relative_error": rms,
                 # with the error bars' noise, and (build, recheck) with the measured noise
-                "rms_relative_error_denoised": float(np.sqrt(max(rms**2 - noise**2, 0.0))),
+                "rms_relative_error_denoised": ev.rms_relative_error_denoised,
                 "median_abs_relative_error": float(np.median(np.abs(rel))),
                 "max_abs_relative_error": float(np.max(np.abs(rel))),
-                "mean_relative_error": float(np.mean(rel)),
+                "mean_relative_error": ev.mean_relative_error,
             }
             if label in measured:
                 record[label]["rms_relative_error_denoised_measured"] = float(
