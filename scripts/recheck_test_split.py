@@ -55,7 +55,7 @@ def _run(index: int, params: dict, settings: dict) -> dict:
     }
 
 
-def test_rows():
+def load_test_rows():
     import crtransport as crt
 
     ds = crt.open_dataset(crt.datasets.paper())
@@ -79,7 +79,7 @@ def done() -> dict[int, dict]:
 
 
 def run(minutes: float, workers: int) -> None:
-    ds, test = test_rows()
+    ds, test = load_test_rows()
     settings = {k: v for k, v in json.loads(ds.attrs["simulation"]).items() if v is not None}
     settings["n_particles"] = FACTOR * int(settings["n_particles"])
     finished = done()
@@ -120,7 +120,7 @@ def _rms(x) -> float:
 def report() -> None:
     import crtransport as crt
 
-    _, test = test_rows()
+    _, test = load_test_rows()
     records = done()
     rows = [int(s) for s in test["sample"].values if int(s) in records]
     sub = test.sel(sample=rows)
