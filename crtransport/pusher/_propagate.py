@@ -41,12 +41,16 @@ class Displacements:
         r(t_end) in rho0.
     final_momenta : ndarray of float64, shape (n_particles, 3)
         u(t_end) = gamma v / c.
+    origin : ndarray of float64, shape (n_particles, 3)
+        r(0), the reference of ``displacement``.
+    gc_origin : ndarray of float64, shape (n_particles, 3)
+        R(0), the reference of ``gc_displacement``.
     gamma : float
         Lorentz factor (constant: E = 0).
     dt : float
         Time step in 1/omega_c.
     n_steps : int
-        Number of steps taken.
+        Steps taken since r(0) (this call and the runs it resumes).
     """
 
     times: NDArray[np.float64]
@@ -54,6 +58,8 @@ class Displacements:
     gc_displacement: NDArray[np.float64]
     final_positions: NDArray[np.float64]
     final_momenta: NDArray[np.float64]
+    origin: NDArray[np.float64]
+    gc_origin: NDArray[np.float64]
     gamma: float
     dt: float
     n_steps: int
@@ -129,6 +135,7 @@ def propagate(
     n_steps: int,
     save_every: int = 1,
     realization: int | ArrayLike | None = None,
+    resume: Displacements | None = None,
 ) -> Displacements:
     r"""Integrate the relativistic equation of motion for an ensemble (Boris, float64).
 
@@ -160,6 +167,12 @@ def propagate(
         Realization of each particle. None: particle ``p`` in realization ``p`` (requires
         ``modes.n_realizations == n_particles``, the paper's method); an int: all particles share
         that realization.
+    resume : Displacements, optional
+        Continue an earlier run of the same ensemble in the same ``modes``: start from its
+        final state, keep its origins (displacements stay relative to r(0)) and its clock
+        (times continue from its last step). ``positions`` and ``momenta`` must then be its
+        ``final_positions`` and ``final_momenta`` and ``dt`` its ``dt``. A run split this way
+        gives bit-identical displacements to one long run.
 
     Returns
     -------
@@ -214,6 +227,26 @@ def propagate(
             f"{MAX_ROTATION_PER_STEP:.3g} rad (20 steps per gyration), i.e. dt < "
             f"{MAX_ROTATION_PER_STEP * gamma / field_rms:.3g}."
         )
+    if resume is None:
+        origin = pos
+        gc_origin = _guiding_centre(pos, mom)
+        steps_before = 0
+    else:
+        if resume.final_positions.shape != (n, 3):
+            raise ValueError(
+                f"`resume` holds {resume.final_positions.shape[0]} particles; got {n} positions."
+            )
+        if not (
+            np.array_equal(resume.final_positions, pos)
+            and np.array_equal(resume.final_momenta, mom)
+        ):
+            raise ValueError(
+                "`positions` and `momenta` must be the `final_positions` and `final_momenta` of "
+                "`resume` (the run being continued)."
+            )
+        if dt != resume.dt:
+            raise ValueError(f"`dt` must be the resumed run's dt = {resume.dt!r}; got {dt!r}.")
+        origin, gc_origin, steps_before = resume.origin, resume.gc_origin, resume.n_steps
     save_steps = np.arange(save_every, n_steps + 1, save_every, dtype=np.int64)
     out_disp = np.empty((n, save_steps.size, 3))
     out_gc = np.empty((n, save_steps.size, 3))
@@ -223,6 +256,8 @@ def propagate(
         modes._tables,
         modes.has_bz,
         real,
+        origin,
+        gc_origin,
         pos,
         mom,
         gamma,
@@ -235,12 +270,23 @@ def propagate(
         out_u,
     )
     return Displacements(
-        times=(save_steps * dt).astype(np.float64),
+        times=((steps_before + save_steps) * dt).astype(np.float64),
         displacement=out_disp,
         gc_displacement=out_gc,
         final_positions=out_pos,
         final_momenta=out_u,
+        origin=origin,
+        gc_origin=gc_origin,
         gamma=gamma,
         dt=dt,
-        n_steps=n_steps,
+        n_steps=steps_before + n_steps,
     )
+
+
+def _guiding_centre(pos: NDArray[np.float64], mom: NDArray[np.float64]) -> NDArray[np.float64]:
+    """R = r + u x e_z (in B0, so R_perp = r_perp + (u_y, -u_x)) and R_z = z."""
+    gc = np.empty_like(pos)
+    gc[:, 0] = pos[:, 0] + mom[:, 1]
+    gc[:, 1] = pos[:, 1] - mom[:, 0]
+    gc[:, 2] = pos[:, 2]
+    return gc
