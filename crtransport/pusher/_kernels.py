@@ -53,8 +53,8 @@ def boris_push_kernel(
     n == save_steps[k] the displacement r - origin is written to ``out_disp[p, k]`` and that of
     the guiding centre R = r + u x e_z, R - gc_origin, to ``out_gc[p, k]``; final state to
     ``out_pos``, ``out_u``. A fresh run passes ``origin = pos0`` and ``gc_origin = R(pos0, u0)``;
-    a continued run passes the first run's origins and final state, and then computes exactly
-    what one longer run would (the state is the same float64 numbers).
+    a continued run passes the first run's origins and final state, and then computes what one
+    longer run would to round-off.
     """
     half = 0.5 * dt / gamma  # half drift x += (dt/2) u/gamma, and rotation t = B dt/(2 gamma)
     n_save = save_steps.shape[0]
