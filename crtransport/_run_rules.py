@@ -12,8 +12,8 @@ Two presets ship (:data:`RUN_RULES`):
 ``"default"``
     Similarity-respecting and adaptive: at least 40 steps per gyration in the RMS field and at
     most half the smallest bend-over scale travelled per step; the run starts at
-    ``max(4 tau_c, 10 gyrations)`` and doubles until the requested coefficients reach a plateau
-    (:func:`crtransport.transport.plateau_reached`) or the cap (16 times the first length).
+    ``max(4 tau_c, 10 gyrations)`` and grows by half until the requested coefficients reach a
+    plateau or the cap (16 times the first length).
 ``"paper"``
     The rules the shipped paper database was built with (crtransport 0.1): the same step
     rules, capped at the paper's absolute ``2 pi / 10``, and a fixed run of
@@ -56,8 +56,8 @@ class RunRules:
 
     .. math:: t_1 = \max(n_\tau \tau_c,\ n_g\, 2\pi\gamma)
 
-    A fixed run stops at ``t_1``; an adaptive one doubles its length until the requested
-    coefficients reach a plateau or the length would exceed ``max_extension * t_1``.
+    A fixed run stops at ``t_1``; an adaptive one grows by ``growth`` until the requested
+    coefficients reach a plateau or the length reaches ``max_extension * t_1``.
 
     Parameters
     ----------
@@ -79,6 +79,8 @@ class RunRules:
         scattering), in (0, 1].
     adaptive : bool, default: True
         Extend the run until a plateau (else a fixed run of ``t_1``).
+    growth : float, default: 1.5
+        Factor by which an adaptive run lengthens at each extension, in (1, 4].
     max_extension : float, default: 16
         Cap of an adaptive run as a multiple of ``t_1``, >= 1.
     plateau_tolerance : float or None, default: 0.05
@@ -96,6 +98,7 @@ class RunRules:
     min_gyrations: float = 10.0
     mu_floor: float = 0.1
     adaptive: bool = True
+    growth: float = 1.5
     max_extension: float = 16.0
     plateau_tolerance: float | None = 0.05
 
@@ -109,6 +112,7 @@ class RunRules:
             "decorrelation_times": {"low": 0.0, "low_open": True},
             "min_gyrations": {"low": 0.0, "low_open": True},
             "mu_floor": {"low": 0.0, "high": 1.0, "low_open": True},
+            "growth": {"low": 1.0, "high": 4.0, "low_open": True},
             "max_extension": {"low": 1.0},
         }
         for name, bounds in checks.items():
@@ -140,9 +144,7 @@ class RunRules:
         gamma = 1.0 + T
         v = float(units.speed_from_T(T))
         scale = (
-            float(turbulence)
-            if isinstance(turbulence, int | float)
-            else smallest_scale(turbulence)
+            float(turbulence) if isinstance(turbulence, int | float) else smallest_scale(turbulence)
         )
         gyro = 2.0 * math.pi * gamma / (self.steps_per_gyration * math.sqrt(1.0 + b * b))
         dt = min(gyro, self.crossing_fraction * scale / v)

@@ -112,7 +112,7 @@ class SimulationConfig:
     """Every resolved setting of a :func:`simulate` run (lengths rho0, times 1/omega_c).
 
     ``t_max`` and ``n_steps`` are the first (for a fixed run: the only) stretch of the run;
-    an adaptive run (``adaptive``) doubles it until a plateau or ``t_cap``
+    an adaptive run (``adaptive``) grows it by the rules' ``growth`` until a plateau or ``t_cap``
     (:attr:`SimulationResult.t_end` is where it stopped).
     """
 
@@ -364,9 +364,7 @@ def resolve_config(
     assert T is not None
     if isinstance(mu, str):
         if mu != "isotropic":
-            raise ValueError(
-                f"`mu` must be a pitch cosine in [-1, 1] or 'isotropic'; got {mu!r}."
-            )
+            raise ValueError(f"`mu` must be a pitch cosine in [-1, 1] or 'isotropic'; got {mu!r}.")
         mean_abs_mu = ISOTROPIC_MEAN_ABS_MU
     else:
         mu = check_real("mu", mu, low=-1.0, high=1.0)
@@ -389,11 +387,7 @@ def resolve_config(
         lam = turb.perpendicular_length
         T = _resolve_energy_and_scale(None, lam, R)[0]
         assert T is not None
-    dt = (
-        rules_.dt(T, turb.b, turb)
-        if dt is None
-        else check_real("dt", dt, low=0.0, low_open=True)
-    )
+    dt = rules_.dt(T, turb.b, turb) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
     first = rules_.first_length(T, mean_abs_mu, turb)
     adaptive = rules_.adaptive and t_max is None
     gyration = 2.0 * math.pi * (1.0 + T)
@@ -479,8 +473,14 @@ def _resolve_turbulence(
                 "model 'slab' needs its bend-over scale `lambda_par` in rho0 (or `R` = r_L / "
                 "lambda_par with `T`)."
             )
-        return make_turbulence("slab", b=b, lambda_perp=lambda_par, lambda_par=lambda_par,
-                               k_par_range=k_par_range, k_perp_range=k_perp_range)
+        return make_turbulence(
+            "slab",
+            b=b,
+            lambda_perp=lambda_par,
+            lambda_par=lambda_par,
+            k_par_range=k_par_range,
+            k_perp_range=k_perp_range,
+        )
     if lambda_perp is None:
         raise TypeError("simulate() needs `lambda_perp` (or `R`, or a `turbulence` object).")
     if anisotropy is not None:
@@ -534,7 +534,7 @@ def simulate(
     transport-regime exponents come back. All quantities are in the paper's scaled units
     (:mod:`crtransport.units`).
 
-    By default the run is adaptive: it starts at ``max(4 tau_c, 10 gyrations)`` and doubles
+    By default the run is adaptive: it starts at ``max(4 tau_c, 10 gyrations)`` and grows by half
     until the coefficient(s) named by ``converge`` reach a plateau
     (:func:`crtransport.transport.plateau_reached`) or the cap (``t_cap``, default 16 times
     the first length); ``stop_reason`` says which. Every numerical choice is made in units
@@ -661,11 +661,9 @@ def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResu
     while True:
         perp, par = ensemble.estimates()
         times, disp, gc = ensemble.times, ensemble.displacement, ensemble.gc_displacement
-        regime_perp = transport_exponent(times, gc, direction="perp")
-        regime_par = transport_exponent(times, disp, direction="par")
         flags = {
-            "perp": _plateau(perp, regime_perp, config),
-            "par": _plateau(par, regime_par, config),
+            "perp": _plateau(perp, times, gc, "perp", config),
+            "par": _plateau(par, times, disp, "par", config),
         }
         if not config.adaptive:
             stop = "fixed"
@@ -674,7 +672,7 @@ def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResu
         if all(flags[w] for w in wanted):
             stop = "plateau"
             break
-        if 2 * ensemble.n_steps * config.dt > config.t_cap * (1.0 + 1e-12):
+        if not ensemble.can_extend():
             stop = "cap"
             break
         ensemble.extend()
@@ -693,8 +691,8 @@ def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResu
         config=config,
         wall_time=time.perf_counter() - t0,
         acceptance_rate=ensemble.acceptance_rate,
-        regime_perp=regime_perp,
-        regime_par=regime_par,
+        regime_perp=transport_exponent(times, gc, direction="perp"),
+        regime_par=transport_exponent(times, disp, direction="par"),
         stop_reason=stop,
         t_end=float(ensemble.n_steps * config.dt),
         n_steps=ensemble.n_steps,
@@ -702,14 +700,40 @@ def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResu
     )
 
 
+#: The plateau decision's exponent: fitted over the last half decade of the run ...
+DECISION_DECADES = 0.5
+#: ... and read as diffusive within max(0.1, 2 standard errors) of 1.
+DECISION_SIGMAS = 2.0
+
+
 def _plateau(
-    estimate: DiffusionEstimate, regime: TransportRegime, config: SimulationConfig
+    estimate: DiffusionEstimate,
+    times: np.ndarray,
+    displacement: np.ndarray,
+    direction: str,
+    config: SimulationConfig,
 ) -> bool:
-    """The convergence flag: a plateau of the running slope and a diffusive exponent."""
+    """The convergence flag: a plateau of the running slope and a diffusive exponent.
+
+    ``plateau_reached`` (the late window's slope agrees with the previous window's within the
+    rules' tolerance plus 2 sigma) and the exponent of the mean-square displacement over the
+    last half decade within ``max(0.1, 2 sigma)`` of 1. The half decade (not the reported
+    decade) lets a run stop once it has been diffusive for a factor of 3 in time; the 2 sigma
+    band keeps a noisy early check from passing a still-rising coefficient.
+    """
     tolerance = config.rules.plateau_tolerance
     if tolerance is None:
         return estimate.converged  # crtransport 0.1's 3-sigma flag (the "paper" rules)
-    return plateau_reached(estimate, tolerance) and regime.regime == "diffusive"
+    if not plateau_reached(estimate, tolerance):
+        return False
+    regime = transport_exponent(
+        times,
+        displacement,
+        direction=direction,  # type: ignore[arg-type]
+        decades=DECISION_DECADES,
+        sigmas=DECISION_SIGMAS,
+    )
+    return regime.regime == "diffusive"
 
 
 class _Ensemble:
@@ -735,7 +759,7 @@ class _Ensemble:
         self._shared = None
         if config.shared_field:
             self._shared = turb.sample(config.n_waves, 1, seed=_child(ss, 0))
-        n_save = config.n_steps // config.save_every
+        n_save = self._n_save = config.n_steps // config.save_every
         self.displacement = np.empty((n, n_save, 3))
         self.gc_displacement = np.empty((n, n_save, 3))
         acceptance = []
@@ -799,9 +823,19 @@ class _Ensemble:
         return perp, par
 
     def extend(self) -> None:
-        """Double the run length, then thin the saved times by two (same count as before)."""
+        """Lengthen the run by the rules' growth factor, up to the cap.
+
+        The new stretch is a whole number of save intervals, so the saved times stay the
+        multiples of ``save_every * dt``; once more than twice the first count are saved (and
+        an even number), every other one is dropped and ``save_every`` doubles.
+        """
         config = self.config
-        steps = self.n_steps
+        se = self.save_every
+        cap_steps = int(config.t_cap / config.dt * (1.0 + 1e-12))
+        more = se * math.ceil(self.n_steps * (config.rules.growth - 1.0) / se)
+        more = min(more, se * ((cap_steps - self.n_steps) // se))
+        if more < se:
+            raise RuntimeError("extend() past the cap")  # pragma: no cover - run() checks
         parts, gc_parts = [], []
         for i, (modes, realization, state) in enumerate(self._blocks):
             out = propagate(
@@ -809,25 +843,29 @@ class _Ensemble:
                 state.final_positions,
                 state.final_momenta,
                 dt=config.dt,
-                n_steps=steps,
-                save_every=self.save_every,
+                n_steps=more,
+                save_every=se,
                 realization=realization,
                 resume=state,
             )
             self._blocks[i] = (modes, realization, _last_state(out))
             parts.append(out.displacement)
             gc_parts.append(out.gc_displacement)
-        # saved steps were multiples of save_every; keep the multiples of 2 save_every
-        self.displacement = np.concatenate(
-            [self.displacement, np.concatenate(parts)], axis=1
-        )[:, 1::2]
-        self.gc_displacement = np.concatenate(
-            [self.gc_displacement, np.concatenate(gc_parts)], axis=1
-        )[:, 1::2]
-        self.displacement = np.ascontiguousarray(self.displacement)
-        self.gc_displacement = np.ascontiguousarray(self.gc_displacement)
-        self.save_every *= 2
-        self.n_steps = 2 * steps
+        disp = np.concatenate([self.displacement, np.concatenate(parts)], axis=1)
+        gc = np.concatenate([self.gc_displacement, np.concatenate(gc_parts)], axis=1)
+        self.n_steps += more
+        count = disp.shape[1]
+        if count > 2 * self._n_save and count % 2 == 0:
+            # saved steps are k * se, k = 1..count: keep the even k, multiples of 2 se
+            disp, gc = disp[:, 1::2], gc[:, 1::2]
+            self.save_every = 2 * se
+        self.displacement = np.ascontiguousarray(disp)
+        self.gc_displacement = np.ascontiguousarray(gc)
+
+    def can_extend(self) -> bool:
+        """Whether at least one more save interval fits under the cap."""
+        cap_steps = int(self.config.t_cap / self.config.dt * (1.0 + 1e-12))
+        return self.n_steps + self.save_every <= cap_steps
 
 
 def _last_state(out: Displacements) -> Displacements:

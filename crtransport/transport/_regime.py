@@ -38,7 +38,8 @@ class TransportRegime:
     alpha_err : float
         Standard error (delete-one-group jackknife over 16 groups of particles).
     regime : {'diffusive', 'sub-diffusive', 'super-diffusive'}
-        ``'diffusive'`` when ``|alpha - 1| <= max(DIFFUSIVE_BAND, 3 alpha_err)``.
+        ``'diffusive'`` when ``|alpha - 1| <= max(DIFFUSIVE_BAND, sigmas * alpha_err)``
+        (``DIFFUSIVE_BAND = 0.1``, ``sigmas = 3`` unless asked otherwise).
     window : (float, float)
         Fitting window in 1/omega_c.
     """
@@ -64,6 +65,7 @@ def transport_exponent(
     *,
     direction: Direction = "perp",
     decades: float = 1.0,
+    sigmas: float = 3.0,
 ) -> TransportRegime:
     r"""Exponent of :math:`\langle \Delta x^2\rangle \propto t^\alpha` over the last ``decades``.
 
@@ -86,6 +88,9 @@ def transport_exponent(
     direction : {'perp', 'par', 'xx', 'yy', 'zz'}, default: 'perp'
     decades : float, default: 1.0
         Width of the fitting window in decades of time, in (0, 3].
+    sigmas : float, default: 3.0
+        The regime reads ``'diffusive'`` when ``|alpha - 1| <= max(DIFFUSIVE_BAND, sigmas *
+        alpha_err)``, > 0.
 
     Returns
     -------
@@ -112,6 +117,7 @@ def transport_exponent(
     t, d = _validate(times, displacement)
     check_choice("direction", direction, _COMPONENTS)
     decades = check_real("decades", decades, low=0.0, high=3.0, low_open=True)
+    sigmas = check_real("sigmas", sigmas, low=0.0, low_open=True)
     sel = (t >= t[-1] * 10.0**-decades) & (0.5 * t >= t[0])
     if sel.sum() < 3:
         raise ValueError(
@@ -140,8 +146,9 @@ def transport_exponent(
         groups = np.array_split(np.arange(n), n_groups)
         total = y.sum(axis=0)
         values = np.array([fit((total - y[g].sum(axis=0))[None, :]) for g in groups])
-        alpha_err = float(np.sqrt((n_groups - 1) / n_groups * np.sum((values - values.mean()) ** 2)))
-    band = max(DIFFUSIVE_BAND, 3.0 * alpha_err)
+        spread = np.sum((values - values.mean()) ** 2)
+        alpha_err = float(np.sqrt((n_groups - 1) / n_groups * spread))
+    band = max(DIFFUSIVE_BAND, sigmas * alpha_err)
     regime: Regime
     if abs(alpha - 1.0) <= band:
         regime = "diffusive"
