@@ -99,9 +99,15 @@ def transport_exponent(
     Raises
     ------
     ValueError
-        On bad shapes or direction, ``decades`` out of range, fewer than 3 saved times in the
-        window (or its half-times before the first saved time), or a mean-square displacement
-        that does not grow in the window.
+        On bad shapes or direction, ``decades`` out of range, or fewer than 3 saved times in
+        the window (or its half-times before the first saved time).
+
+    Notes
+    -----
+    Where the mean-square displacement does not grow over the window (bounded motion, such as
+    the helix at ``b = 0`` seen by the guiding centre) the result is ``alpha = 0``,
+    ``alpha_err = 0``, ``'sub-diffusive'``. Where leaving out one group of particles stops it
+    growing, ``alpha_err`` is infinite and the regime is read with ``DIFFUSIVE_BAND`` alone.
 
     Examples
     --------
@@ -132,11 +138,16 @@ def transport_exponent(
         m = rows.mean(axis=0)
         inc = m[sel] - np.interp(0.5 * t[sel], t, m)
         if np.any(inc <= 0):
-            raise ValueError("the mean-square displacement does not grow in the fitting window.")
+            raise _NoGrowth
         ly = np.log(inc)
         return float((ly - ly.mean()) @ logt / (logt @ logt))
 
-    alpha = fit(y)
+    window = (float(t[sel][0]), float(t[-1]))
+    try:
+        alpha = fit(y)
+    except _NoGrowth:
+        # bounded motion (a helix at b = 0, a trapped orbit): <dx^2> stops growing, alpha = 0
+        return TransportRegime(alpha=0.0, alpha_err=0.0, regime="sub-diffusive", window=window)
     n = y.shape[0]
     n_groups = min(N_BATCHES, n)
     alpha_err = float("inf")
@@ -145,10 +156,16 @@ def transport_exponent(
         # increments stay positive where a small batch's could not
         groups = np.array_split(np.arange(n), n_groups)
         total = y.sum(axis=0)
-        values = np.array([fit((total - y[g].sum(axis=0))[None, :]) for g in groups])
-        spread = np.sum((values - values.mean()) ** 2)
-        alpha_err = float(np.sqrt((n_groups - 1) / n_groups * spread))
-    band = max(DIFFUSIVE_BAND, sigmas * alpha_err)
+        try:
+            values = np.array([fit((total - y[g].sum(axis=0))[None, :]) for g in groups])
+        except _NoGrowth:
+            pass  # a group dominates the growth: no error estimate (inf)
+        else:
+            spread = np.sum((values - values.mean()) ** 2)
+            alpha_err = float(np.sqrt((n_groups - 1) / n_groups * spread))
+    band = DIFFUSIVE_BAND
+    if np.isfinite(alpha_err):
+        band = max(band, sigmas * alpha_err)
     regime: Regime
     if abs(alpha - 1.0) <= band:
         regime = "diffusive"
@@ -156,12 +173,11 @@ def transport_exponent(
         regime = "sub-diffusive"
     else:
         regime = "super-diffusive"
-    return TransportRegime(
-        alpha=alpha,
-        alpha_err=alpha_err,
-        regime=regime,
-        window=(float(t[sel][0]), float(t[-1])),
-    )
+    return TransportRegime(alpha=alpha, alpha_err=alpha_err, regime=regime, window=window)
+
+
+class _NoGrowth(Exception):
+    """The mean-square displacement does not grow over the fitting window."""
 
 
 def plateau_reached(estimate: DiffusionEstimate, tolerance: float = 0.05) -> bool:
