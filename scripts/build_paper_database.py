@@ -4,9 +4,10 @@
 
 The settings are the paper's (PHYSICS.md, "The database") with the run rules the database was
 built with, the ``"paper"`` preset (40 steps per gyration capped at 2 pi / 10, ten parallel
-decorrelation times; see docs/convergence.rst), so that it rebuilds bit for bit. The build journals every finished sample to
-``data/paper/paper.nc.journal``; the journal is committed while the build runs, so a build cut
-off at any point (this one spans several sessions on a 2-core machine) resumes where it stopped.
+decorrelation times; see docs/convergence.rst), so that it rebuilds bit for bit. The build
+journals every finished sample to ``data/paper/paper.nc.journal``; the journal is committed
+while the build runs, so a build cut off at any point (this one spans several sessions on a
+2-core machine) resumes where it stopped.
 ``scripts/ship_paper_models.py`` copies the database (or, while the build runs, its finished
 samples) into the package and trains the pretrained surrogates on it.
 """

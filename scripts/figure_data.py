@@ -105,7 +105,8 @@ def run_cuts(n_particles: int = N_PARTICLES, seed: int = SEED) -> dict[str, obje
     return {
         "description": (
             "D_perp along the three one-parameter cuts of Palade (2023), fig. 8; one "
-            "crtransport.simulate() call per run with its defaults, rules='paper' and the seed given"
+            "crtransport.simulate() call per run with its defaults, rules='paper' and the "
+            "seed given"
         ),
         "command": "python scripts/figure_data.py",
         "crtransport_version": crt.__version__,

@@ -248,7 +248,7 @@ class ParameterSpace:
     ----------
     T : Free, Fixed, Tied, Grid, float or (float, float), default: Free(0, 10)
         Kinetic energy in m c^2; physical range ``T > 0``.
-    mu : Free, Fixed, Tied, Grid, Isotropic, float, (float, float) or 'isotropic', default: Fixed(0.5)
+    mu : Free, Fixed, Tied, Grid, Isotropic, float, (float, float) or str, default: Fixed(0.5)
         Initial pitch-angle cosine (dimensionless); physical range ``-1 <= mu <= 1``;
         ``'isotropic'`` for pitch-angle averaged rows (stored as NaN).
     b : Free, Fixed, Tied, Grid, float or (float, float), default: Free(0, 1)
