@@ -205,8 +205,10 @@ class SimulationResult:
     converged_par : bool
         The same for D_par.
     regime_perp, regime_par : TransportRegime
-        Exponent of ``<dx^2> ~ t^alpha`` over the last decade of the run, with its error and
-        the regime it reads as (:func:`crtransport.transport.transport_exponent`).
+        Exponent of ``<dx^2> ~ t^alpha`` with its error and the regime it reads as
+        (:func:`crtransport.transport.transport_exponent`): over the last decade of the run
+        where no plateau was reached; where one was, over the last half decade that the plateau
+        test used (its ``window`` says which), so that the flag and the regime agree.
     stop_reason : {'fixed', 'plateau', 'cap'}
         What ended the run: a fixed length (``t_max`` given, or fixed rules), the requested
         coefficients reaching a plateau, or the cap ``t_cap`` without one.
@@ -359,9 +361,8 @@ def resolve_config(
                 f"anisotropy={anisotropy}."
             )
         T, lambda_par = _resolve_energy_and_scale(T, lambda_par, R)
-    else:
+    elif turbulence is None or R is None:
         T, lambda_perp = _resolve_energy_and_scale(T, lambda_perp, R)
-    assert T is not None
     if isinstance(mu, str):
         if mu != "isotropic":
             raise ValueError(f"`mu` must be a pitch cosine in [-1, 1] or 'isotropic'; got {mu!r}.")
@@ -384,9 +385,14 @@ def resolve_config(
         k_par_range=k_par_range,
     )
     if R is not None and turbulence is not None:
-        lam = turb.perpendicular_length
-        T = _resolve_energy_and_scale(None, lam, R)[0]
-        assert T is not None
+        if T is not None:
+            raise ValueError(
+                "with a `turbulence` object give `T` or `R` (= r_L / its perpendicular scale), "
+                f"not both; got T={T}, R={R}."
+            )
+        T = _resolve_energy_and_scale(None, turb.perpendicular_length, R)[0]
+    if T is None:
+        raise TypeError("simulate() needs `T` (or `R`).")
     dt = rules_.dt(T, turb.b, turb) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
     first = rules_.first_length(T, mean_abs_mu, turb)
     adaptive = rules_.adaptive and t_max is None
@@ -396,7 +402,12 @@ def resolve_config(
     if t_cap is None:
         cap = math.inf  # set below from the rounded first length
     else:
-        cap = check_real("t_cap", t_cap, low=gyration, low_open=False)
+        cap = check_real("t_cap", t_cap)
+        if not cap >= gyration:
+            raise ValueError(
+                f"`t_cap` must be at least one gyration 2 pi gamma = {gyration:.6g} (1/omega_c) "
+                f"at T = {T:g}; got {cap:g}."
+            )
         if not adaptive:
             raise ValueError(
                 "`t_cap` bounds an adaptive run: it needs adaptive rules and no `t_max`; got "
@@ -661,10 +672,11 @@ def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResu
     while True:
         perp, par = ensemble.estimates()
         times, disp, gc = ensemble.times, ensemble.displacement, ensemble.gc_displacement
-        flags = {
+        verdicts = {
             "perp": _plateau(perp, times, gc, "perp", config),
             "par": _plateau(par, times, disp, "par", config),
         }
+        flags = {k: v[0] for k, v in verdicts.items()}
         if not config.adaptive:
             stop = "fixed"
             break
@@ -691,8 +703,8 @@ def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResu
         config=config,
         wall_time=time.perf_counter() - t0,
         acceptance_rate=ensemble.acceptance_rate,
-        regime_perp=transport_exponent(times, gc, direction="perp"),
-        regime_par=transport_exponent(times, disp, direction="par"),
+        regime_perp=verdicts["perp"][1] or transport_exponent(times, gc, direction="perp"),
+        regime_par=verdicts["par"][1] or transport_exponent(times, disp, direction="par"),
         stop_reason=stop,
         t_end=float(ensemble.n_steps * config.dt),
         n_steps=ensemble.n_steps,
@@ -712,20 +724,22 @@ def _plateau(
     displacement: np.ndarray,
     direction: str,
     config: SimulationConfig,
-) -> bool:
+) -> tuple[bool, TransportRegime | None]:
     """The convergence flag: a plateau of the running slope and a diffusive exponent.
 
     ``plateau_reached`` (the late window's slope agrees with the previous window's within the
     rules' tolerance plus 2 sigma) and the exponent of the mean-square displacement over the
     last half decade within ``max(0.1, 2 sigma)`` of 1. The half decade (not the reported
     decade) lets a run stop once it has been diffusive for a factor of 3 in time; the 2 sigma
-    band keeps a noisy early check from passing a still-rising coefficient.
+    band keeps a noisy early check from passing a still-rising coefficient. Returns the flag
+    and, where it is set, the half-decade exponent that confirmed it (reported as the regime,
+    so that flag and regime never contradict); else None (the last decade is reported).
     """
     tolerance = config.rules.plateau_tolerance
     if tolerance is None:
-        return estimate.converged  # crtransport 0.1's 3-sigma flag (the "paper" rules)
+        return estimate.converged, None  # crtransport 0.1's 3-sigma flag ("paper" rules)
     if not plateau_reached(estimate, tolerance):
-        return False
+        return False, None
     regime = transport_exponent(
         times,
         displacement,
@@ -733,7 +747,8 @@ def _plateau(
         decades=DECISION_DECADES,
         sigmas=DECISION_SIGMAS,
     )
-    return regime.regime == "diffusive"
+    diffusive = regime.regime == "diffusive"
+    return diffusive, regime if diffusive else None
 
 
 class _Ensemble:
