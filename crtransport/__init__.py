@@ -21,7 +21,14 @@ from crtransport._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from crtransport import dataset, datasets, pusher, surrogate, transport, turbulence, units
-    from crtransport._simulate import SimulationConfig, SimulationResult, resolve_config, simulate
+    from crtransport._run_rules import RUN_RULES, RunRules
+    from crtransport._simulate import (
+        SimulationConfig,
+        SimulationResult,
+        resolve_config,
+        run,
+        simulate,
+    )
     from crtransport.dataset import build_dataset, open_dataset
     from crtransport.surrogate import Surrogate
 
@@ -38,14 +45,17 @@ __all__ = [
     "build_dataset",
     "open_dataset",
     "resolve_config",
+    "run",
     "simulate",
     # classes
     "SimulationConfig",
+    "RunRules",
     "SimulationResult",
     "Surrogate",
     # warnings
     "AccuracyWarning",
     # constants
+    "RUN_RULES",
     "__version__",
 ]
 
@@ -55,6 +65,9 @@ _LAZY = {
     "resolve_config": "crtransport._simulate",
     "SimulationResult": "crtransport._simulate",
     "SimulationConfig": "crtransport._simulate",
+    "run": "crtransport._simulate",
+    "RunRules": "crtransport._run_rules",
+    "RUN_RULES": "crtransport._run_rules",
     "build_dataset": "crtransport.dataset",
     "open_dataset": "crtransport.dataset",
     "Surrogate": "crtransport.surrogate",

@@ -36,6 +36,7 @@ __all__ = [
     "default_dt",
     "default_t_max",
     "resolve_config",
+    "run",
     "simulate",
 ]
 
