@@ -61,8 +61,9 @@ def test_default_step_is_similar_and_uncapped_at_high_energy():
     for rules, steps in (("default", 40.0), ("paper", 2 * math.pi * 11 / PAPER_DT)):
         cfg = crt.resolve_config(T=10.0, b=b, lambda_perp=lam, rules=rules)
         per_gyration = 2 * math.pi * 11 / math.sqrt(1 + b * b) / cfg.dt
-        assert per_gyration == pytest.approx(steps / math.sqrt(1 + b * b) if rules == "paper"
-                                             else steps)
+        assert per_gyration == pytest.approx(
+            steps / math.sqrt(1 + b * b) if rules == "paper" else steps
+        )
     # ... and the run length is the same number of decorrelation times at every energy
     for T in (0.01, 1.0, 1e3):
         lam = float(units.u_from_T(T)) / 0.05  # R = 0.05: the decorrelation time sets it
@@ -137,8 +138,9 @@ def test_config_with_rules_round_trips_through_json():
 def test_isotropic_pitch_angles_at_b_zero_give_the_averaged_helix():
     """mu uniform in [-1, 1]: D_zz(t) = v^2 <mu^2> t / 2 = v^2 t / 6 (statistically)."""
     n = 4000
-    res = crt.simulate(T=1.0, b=0.0, lambda_perp=5.0, mu="isotropic", n_particles=n,
-                       n_waves=4, t_max=60.0, seed=3)
+    res = crt.simulate(
+        T=1.0, b=0.0, lambda_perp=5.0, mu="isotropic", n_particles=n, n_waves=4, t_max=60.0, seed=3
+    )
     v = float(units.speed_from_T(1.0))
     t = res.running["time"].values[-1]
     # <mu^2> over n uniform draws: mean 1/3, standard deviation sqrt(4/45 / n)
@@ -159,8 +161,9 @@ def test_adaptive_run_stops_on_a_plateau_and_records_why():
 
 def test_adaptive_run_reaches_the_cap_without_a_plateau():
     """At b = 0 the motion along z stays ballistic: D_par never plateaus."""
-    res = crt.simulate(T=1.0, b=0.0, lambda_perp=2.0, converge="par", n_particles=32,
-                       n_waves=4, seed=1)
+    res = crt.simulate(
+        T=1.0, b=0.0, lambda_perp=2.0, converge="par", n_particles=32, n_waves=4, seed=1
+    )
     assert res.stop_reason == "cap" and not res.converged_par
     assert res.t_end == pytest.approx(res.config.t_cap, rel=0.02)
     assert res.regime_par.alpha == pytest.approx(2.0, abs=1e-3)
