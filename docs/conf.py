@@ -14,8 +14,10 @@ import crtransport
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _pretrained_tables
+import _run_rules_table
 
 _pretrained_tables.write(Path(__file__).resolve().parent)
+_run_rules_table.write(Path(__file__).resolve().parent)
 
 project = "crtransport"
 author = "crtransport developers"
