@@ -79,7 +79,7 @@ def default_t_max(
     .. math:: t_1 = \max\left(n_\tau\,\tau_c,\ n_g \cdot 2\pi\gamma\right), \qquad
               \tau_c = \frac{\lambda_\parallel}{v \max(|\mu|, 0.1)}
 
-    ``tau_c`` is the parallel decorrelation time of the paper (section III A); ``n_tau = 4``,
+    ``tau_c`` is the parallel decorrelation time of the paper (section III A); ``n_tau = 8``,
     ``n_g = 10`` for the default rules (which then extend the run to a plateau) and 10, 20 for
     the ``"paper"`` rules (a fixed run).
     """
@@ -347,7 +347,7 @@ def resolve_config(
     >>> import crtransport as crt
     >>> cfg = crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0)
     >>> cfg.n_steps, round(cfg.dt, 4), cfg.adaptive
-    (1520, 0.3081, True)
+    (3010, 0.3081, True)
     >>> paper = crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, rules="paper")
     >>> paper.n_steps, paper.adaptive
     (3762, False)
@@ -546,7 +546,7 @@ def simulate(
     transport-regime exponents come back. All quantities are in the paper's scaled units
     (:mod:`crtransport.units`).
 
-    By default the run is adaptive: it starts at ``max(4 tau_c, 10 gyrations)`` and grows by half
+    By default the run is adaptive: it starts at ``max(8 tau_c, 10 gyrations)`` and grows by half
     until the coefficient(s) named by ``converge`` reach a plateau
     (:func:`crtransport.transport.plateau_reached`) or the cap (``t_cap``, default 16 times
     the first length); ``stop_reason`` says which. Every numerical choice is made in units

@@ -69,7 +69,7 @@ def test_default_step_is_similar_and_uncapped_at_high_energy():
         lam = float(units.u_from_T(T)) / 0.05  # R = 0.05: the decorrelation time sets it
         cfg = crt.resolve_config(T=T, b=0.5, lambda_perp=lam)
         tau_c = 10 * lam / (float(units.speed_from_T(T)) * 0.5)
-        assert cfg.t_max == pytest.approx(4 * tau_c, rel=1e-2)
+        assert cfg.t_max == pytest.approx(8 * tau_c, rel=1e-2)
 
 
 @pytest.mark.parametrize(
