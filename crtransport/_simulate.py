@@ -713,10 +713,12 @@ def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResu
     )
 
 
-#: The plateau decision's exponent: fitted over the last half decade of the run ...
-DECISION_DECADES = 0.5
-#: ... and read as diffusive within max(0.1, 2 standard errors) of 1.
-DECISION_SIGMAS = 2.0
+#: The plateau decision's exponents: over the last half decade, within max(0.1, 2 sigma) of 1
+#: (catches a coefficient still rising or falling at the end) ...
+DECISION_HALF_DECADE = (0.5, 0.1, 2.0)
+#: ... and over the last decade, within max(0.2, 2 sigma) of 1 (catches a slow power law that
+#: the noisier half-decade fit misses, such as compound sub-diffusion, alpha ~ 1/2).
+DECISION_DECADE = (1.0, 0.2, 2.0)
 
 
 def _plateau(
@@ -729,27 +731,34 @@ def _plateau(
     """The convergence flag: a plateau of the running slope and a diffusive exponent.
 
     ``plateau_reached`` (the late window's slope agrees with the previous window's within the
-    rules' tolerance plus 2 sigma) and the exponent of the mean-square displacement over the
-    last half decade within ``max(0.1, 2 sigma)`` of 1. The half decade (not the reported
-    decade) lets a run stop once it has been diffusive for a factor of 3 in time; the 2 sigma
-    band keeps a noisy early check from passing a still-rising coefficient. Returns the flag
-    and, where it is set, the half-decade exponent that confirmed it (reported as the regime,
-    so that flag and regime never contradict); else None (the last decade is reported).
+    rules' tolerance plus 2 sigma), the exponent of the mean-square displacement over the last
+    half decade within ``max(0.1, 2 sigma)`` of 1, and over the last decade within
+    ``max(0.2, 2 sigma)`` of 1. The half decade lets a run stop once it has been diffusive for
+    a factor of 3 in time and catches a coefficient still rising at the end; the decade, with
+    its smaller error, catches a slow power law (compound sub-diffusion in slab turbulence reads
+    ``0.71 +- 0.20`` over the half decade at 1000 particles, ``0.50 +- 0.08`` over the decade).
+    Returns the flag and, where it is set, the half-decade exponent that confirmed it (reported
+    as the regime, so that flag and regime never contradict); else None (the last decade is
+    reported).
     """
     tolerance = config.rules.plateau_tolerance
     if tolerance is None:
         return estimate.converged, None  # crtransport 0.1's 3-sigma flag ("paper" rules)
     if not plateau_reached(estimate, tolerance):
         return False, None
-    regime = transport_exponent(
-        times,
-        displacement,
-        direction=direction,  # type: ignore[arg-type]
-        decades=DECISION_DECADES,
-        sigmas=DECISION_SIGMAS,
-    )
-    diffusive = regime.regime == "diffusive"
-    return diffusive, regime if diffusive else None
+    regimes = []
+    for decades, band, sigmas in (DECISION_HALF_DECADE, DECISION_DECADE):
+        reg = transport_exponent(
+            times,
+            displacement,
+            direction=direction,  # type: ignore[arg-type]
+            decades=decades,
+            sigmas=sigmas,
+        )
+        if abs(reg.alpha - 1.0) > max(band, sigmas * reg.alpha_err):
+            return False, None
+        regimes.append(reg)
+    return True, regimes[0]
 
 
 class _Ensemble:
