@@ -104,10 +104,6 @@ def _child(ss: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=ss.entropy, spawn_key=(*ss.spawn_key, *key))
 
 
-def _child(ss: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(entropy=ss.entropy, spawn_key=(*ss.spawn_key, *key))
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SimulationConfig:
     """Every resolved setting of a :func:`simulate` run (lengths rho0, times 1/omega_c).
@@ -374,7 +370,7 @@ def resolve_config(
     n_particles = check_int("n_particles", n_particles, low=2)
     n_waves = check_int("n_waves", n_waves, low=1)
     n_save = check_int("n_save", n_save, low=8)
-    converge = check_choice("converge", converge, _CONVERGE)
+    converge_ = check_choice("converge", converge, _CONVERGE)
     turb = _resolve_turbulence(
         turbulence,
         model=model,
@@ -440,7 +436,7 @@ def resolve_config(
         rules=rules_,
         adaptive=adaptive,
         t_cap=cap,
-        converge=converge,
+        converge=converge_,
     )
 
 
