@@ -68,9 +68,9 @@ def x64() -> Any:
     return enable(True)
 
 
-def _padded(n: int) -> int:
-    """``n`` rounded up to a grid with at most 1/8 extra: q = max(8, 2**(floor(log2 n) - 3))."""
-    q = max(8, 2 ** max(0, int(n).bit_length() - 4))
+def _padded(n: int, minimum: int = 8) -> int:
+    """``n`` rounded up to a multiple of ``max(minimum, 2**(floor(log2 n) - 3))`` (<= 1/8 extra)."""
+    q = max(minimum, 2 ** max(0, int(n).bit_length() - 4))
     return -(-n // q) * q
 
 
@@ -216,7 +216,7 @@ def boris_push_jax(
     n = pos0.shape[0]
     n_waves = tables.shape[2]
     n_save = save_steps.shape[0]
-    n_save_cap = _padded(max(n_save, 1))
+    n_save_cap = _padded(max(n_save, 1), minimum=32)
     gaps = np.zeros(n_save_cap, dtype=np.int64)
     gaps[:n_save] = np.diff(save_steps, prepend=0)
     tail = n_steps - (int(save_steps[-1]) if n_save else 0)
