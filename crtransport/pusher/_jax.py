@@ -48,8 +48,8 @@ from crtransport._numerics import _INV_PI, _PI_HI, _PI_LO, _S0, _S1, _S2, _S3, _
 __all__: list[str] = []
 
 #: Fraction of the device memory (``bytes_limit`` from ``Device.memory_stats()``) that one batch
-#: may take: its gathered wave tables (twice: the host gather and the device-side transpose),
-#: state and output buffer.
+#: may take: its wave tables (counted twice: a host-side gather when realizations are not
+#: contiguous, and the device copy), state and output buffer.
 DEVICE_MEMORY_FRACTION = 0.4
 #: Bytes per batch on devices that report no memory limit (JAX's CPU backend).
 CPU_BATCH_BYTES = 256 * 2**20
@@ -69,7 +69,7 @@ def x64() -> Any:
 
 
 def _padded(n: int, minimum: int = 8) -> int:
-    """``n`` rounded up to a multiple of ``max(minimum, 2**(floor(log2 n) - 3))`` (<= 1/8 extra)."""
+    """``n`` rounded up to a multiple of ``max(minimum, 2**(floor(log2 n) - 3))``."""
     q = max(minimum, 2 ** max(0, int(n).bit_length() - 4))
     return -(-n // q) * q
 
@@ -132,7 +132,7 @@ def push_batch_kernel(
     ``n_save`` are used); tail: steps after the last output time. Returns the output buffer
     (n_save_cap, 6, n_particles) of particle and guiding-centre displacements, and the final state.
     """
-    waves = jnp.transpose(tables, (1, 0, 2))  # (7, n or 1, n_waves): rows contiguous in waves
+    waves = [tables[:, i, :] for i in range(7)]  # each (n or 1, n_waves)
     n = state.shape[1]
 
     def steps(carry, count):
@@ -174,7 +174,7 @@ def _batch_size(n_waves: int, n_save_cap: int, shared: bool, device: Any) -> int
     """Particles per batch so that one batch fits the memory budget (at least 8)."""
     per_particle = 8 * (6 * n_save_cap + 32)  # output buffer, state, origins
     if not shared:
-        per_particle += 2 * 8 * 7 * n_waves  # gathered tables (host copy and device transpose)
+        per_particle += 2 * 8 * 7 * n_waves  # tables (host gather and device copy)
     stats = None
     try:
         stats = device.memory_stats()
@@ -229,21 +229,34 @@ def boris_push_jax(
         if max_batch is not None:
             batch = min(batch, max_batch)
         n_batches = -(-n // batch)
-        batch = -(-n // n_batches)  # balance the batches
-        n_pad = _padded(batch)
+        n_pad = _padded(-(-n // n_batches))  # balanced batches, on the grid of compiled sizes
         put = functools.partial(jax.device_put, device=device)
         half = put(np.float64(0.5 * dt / gamma))
         gaps_d = put(gaps)
         n_save_d = put(np.int64(n_save))
         tail_d = put(np.int64(tail))
         shared_tables = put(tables[realization[:1]]) if shared else None
-        for start in range(0, n, batch):
-            stop = min(start + batch, n)
-            idx = np.arange(start, start + n_pad)
-            idx[stop - start :] = start  # pad with copies of the batch's first particle
+        for i in range(n_batches):
+            if i * n_pad >= n:  # n_pad rounds up: fewer batches may do
+                break
+            # batches of exactly n_pad particles; the last one overlaps the one before it
+            # (its particles are recomputed bit for bit, not written twice) and only a run
+            # smaller than n_pad is padded, with copies of its first particle
+            start = min(i * n_pad, max(n - n_pad, 0))
+            stop = min((i + 1) * n_pad, n)
+            idx = np.minimum(np.arange(start, start + n_pad), n - 1)
+            idx[n - start :] = start
             state = np.concatenate([pos0[idx].T, u0[idx].T])
             origins = np.concatenate([origin[idx].T, gc_origin[idx, :2].T])
-            batch_tables = shared_tables if shared else put(tables[realization[idx]])
+            if shared:
+                batch_tables = shared_tables
+            else:
+                real = realization[idx]
+                first = int(real[0])
+                if np.array_equal(real, np.arange(first, first + n_pad)):
+                    batch_tables = put(tables[first : first + n_pad])  # a view: no host copy
+                else:
+                    batch_tables = put(tables[real])
             out, final = push_batch_kernel(
                 batch_tables,
                 put(state),
@@ -256,16 +269,17 @@ def boris_push_jax(
                 unroll=int(unroll),
                 cosine=cosine,
             )
-            out = np.asarray(out)[:n_save, :, : stop - start]
-            final = np.asarray(final)[:, : stop - start]
-            out_disp[start:stop] = out[:, 0:3].transpose(2, 0, 1)
-            out_gc[start:stop] = out[:, 3:6].transpose(2, 0, 1)
-            out_pos[start:stop] = final[0:3].T
-            out_u[start:stop] = final[3:6].T
+            new = slice(i * n_pad - start, stop - start)  # the particles not written yet
+            out = np.asarray(out)[:n_save, :, new]
+            final = np.asarray(final)[:, new]
+            out_disp[i * n_pad : stop] = out[:, 0:3].transpose(2, 0, 1)
+            out_gc[i * n_pad : stop] = out[:, 3:6].transpose(2, 0, 1)
+            out_pos[i * n_pad : stop] = final[0:3].T
+            out_u[i * n_pad : stop] = final[3:6].T
 
 
 def jax_device_summary() -> str:
-    """The device JAX uses by default, e.g. ``'gpu: NVIDIA H200'`` or ``'cpu: cpu'``."""
+    """The device JAX uses by default, e.g. ``'gpu: NVIDIA H200 (jax 0.6.2)'``."""
     dev = jax.devices()[0]
-    return f"{dev.platform}: {getattr(dev, 'device_kind', dev)}"
+    return f"{dev.platform}: {getattr(dev, 'device_kind', dev)} (jax {jax.__version__})"
 

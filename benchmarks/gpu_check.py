@@ -1,0 +1,230 @@
+"""One-shot check of the JAX pusher on an accelerator: rate, the paper's run, the database time.
+
+Run on a machine with a GPU and JAX installed with CUDA support (``pip install "jax[cuda12]"``)::
+
+    python benchmarks/gpu_check.py            # full sizes (about 2-3 minutes on one GPU)
+    python benchmarks/gpu_check.py --small    # small sizes, runs on CPU in about a minute
+
+It measures, on the first device JAX finds, in float64:
+
+1. agreement with the Numba pusher on this machine's CPU (32 particles, 300 steps at the
+   paper-like point): the largest displacement difference, which should be round-off (< 1e-7);
+2. wave evaluations per second of ``propagate(..., backend="jax")`` at 1e4 particles x 500
+   waves (best of a few short runs, compilation excluded), for each cosine (``poly``, the Numba
+   pusher's polynomial, and ``jnp``) and a few loop unrollings, plus the Numba pusher's rate on
+   this machine's CPU cores;
+3. the paper's run end to end (T = 1, b = 0.2, lambda_perp = 5, 1e4 particles, 500 waves, ``dt``
+   and ``n_steps`` from ``crtransport.resolve_config``): sampling (NumPy, with the engine's
+   per-block seeds), one ``propagate`` call for all particles, and the asymptotic D_perp;
+4. the projected time for the paper database, 1.3e14 wave evaluations, at the measured rates.
+
+It prints a readable summary and ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+import warnings
+
+import numba
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _machine import machine  # noqa: E402
+
+import crtransport  # noqa: E402
+from crtransport.pusher import _jax, initial_conditions, propagate  # noqa: E402
+from crtransport.pusher._propagate import _guiding_centre  # noqa: E402
+from crtransport.transport import asymptotic_diffusion  # noqa: E402
+from crtransport.turbulence import TwoDTurbulence, WaveModes  # noqa: E402
+
+PAPER_DATABASE_WAVE_EVALS = 1.3e14
+BLOCK_SIZE = 512  # the engine's block of realizations (crtransport._simulate.BLOCK_SIZE)
+
+
+def agreement(n_steps: int = 300) -> float:
+    """Largest |r_jax - r_numba| (rho0) over ``n_steps`` steps at the paper-like point."""
+    modes = TwoDTurbulence(b=0.2, lambda_perp=5.0).sample(n_waves=32, n_realizations=32, seed=2)
+    pos, mom = initial_conditions(1.0, 0.5, 32, seed=3)
+    kw = dict(dt=0.3, n_steps=n_steps, save_every=10)
+    a = propagate(modes, pos, mom, **kw, backend="numba")
+    b = propagate(modes, pos, mom, **kw, backend="jax")
+    assert b.displacement.dtype == np.float64
+    return float(np.abs(a.displacement - b.displacement).max())
+
+
+def push_rates(n_particles: int, n_waves: int, n_steps: int, repeats: int, variants) -> dict:
+    """Wave evaluations per second for each (cosine, unroll) variant, and Numba's."""
+    modes = TwoDTurbulence(b=0.2, lambda_perp=5.0).sample(
+        n_waves=n_waves, n_realizations=n_particles, seed=1
+    )
+    pos, mom = initial_conditions(1.0, 0.5, n_particles, seed=2)
+    gamma = math.sqrt(1.0 + float(np.sum(mom[0] ** 2)))
+    real = np.arange(n_particles, dtype=np.int64)
+    gc = _guiding_centre(pos, mom)
+
+    def run_jax(cosine, unroll, steps):
+        save = np.arange(10, steps + 1, 10, dtype=np.int64)
+        out = [np.empty((n_particles, save.size, 3)) for _ in range(2)]
+        out += [np.empty((n_particles, 3)) for _ in range(2)]
+        _jax.boris_push_jax(
+            modes._tables, modes.has_bz, real, pos, gc, pos, mom, gamma, 0.3, steps, save, *out,
+            cosine=cosine, unroll=unroll,
+        )  # fmt: skip
+
+    def run_numba(steps):
+        propagate(modes, pos, mom, dt=0.3, n_steps=steps, save_every=10)
+
+    compile_s = {}
+    for cosine, unroll in variants:
+        t = time.perf_counter()
+        run_jax(cosine, unroll, 10)
+        compile_s[f"{cosine}/unroll{unroll}"] = time.perf_counter() - t
+    run_numba(10)
+    best = {key: math.inf for key in [*compile_s, "numba"]}
+    for _ in range(repeats):
+        for (cosine, unroll), key in zip(variants, compile_s, strict=True):
+            t = time.perf_counter()
+            run_jax(cosine, unroll, n_steps)
+            best[key] = min(best[key], time.perf_counter() - t)
+        t = time.perf_counter()
+        run_numba(n_steps)
+        best["numba"] = min(best["numba"], time.perf_counter() - t)
+    work = n_particles * n_waves * n_steps
+    return {
+        "rates": {key: work / s for key, s in best.items()},
+        "first_call_s": compile_s,
+        "n_particles": n_particles,
+        "n_waves": n_waves,
+        "n_steps": n_steps,
+    }
+
+
+def paper_run(n_particles: int, n_waves: int, cosine: str, unroll: int | None) -> dict:
+    """The paper's reference run, end to end, with all particles in one ``propagate`` call."""
+    config = crtransport.resolve_config(
+        T=1.0, b=0.2, lambda_perp=5.0, n_particles=n_particles, n_waves=n_waves, seed=0
+    )
+    ss = config.seed_sequence()
+    turb = config.turbulence
+    t0 = time.perf_counter()
+    tables, positions, momenta = [], [], []
+    for block, start in enumerate(range(0, n_particles, BLOCK_SIZE)):
+        m = min(BLOCK_SIZE, n_particles - start)
+        child = np.random.SeedSequence(entropy=ss.entropy, spawn_key=(*ss.spawn_key, 1, block))
+        rng = np.random.default_rng(child)
+        modes = turb.sample(config.n_waves, m, seed=rng)
+        pos, mom = initial_conditions(config.T, config.mu, m, seed=rng)
+        tables.append(modes._tables)
+        positions.append(pos)
+        momenta.append(mom)
+    modes = WaveModes._from_tables(np.concatenate(tables), 1.0)
+    pos, mom = np.concatenate(positions), np.concatenate(momenta)
+    t1 = time.perf_counter()
+    push = _jax.boris_push_jax
+    n = n_particles
+    save = np.arange(config.save_every, config.n_steps + 1, config.save_every, dtype=np.int64)
+    disp, gcd = np.empty((n, save.size, 3)), np.empty((n, save.size, 3))
+    fpos, fmom = np.empty((n, 3)), np.empty((n, 3))
+    gamma = 1.0 + config.T
+    real = np.arange(n, dtype=np.int64)
+    push(
+        modes._tables, modes.has_bz, real, pos, _guiding_centre(pos, mom), pos, mom, gamma,
+        config.dt, config.n_steps, save, disp, gcd, fpos, fmom, cosine=cosine, unroll=unroll,
+    )  # fmt: skip
+    t2 = time.perf_counter()
+    times = save * config.dt
+    perp = asymptotic_diffusion(times, gcd, direction="perp")
+    t3 = time.perf_counter()
+    speed = np.linalg.norm(fmom, axis=1) / math.sqrt(gamma**2 - 1)
+    work = n * n_waves * config.n_steps
+    return {
+        "n_particles": n,
+        "n_waves": n_waves,
+        "n_steps": config.n_steps,
+        "dt": config.dt,
+        "sampling_s": t1 - t0,
+        "push_s": t2 - t1,
+        "analysis_s": t3 - t2,
+        "total_s": t3 - t0,
+        "push_wave_evals_per_s": work / (t2 - t1),
+        "D_perp": perp.value,
+        "D_perp_err": perp.error,
+        "converged": bool(perp.converged),
+        "max_speed_error": float(np.abs(speed - 1).max()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="CPU-sized run (smoke test)")
+    args = parser.parse_args()
+    from crtransport.pusher._jax import jax_device_summary
+
+    device = jax_device_summary()
+    on_cpu = device.startswith("cpu")
+    if args.small:
+        bench = dict(n_particles=2000, n_waves=500, n_steps=20, repeats=3)
+        paper = dict(n_particles=1024, n_waves=64)
+        variants = [("poly", 1), ("jnp", 1)]
+    else:
+        bench = dict(n_particles=10_000, n_waves=500, n_steps=200, repeats=5)
+        paper = dict(n_particles=10_000, n_waves=500)
+        variants = [("poly", 1), ("poly", 4), ("poly", 16), ("jnp", 1), ("jnp", 4)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        max_diff = agreement()
+        rates = push_rates(**bench, variants=variants)
+        jax_rates = {k: v for k, v in rates["rates"].items() if k != "numba"}
+        best_variant = max(jax_rates, key=jax_rates.get)
+        cosine, unroll = best_variant.split("/unroll")
+        run = paper_run(**paper, cosine=cosine, unroll=int(unroll))
+    best_rate = jax_rates[best_variant]
+    report = {
+        "benchmark": "gpu_check",
+        "device": device,
+        "float64": True,
+        "small": bool(args.small),
+        "max_diff_vs_numba_300_steps": max_diff,
+        "wave_evals_per_s": best_rate,
+        "best_variant": best_variant,
+        "variants_wave_evals_per_s": jax_rates,
+        "first_call_s": rates["first_call_s"],
+        "numba_wave_evals_per_s": rates["rates"]["numba"],
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "jax_over_numba": best_rate / rates["rates"]["numba"],
+        "rate_sizes": {k: rates[k] for k in ("n_particles", "n_waves", "n_steps")},
+        "paper_run": run,
+        "paper_database_wave_evals": PAPER_DATABASE_WAVE_EVALS,
+        "paper_database_projected_s": PAPER_DATABASE_WAVE_EVALS / best_rate,
+        "paper_database_projected_s_from_paper_run": (
+            PAPER_DATABASE_WAVE_EVALS / run["push_wave_evals_per_s"]
+        ),
+        "goal_1e11_met": best_rate > 1e11,
+        "machine": machine(),
+    }
+    print(f"device: {device}{' (CPU: expect a slow run)' if on_cpu else ''}; {machine()}")
+    print(f"agreement with Numba over 300 steps: max |dr| = {max_diff:.2e} rho0")
+    for key, rate in jax_rates.items():
+        print(f"  jax {key:<16} {rate:10.3e} wave evals/s")
+    print(f"  numba ({report['numba_threads']} threads) {rates['rates']['numba']:10.3e}")
+    print(
+        f"paper run ({run['n_particles']} x {run['n_waves']} x {run['n_steps']} steps): "
+        f"total {run['total_s']:.2f} s (sampling {run['sampling_s']:.2f}, push "
+        f"{run['push_s']:.2f}, analysis {run['analysis_s']:.2f}); D_perp = {run['D_perp']:.4g}"
+        f" +- {run['D_perp_err']:.2g}"
+    )
+    print(
+        f"paper database (1.3e14 wave evals) projected: "
+        f"{report['paper_database_projected_s'] / 60:.1f} min at the best rate"
+    )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
