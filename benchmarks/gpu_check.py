@@ -26,22 +26,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import sys
 import time
 import warnings
 
 import numba
 import numpy as np
+from _machine import machine
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _machine import machine  # noqa: E402
-
-import crtransport  # noqa: E402
-from crtransport.pusher import _jax, initial_conditions, propagate  # noqa: E402
-from crtransport.pusher._propagate import _guiding_centre  # noqa: E402
-from crtransport.transport import asymptotic_diffusion  # noqa: E402
-from crtransport.turbulence import TwoDTurbulence, WaveModes  # noqa: E402
+import crtransport
+from crtransport.pusher import _jax, initial_conditions, propagate
+from crtransport.pusher._propagate import _guiding_centre
+from crtransport.transport import asymptotic_diffusion
+from crtransport.turbulence import TwoDTurbulence, WaveModes
 
 PAPER_DATABASE_WAVE_EVALS = 1.3e14
 BLOCK_SIZE = 512  # the engine's block of realizations (crtransport._simulate.BLOCK_SIZE)

@@ -282,4 +282,3 @@ def jax_device_summary() -> str:
     """The device JAX uses by default, e.g. ``'gpu: NVIDIA H200 (jax 0.6.2)'``."""
     dev = jax.devices()[0]
     return f"{dev.platform}: {getattr(dev, 'device_kind', dev)} (jax {jax.__version__})"
-
