@@ -10,8 +10,8 @@ Design, for a GPU (it also runs, slowly, on JAX's CPU backend):
 * **float64 throughout**, inside a scoped ``jax.enable_x64(True)`` context: the library never
   flips the global ``jax_enable_x64`` flag (the surrogate computes in float32).
 * **Particles vectorised, waves vectorised.** One step evaluates the phases of all
-  ``(particle, wave)`` pairs, their cosines and the two or three wave sums; XLA fuses this into
-  one reduction kernel per step.
+  ``(particle, wave)`` pairs, their cosines and the two or three wave sums; XLA fuses them
+  without storing the phases or cosines in memory.
 * **The Numba pusher's cosine.** The default ``cosine="poly"`` is the branch-free polynomial of
   ``crtransport._numerics.cos2_kernel`` with the same constants (absolute error < 2.5e-13 for
   ``|x| <= 1e4``): the two backends then differ only by the order of floating-point operations,
@@ -23,13 +23,16 @@ Design, for a GPU (it also runs, slowly, on JAX's CPU backend):
 * **No recompiles for new step counts.** ``dt``, ``gamma``, the step counts and the gaps between
   output times are traced values (loops with dynamic trip counts). The compiled function depends
   only on the padded particle count, the number of waves, the padded number of output times,
-  whether particles share one realization, and ``has_bz``. Particle and output-time counts are
-  padded up to a coarse grid (at most 1/8 extra), so the blocks of a run and the samples of a
-  database reuse a few compiled functions.
+  whether particles share one realization, ``has_bz``, the cosine and the unrolling. Particle
+  counts are padded up to a coarse grid (at most 1/8 extra; output-time counts to multiples of
+  at least 32), so the blocks of a run and the samples of a database reuse a few compiled
+  functions.
 * **Batches bounded by device memory.** Particles are pushed in batches whose tables, state and
   output buffer take at most :data:`DEVICE_MEMORY_FRACTION` of the device memory JAX reports
-  (:data:`CPU_BATCH_BYTES` on CPU, which reports none). Each particle's arithmetic does not depend
-  on the batch it is in (tested on CPU).
+  (:data:`CPU_BATCH_BYTES` on CPU, which reports none). All batches have the compiled size; the
+  last one overlaps the one before it rather than being padded, so contiguous realizations are
+  sent to the device without a host-side copy. Each particle's arithmetic does not depend on the
+  batch it is in (bit for bit on CPU, tested).
 """
 
 from __future__ import annotations
