@@ -123,7 +123,7 @@ def main() -> None:
     propagate(modes, pos, mom, dt=2 * math.pi / 10, n_steps=2)  # compile / load cache
     use_jax = not args.no_jax
     jax_device = None
-    jax_first = math.nan
+    jax_first = None
     if use_jax:
         from crtransport.pusher._jax import jax_device_summary
 
@@ -155,7 +155,7 @@ def main() -> None:
     numba.set_num_threads(max_threads)
     work = n_particles * n_waves * n_steps
     rates = {v: work / s for v, s in best.items()}
-    jax_rate = rates.get("jax", math.nan)
+    jax_rate = rates.get("jax")
 
     # the paper's run: 1e4 particles, 500 waves, 1000 steps, through simulate() (sampling,
     # push and analysis); best of a few
@@ -210,7 +210,7 @@ def main() -> None:
                 "naive_math_cos_1thread": naive,
                 "jax_device": jax_device,
                 "jax_wave_evals_per_s": jax_rate,
-                "jax_over_numba": jax_rate / rates[max_threads],
+                "jax_over_numba": jax_rate / rates[max_threads] if use_jax else None,
                 "jax_first_call_s": jax_first,
                 "machine": machine(),
             }
