@@ -304,3 +304,61 @@ def test_same_diffusion_coefficients_as_numba_paper_point(shared_field):
     z_perp, z_par = _z_scores(config)
     assert abs(z_perp) < Z_MAX
     assert abs(z_par) < Z_MAX
+
+
+def _push_direct(modes, pos, mom, n_steps, save_every, **kw):
+    """``boris_push_jax`` called as ``propagate`` calls it, with extra keyword options."""
+    from crtransport.pusher._jax import boris_push_jax
+    from crtransport.pusher._propagate import _guiding_centre
+
+    n = pos.shape[0]
+    save = np.arange(save_every, n_steps + 1, save_every, dtype=np.int64)
+    out = [np.empty((n, save.size, 3)), np.empty((n, save.size, 3))]
+    out += [np.empty((n, 3)), np.empty((n, 3))]
+    gamma = math.sqrt(1.0 + float(np.sum(mom[0] ** 2)))
+    real = np.arange(n, dtype=np.int64)
+    gc = _guiding_centre(pos, mom)
+    boris_push_jax(modes._tables, modes.has_bz, real, pos, gc, pos, mom, gamma, DT, n_steps, save,
+                   *out, **kw)  # fmt: skip
+    return out
+
+
+def test_unrolled_loop_as_on_accelerators_agrees():
+    """GPUs run ``GPU_UNROLL`` steps per loop iteration; 3 here (a remainder loop too)."""
+    modes, pos, mom = _paper_like()
+    ref = propagate(modes, pos, mom, dt=DT, n_steps=300, save_every=10, backend="jax")
+    disp, _, _, u = _push_direct(modes, pos, mom, 300, 10, unroll=3)
+    diff = np.abs(disp - ref.displacement).max(axis=(0, 2))
+    assert diff[9] < 1e-12  # 100 steps
+    assert diff.max() < 1e-6
+    np.testing.assert_allclose(u, ref.final_momenta, rtol=0, atol=1e-6)
+
+
+def test_batch_size_follows_device_memory():
+    from crtransport.pusher import _jax
+
+    class FakeGPU:
+        platform = "gpu"
+
+        def memory_stats(self):
+            return {"bytes_limit": 100 * 2**30}
+
+    per_particle = 8 * (6 * 224 + 32) + 2 * 8 * 7 * 500
+    batch = _jax._batch_size(500, 224, False, FakeGPU())
+    assert batch == int(_jax.DEVICE_MEMORY_FRACTION * 100 * 2**30 // per_particle)
+    assert batch > 10_000  # the paper's ensemble in one batch on a 100 GiB device
+    assert _jax._batch_size(500, 224, True, FakeGPU()) > 5 * batch  # one shared table
+    assert [_jax._padded(n) for n in (1, 8, 9, 100, 512, 513, 3334)] == [
+        8, 8, 16, 104, 512, 576, 3584,
+    ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_cosine_jnp_variant_agrees():
+    """``cosine="jnp"`` (jnp.cos instead of the Numba polynomial): round-off as well."""
+    modes, pos, mom = _paper_like()
+    ref = propagate(modes, pos, mom, dt=DT, n_steps=300, save_every=10)
+    disp, _, _, _ = _push_direct(modes, pos, mom, 300, 10, cosine="jnp")
+    diff = np.abs(disp - ref.displacement).max(axis=(0, 2))
+    assert diff[1] < 1e-12
+    assert diff.max() < 1e-5
