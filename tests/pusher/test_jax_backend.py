@@ -96,11 +96,10 @@ def test_speed_conserved_to_round_off():
 def test_uniform_field_orbit_is_the_exact_discrete_helix():
     """b = 0: x^2 + y^2 = 2 rho^2 (1 - cos(Omega_eff t)), z = v mu t (see test_boris)."""
     T, mu, dt = 1.0, 0.5, 2 * math.pi / 10
-    modes = TwoDTurbulence(b=0.0, lambda_perp=1.0).sample(n_waves=N_WAVES, n_realizations=1, seed=0)
+    # an own (empty) realization per particle: the compiled shape of the tests above
+    modes = TwoDTurbulence(b=0.0, lambda_perp=1.0).sample(n_waves=N_WAVES, n_realizations=N, seed=0)
     pos, mom = initial_conditions(T, mu, N, seed=1)
-    out = propagate(
-        modes, pos, mom, dt=dt, n_steps=2000, save_every=70, realization=0, backend="jax"
-    )
+    out = propagate(modes, pos, mom, dt=dt, n_steps=2000, save_every=70, backend="jax")
     gamma = 1.0 + T
     rho = math.sqrt(gamma**2 - 1) * math.sqrt(1 - mu**2)
     omega_eff = 2.0 / dt * math.atan(dt / (2.0 * gamma))
