@@ -65,7 +65,7 @@ def x64() -> Any:
     """Context manager enabling float64 in JAX for the enclosed code only."""
     enable = getattr(jax, "enable_x64", None)
     if enable is None:  # pragma: no cover - JAX < 0.5
-        from jax.experimental import enable_x64
+        from jax.experimental import enable_x64  # type: ignore[attr-defined]
 
         return enable_x64(True)
     return enable(True)

@@ -216,7 +216,7 @@ def propagate(
         If the step turns the velocity by more than ``MAX_ROTATION_PER_STEP`` rad in the RMS
         field ``sqrt(1 + b^2)`` (the default rule of :func:`crtransport.simulate` keeps 0.16).
     """
-    backend = check_choice("backend", backend, BACKENDS)
+    check_choice("backend", backend, BACKENDS)
     pos = check_array("positions", positions, shape=(None, 3), shape_text="(n_particles, 3)")
     n = pos.shape[0]
     mom = check_array("momenta", momenta, shape=(n, 3), shape_text=f"(n_particles, 3) = ({n}, 3)")
