@@ -190,12 +190,12 @@ def propagate(
     backend : {'numba', 'jax'}, default: 'numba'
         The pusher. 'numba': the compiled CPU kernel, parallel over particles. 'jax': the same
         scheme in JAX, float64, on the first device JAX finds (a GPU if JAX was installed with
-        CUDA support, e.g. ``pip install "jax[cuda12]"``; otherwise JAX's CPU backend, which is
-        several times slower than 'numba'); particles are pushed in batches that fit the device
-        memory. The two agree to round-off over a few hundred steps (they evaluate the cosine
-        differently) and then diverge as any two chaotic trajectories do; ensemble statistics
-        agree within their errors. Each backend reproduces its own results bit for bit on a
-        given machine.
+        CUDA support, e.g. ``pip install "jax[cuda12]"``; otherwise JAX's CPU backend, about
+        ten times slower than 'numba'); particles are pushed in batches that fit the device
+        memory. The two agree to round-off over a few hundred steps (the same arithmetic in a
+        different order) and then diverge as any two chaotic trajectories do; ensemble
+        statistics agree within their errors. Each backend reproduces its own results bit for
+        bit on a given machine. See :doc:`/guide/gpu`.
 
     Returns
     -------
