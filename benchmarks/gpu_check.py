@@ -2,8 +2,15 @@
 
 Run on a machine with a GPU and JAX installed with CUDA support (``pip install "jax[cuda12]"``)::
 
-    python benchmarks/gpu_check.py            # full sizes (about 2-3 minutes on one GPU)
-    python benchmarks/gpu_check.py --small    # small sizes, runs on CPU in about a minute
+    python benchmarks/gpu_check.py              # full sizes (a few minutes on one GPU: not
+                                                # measured yet, compile times unknown)
+    python benchmarks/gpu_check.py --small      # small sizes, runs on CPU in about a minute
+    python benchmarks/gpu_check.py --no-pallas  # skip the experimental Pallas kernel
+
+On the project's H200 device machine (its image has JAX with CUDA 13, Numba, NumPy, SciPy and
+xarray; crtransport needs no install there, netCDF4 is not needed), from the repository root::
+
+    PYTHONUNBUFFERED=1 PYTHONPATH=$PWD python3 benchmarks/gpu_check.py 2>&1 | tee $OUT/gpu_check.log
 
 It measures, on the first device JAX finds, in float64:
 
@@ -36,6 +43,7 @@ import argparse
 import functools
 import json
 import math
+import sys
 import time
 import warnings
 
@@ -54,6 +62,14 @@ from crtransport.transport import asymptotic_diffusion
 from crtransport.turbulence import TwoDTurbulence, WaveModes
 
 PAPER_DATABASE_WAVE_EVALS = 1.3e14
+T_START = time.perf_counter()
+
+
+def log(message: str) -> None:
+    """Progress on stderr (so a run stopped by a time limit still says how far it got)."""
+    print(f"[{time.perf_counter() - T_START:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+
 BLOCK_SIZE = 512  # the engine's block of realizations (crtransport._simulate.BLOCK_SIZE)
 
 
@@ -95,6 +111,7 @@ def push_rates(n_particles: int, n_waves: int, n_steps: int, repeats: int, varia
         t = time.perf_counter()
         run_jax(cosine, unroll, 10)
         compile_s[f"{cosine}/unroll{unroll}"] = time.perf_counter() - t
+        log(f"compiled {cosine}/unroll{unroll} in {compile_s[f'{cosine}/unroll{unroll}']:.1f} s")
     run_numba(10)
     best = {key: math.inf for key in [*compile_s, "numba"]}
     for _ in range(repeats):
@@ -106,6 +123,7 @@ def push_rates(n_particles: int, n_waves: int, n_steps: int, repeats: int, varia
         run_numba(n_steps)
         best["numba"] = min(best["numba"], time.perf_counter() - t)
     work = n_particles * n_waves * n_steps
+    log("rates: " + ", ".join(f"{k} {work / s:.3e}" for k, s in best.items()))
     return {
         "rates": {key: work / s for key, s in best.items()},
         "first_call_s": compile_s,
@@ -136,6 +154,7 @@ def paper_run(n_particles: int, n_waves: int, cosine: str, unroll: int | None) -
     modes = WaveModes._from_tables(np.concatenate(tables), 1.0)
     pos, mom = np.concatenate(positions), np.concatenate(momenta)
     t1 = time.perf_counter()
+    log(f"paper run: sampled {n_particles} x {n_waves} waves in {t1 - t0:.1f} s")
     n = n_particles
     save = np.arange(config.save_every, config.n_steps + 1, config.save_every, dtype=np.int64)
     disp, gcd = np.empty((n, save.size, 3)), np.empty((n, save.size, 3))
@@ -158,6 +177,7 @@ def paper_run(n_particles: int, n_waves: int, cosine: str, unroll: int | None) -
     times = save * config.dt
     perp = asymptotic_diffusion(times, gcd, direction="perp")
     t3 = time.perf_counter()
+    log(f"paper run: push {t2 - t_compiled:.2f} s after {t_compiled - t1:.1f} s of compilation")
     speed = np.linalg.norm(fmom, axis=1) / math.sqrt(gamma**2 - 1)
     work = n * n_waves * config.n_steps
     return {
@@ -333,14 +353,17 @@ def pallas_check(on_cpu: bool, n_particles: int, n_waves: int, n_steps: int, rep
                 pallas_push(modes, pos, mom, 0.3, n_steps, 10, **kw)
                 best = min(best, time.perf_counter() - t)
             result["rates"][key] = n_particles * n_waves * n_steps / best
+            log(f"pallas {key}: {result['rates'][key]:.3e} wave evals/s")
         except Exception as exc:  # experimental: report, do not stop the check
             result["errors"][key] = f"{type(exc).__name__}: {exc}"[:2000]
+            log(f"pallas {key}: failed ({type(exc).__name__})")
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="CPU-sized run (smoke test)")
+    parser.add_argument("--no-pallas", action="store_true", help="skip the Pallas kernel")
     args = parser.parse_args()
     from crtransport.pusher._jax import jax_device_summary
 
@@ -356,13 +379,18 @@ def main() -> None:
         variants = [("poly", 1), ("poly", 4), ("poly", 16), ("jnp", 1), ("jnp", 4)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        log(f"device {device}")
         max_diff = agreement()
+        log(f"agreement with Numba: {max_diff:.2e}")
         rates = push_rates(**bench, variants=variants)
         jax_rates = {k: v for k, v in rates["rates"].items() if k != "numba"}
         best_variant = max(jax_rates, key=jax_rates.get)
         cosine, unroll = best_variant.split("/unroll")
         run = paper_run(**paper, cosine=cosine, unroll=int(unroll))
-        pallas = pallas_check(on_cpu, **{k: bench[k] for k in bench if k != "repeats"}, repeats=3)
+        pallas = {"agreement": None, "rates": {}, "errors": {"skipped": "--no-pallas"}}
+        if not args.no_pallas:
+            sizes = {k: bench[k] for k in ("n_particles", "n_waves", "n_steps")}
+            pallas = pallas_check(on_cpu, **sizes, repeats=3)
     best_rate = jax_rates[best_variant]
     pallas_best = max(pallas["rates"].values(), default=None)
     report = {
