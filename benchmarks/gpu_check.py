@@ -15,7 +15,8 @@ xarray; crtransport needs no install there, netCDF4 is not needed), from the rep
 It measures, on the first device JAX finds, in float64:
 
 1. agreement with the Numba pusher on this machine's CPU (32 particles, 300 steps at the
-   paper-like point): the largest displacement difference, which should be round-off (< 1e-6);
+   paper-like point): the largest displacement difference, which should be round-off (< 1e-6),
+   and whether the device reproduces its own result bit for bit on a repeat and in batches;
 2. wave evaluations per second of ``propagate(..., backend="jax")`` at 1e4 particles x 500
    waves (best of a few short runs, compilation excluded), for each cosine (``poly``, the Numba
    pusher's polynomial, and ``jnp``) and a few loop unrollings, plus the Numba pusher's rate on
@@ -73,15 +74,28 @@ def log(message: str) -> None:
 BLOCK_SIZE = 512  # the engine's block of realizations (crtransport._simulate.BLOCK_SIZE)
 
 
-def agreement(n_steps: int = 300) -> float:
-    """Largest |r_jax - r_numba| (rho0) over ``n_steps`` steps at the paper-like point."""
+def agreement(n_steps: int = 300) -> tuple[float, bool, bool]:
+    """Largest |r_jax - r_numba| (rho0) over ``n_steps`` steps at the paper-like point, and
+    whether a repeat and a run in batches of 8 particles reproduce the JAX result bit for bit."""
     modes = TwoDTurbulence(b=0.2, lambda_perp=5.0).sample(n_waves=32, n_realizations=32, seed=2)
     pos, mom = initial_conditions(1.0, 0.5, 32, seed=3)
     kw = dict(dt=0.3, n_steps=n_steps, save_every=10)
     a = propagate(modes, pos, mom, **kw, backend="numba")
     b = propagate(modes, pos, mom, **kw, backend="jax")
     assert b.displacement.dtype == np.float64
-    return float(np.abs(a.displacement - b.displacement).max())
+    repeat = propagate(modes, pos, mom, **kw, backend="jax")
+    batched = [np.empty_like(b.displacement), np.empty_like(b.gc_displacement)]
+    batched += [np.empty((32, 3)), np.empty((32, 3))]
+    save = np.arange(10, n_steps + 1, 10, dtype=np.int64)
+    _jax.boris_push_jax(
+        modes._tables, modes.has_bz, np.arange(32), pos, b.gc_origin, pos, mom, b.gamma, 0.3,
+        n_steps, save, *batched, max_batch=8,
+    )  # fmt: skip
+    return (
+        float(np.abs(a.displacement - b.displacement).max()),
+        bool(np.array_equal(repeat.displacement, b.displacement)),
+        bool(np.array_equal(batched[0], b.displacement)),
+    )
 
 
 def push_rates(n_particles: int, n_waves: int, n_steps: int, repeats: int, variants) -> dict:
@@ -380,8 +394,8 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         log(f"device {device}")
-        max_diff = agreement()
-        log(f"agreement with Numba: {max_diff:.2e}")
+        max_diff, same_repeat, same_batched = agreement()
+        log(f"agreement with Numba: {max_diff:.2e}; bit-identical {same_repeat}, {same_batched}")
         rates = push_rates(**bench, variants=variants)
         jax_rates = {k: v for k, v in rates["rates"].items() if k != "numba"}
         best_variant = max(jax_rates, key=jax_rates.get)
@@ -399,6 +413,8 @@ def main() -> None:
         "float64": True,
         "small": bool(args.small),
         "max_diff_vs_numba_300_steps": max_diff,
+        "bit_identical_on_repeat": same_repeat,
+        "bit_identical_in_batches_of_8": same_batched,
         "wave_evals_per_s": best_rate,
         "best_variant": best_variant,
         "variants_wave_evals_per_s": jax_rates,
