@@ -7,6 +7,7 @@ These run on JAX's CPU backend. Sizes are shared between tests (32 particles, 32
 from __future__ import annotations
 
 import math
+import subprocess
 import sys
 
 import numpy as np
@@ -197,6 +198,20 @@ def test_unknown_backend_is_rejected():
     modes, pos, mom = _paper_like()
     with pytest.raises(ValueError, match=r"`backend` must be one of 'numba', 'jax'; got 'cuda'\."):
         propagate(modes, pos, mom, dt=DT, n_steps=2, backend="cuda")
+
+
+def test_numba_path_never_imports_jax():
+    code = (
+        "import sys\n"
+        "from crtransport.pusher import initial_conditions, propagate\n"
+        "from crtransport.turbulence import TwoDTurbulence\n"
+        "m = TwoDTurbulence(b=0.2, lambda_perp=5.0).sample(n_waves=4, n_realizations=2, seed=0)\n"
+        "p, u = initial_conditions(1.0, 0.5, 2, seed=0)\n"
+        "propagate(m, p, u, dt=0.3, n_steps=2)\n"
+        "print('jax' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "False"
 
 
 def test_missing_jax_raises_a_clear_import_error(monkeypatch):
