@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from crtransport import units
-from crtransport._validation import check_array, check_int, check_real, warn_accuracy
+from crtransport._validation import (
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    warn_accuracy,
+)
 from crtransport.pusher._kernels import boris_push_kernel
 from crtransport.turbulence._modes import WaveModes
 
 __all__ = ["MAX_ROTATION_PER_STEP", "Displacements", "initial_conditions", "propagate"]
+
+#: Pushers :func:`propagate` can run on (its ``backend`` argument).
+BACKENDS = ("numba", "jax")
+Backend = Literal["numba", "jax"]
 
 #: Rotation angle per step in the RMS field (rad; 2 pi / 20, twenty steps per gyration) above
 #: which propagate warns. The convergence study found D_perp biased by 5-13 % at 20 steps per
@@ -136,6 +147,7 @@ def propagate(
     save_every: int = 1,
     realization: int | ArrayLike | None = None,
     resume: Displacements | None = None,
+    backend: Backend = "numba",
 ) -> Displacements:
     r"""Integrate the relativistic equation of motion for an ensemble (Boris, float64).
 
@@ -174,7 +186,16 @@ def propagate(
         ``final_positions`` and ``final_momenta`` and ``dt`` its ``dt``. A run split this way
         agrees with one long run to round-off (about 1e-14 relative: the compiled loop may
         fuse the half drifts of consecutive steps, which a split undoes), and a given split is
-        reproduced bit for bit.
+        reproduced bit for bit. The resumed run may have used either backend.
+    backend : {'numba', 'jax'}, default: 'numba'
+        The pusher. 'numba': the compiled CPU kernel, parallel over particles. 'jax': the same
+        scheme in JAX, float64, on the first device JAX finds (a GPU if JAX was installed with
+        CUDA support, e.g. ``pip install "jax[cuda12]"``; otherwise JAX's CPU backend, about
+        ten times slower than 'numba'); particles are pushed in batches that fit the device
+        memory. The two agree to round-off over a few hundred steps (the same arithmetic in a
+        different order) and then diverge as any two chaotic trajectories do; ensemble
+        statistics agree within their errors. Each backend reproduces its own results bit for
+        bit on a given machine. See :doc:`/guide/gpu`.
 
     Returns
     -------
@@ -184,7 +205,10 @@ def propagate(
     ------
     ValueError
         On wrong shapes, non-finite values, unequal ``|u|``, ``dt <= 0``, ``n_steps < 1``,
-        ``save_every`` outside ``[1, n_steps]`` or realization indices out of range.
+        ``save_every`` outside ``[1, n_steps]``, realization indices out of range or an
+        unknown ``backend``.
+    ImportError
+        If ``backend='jax'`` and JAX is not installed.
 
     Warns
     -----
@@ -192,6 +216,7 @@ def propagate(
         If the step turns the velocity by more than ``MAX_ROTATION_PER_STEP`` rad in the RMS
         field ``sqrt(1 + b^2)`` (the default rule of :func:`crtransport.simulate` keeps 0.16).
     """
+    check_choice("backend", backend, BACKENDS)
     pos = check_array("positions", positions, shape=(None, 3), shape_text="(n_particles, 3)")
     n = pos.shape[0]
     mom = check_array("momenta", momenta, shape=(n, 3), shape_text=f"(n_particles, 3) = ({n}, 3)")
@@ -254,7 +279,8 @@ def propagate(
     out_gc = np.empty((n, save_steps.size, 3))
     out_pos = np.empty((n, 3))
     out_u = np.empty((n, 3))
-    boris_push_kernel(
+    push = boris_push_kernel if backend == "numba" else _jax_push()
+    push(
         modes._tables,
         modes.has_bz,
         real,
@@ -283,6 +309,20 @@ def propagate(
         dt=dt,
         n_steps=steps_before + n_steps,
     )
+
+
+def _jax_push():
+    """The JAX pusher (imports JAX on first use only)."""
+    try:
+        import jax  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            "`backend` 'jax' needs JAX: `pip install jax` (CPU) or `pip install \"jax[cuda12]\"` "
+            "(NVIDIA GPUs); see the GPU section of the docs."
+        ) from exc
+    from crtransport.pusher._jax import boris_push_jax
+
+    return boris_push_jax
 
 
 def _guiding_centre(pos: NDArray[np.float64], mom: NDArray[np.float64]) -> NDArray[np.float64]:
