@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -131,7 +131,7 @@ class SimulationConfig:
     adaptive: bool = False
     t_cap: float = math.inf
     converge: str = "perp"
-    backend: str = "numba"
+    backend: Backend = "numba"
 
     @property
     def b(self) -> float:
@@ -441,7 +441,7 @@ def resolve_config(
         adaptive=adaptive,
         t_cap=cap,
         converge=converge_,
-        backend=check_choice("backend", backend, _BACKENDS),
+        backend=cast(Backend, check_choice("backend", backend, _BACKENDS)),
     )
 
 
