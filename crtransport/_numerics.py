@@ -14,7 +14,11 @@ vectorisation of the wave sum. ``cos2_kernel`` is branch-free arithmetic that LL
 * ``cos x = 1 - 2 sin^2 h``.
 
 The absolute error against ``numpy.cos`` is below 2.5e-13 for ``|x| <= 1e4`` (tested), far below
-anything that reaches a diffusion coefficient.
+anything that reaches a diffusion coefficient. The two-part reduction stays that accurate up to
+``|x| ~ 1e14`` and fails beyond (1e-8 at 1e16, garbage of any size above 1e17), and float64 itself
+resolves a phase of ``1e12`` rad only to 1e-4 rad. So the public boundaries (``field``,
+``propagate``, ``simulate``) refuse runs whose phases ``|k| |r| + |alpha|`` can exceed
+:data:`MAX_PHASE` = 1e12 rad; the kernel itself stays branch-free.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ FASTMATH = {"contract", "reassoc"}
 # (h - n*pi_hi) - n*pi_lo into h - n*(pi_hi + pi_lo) and lose 1e-12 at |x| ~ 1e4. It is compiled
 # as its own function with contraction only; LLVM inlines it and keeps each instruction's flags.
 CONTRACT_ONLY = {"contract"}
+
+#: Largest wave phase |k . r + alpha| (rad) the field kernels are trusted with: ``cos2_kernel`` is
+#: accurate to 3e-13 there and float64 resolves the phase to 1e-4 rad (see the module docstring).
+MAX_PHASE = 1.0e12
 
 _INV_PI = 0.3183098861837907
 _PI_HI = 3.141592653589793

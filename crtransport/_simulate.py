@@ -14,6 +14,7 @@ import numpy as np
 
 from crtransport import units
 from crtransport._validation import check_int, check_real
+from crtransport._workload import check_simulation as _check_simulation  # issue 19
 from crtransport.pusher import initial_conditions, propagate
 from crtransport.transport import DiffusionEstimate, asymptotic_diffusion, running_diffusion
 from crtransport.turbulence import make_turbulence
@@ -253,6 +254,7 @@ def resolve_config(
         k_par_range=k_par_range,
     )
     lam_perp = float(lambda_perp)
+    dt_arg, t_max_arg = dt, t_max  # issue 19: kept for the work check's message
     dt = default_dt(T, b, lam_perp) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
     t_max = (
         default_t_max(T, mu, turb)
@@ -261,6 +263,12 @@ def resolve_config(
     )
     if t_max < 8 * dt:
         raise ValueError(f"`t_max` must be >= 8 dt = {8 * dt:g}; got {t_max:g}.")
+    # --- issue 19: estimate the work, memory and wave phases before anything is allocated
+    _check_simulation(
+        T=T, turbulence=turb, n_particles=n_particles, n_waves=n_waves, dt=dt, t_max=t_max,
+        n_save=n_save, dt_given=dt_arg is not None, t_max_given=t_max_arg is not None,
+        shared_field=bool(shared_field),
+    )  # fmt: skip
     n_steps = math.ceil(t_max / dt)
     save_every = max(1, n_steps // n_save)
     n_steps = save_every * math.ceil(n_steps / save_every)

@@ -99,7 +99,13 @@ def check_array(
     name: str, value: Any, *, shape: tuple[int | None, ...], shape_text: str
 ) -> np.ndarray:
     """Return a C-contiguous float64 copy of ``value`` with the given shape, or raise."""
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`{name}` must be an array of real numbers with shape {shape_text}; got "
+            f"{type(value).__name__}."
+        ) from None
     ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
     if not ok:
         raise ValueError(f"`{name}` must have shape {shape_text}; got {arr.shape}.")

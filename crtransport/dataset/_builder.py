@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
+from crtransport import units
 from crtransport._validation import check_int, check_real
 from crtransport._version import __version__
 from crtransport.dataset._io import (
@@ -197,7 +198,7 @@ def _analytic_record(
 ) -> dict[str, Any]:
     """The exact ``b = 0`` row: a helix, so D_perp = 0 and D_zz(t) = (v mu)^2 t / 2."""
     gamma = 1.0 + params["T"]
-    v = math.sqrt(1.0 - 1.0 / gamma**2)
+    v = float(units.speed_from_T(params["T"]))  # no cancellation at small T (issue 19.5)
     vz2 = (v * params["mu"]) ** 2
     dt, t_max = _analytic_run_length(params, settings)
     rec: dict[str, Any] = {

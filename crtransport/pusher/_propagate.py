@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crtransport import units
 from crtransport._validation import check_array, check_int, check_real, warn_accuracy
+from crtransport._workload import check_workload
 from crtransport.pusher._kernels import boris_push_kernel
 from crtransport.turbulence._modes import WaveModes
 
@@ -95,10 +96,13 @@ def initial_conditions(
     Raises
     ------
     ValueError
-        If ``T <= 0``, ``|mu| > 1``, ``n_particles < 1`` or ``positions`` has the wrong shape.
+        If ``T <= 0``, ``|mu| > 1``, ``n_particles < 1``, the arrays would not fit in memory,
+        or ``positions`` has the wrong shape.
     """
     T = check_real("T", T, low=0.0, low_open=True)
     n_particles = check_int("n_particles", n_particles, low=1)
+    # issue 19: refuse sizes that cannot be allocated (before trying to)
+    check_workload(n_particles=n_particles, n_waves=0, n_steps=0, n_save=0, steps_from="none")
     mu_arr = np.broadcast_to(np.asarray(mu, dtype=np.float64), (n_particles,))
     if not np.all(np.isfinite(mu_arr)) or np.any(np.abs(mu_arr) > 1.0):
         bad = mu_arr[~(np.abs(mu_arr) <= 1.0)][0]
@@ -169,7 +173,12 @@ def propagate(
     ------
     ValueError
         On wrong shapes, non-finite values, unequal ``|u|``, ``dt <= 0``, ``n_steps < 1``,
-        ``save_every`` outside ``[1, n_steps]`` or realization indices out of range.
+        ``save_every`` outside ``[1, n_steps]`` or realization indices out of range; if the
+        work or memory is above the limits of :mod:`crtransport._workload` (1e8 steps, 1e15
+        wave evaluations, the machine's memory), or the particles can travel so far that the
+        wave phases exceed ``MAX_PHASE`` = 1e12 rad (the field's cosine is not exact there).
+    TypeError
+        If ``modes`` is not a WaveModes.
 
     Warns
     -----
@@ -177,19 +186,36 @@ def propagate(
         If the step turns the velocity by more than ``MAX_ROTATION_PER_STEP`` rad in the RMS
         field ``sqrt(1 + b^2)`` (the default rule of :func:`crtransport.simulate` keeps 0.16).
     """
+    # ---- issue 19: boundary checks before any work (types, work, phases)
+    if not isinstance(modes, WaveModes):
+        raise TypeError(f"`modes` must be a WaveModes; got {type(modes).__name__}.")
     pos = check_array("positions", positions, shape=(None, 3), shape_text="(n_particles, 3)")
     n = pos.shape[0]
     mom = check_array("momenta", momenta, shape=(n, 3), shape_text=f"(n_particles, 3) = ({n}, 3)")
     dt = check_real("dt", dt, low=0.0, low_open=True)
     n_steps = check_int("n_steps", n_steps, low=1)
     save_every = check_int("save_every", save_every, low=1, high=n_steps)
+    check_workload(
+        n_particles=n,
+        n_waves=modes.n_waves,
+        n_steps=n_steps,
+        n_save=n_steps // save_every,
+        steps_from=f"`n_steps` = {n_steps}",
+    )
     umag = np.sqrt(np.sum(mom**2, axis=1))
     if np.ptp(umag) > 1e-12 * max(float(umag.max()), 1.0):
         raise ValueError(
             "`momenta` must all have the same |u| (one energy); got "
             f"{umag.min():g}..{umag.max():g}."
         )
-    gamma = math.sqrt(1.0 + float(umag[0]) ** 2)
+    gamma = math.hypot(1.0, float(umag[0]))  # no overflow of u^2 at large |u|
+    start = float(np.sqrt(np.einsum("pi,pi->p", pos, pos).max()))
+    modes._check_reach(
+        start + float(umag[0]) / gamma * dt * n_steps,
+        what=f"particles starting within |r| = {start:.3g} rho0 and moving for `n_steps` x "
+        f"`dt` = {n_steps} x {dt:.3g}",
+        fix="shorten the run (n_steps, dt) or narrow the band of wave numbers",
+    )
     if realization is None:
         if modes.n_realizations != n:
             raise ValueError(
