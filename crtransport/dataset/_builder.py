@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import math
 import multiprocessing
 import os
 import platform
@@ -29,7 +28,13 @@ from crtransport.dataset._io import (
     stored_config,
     write_dataset,
 )
-from crtransport.dataset._journal import Journal, describe_differences, journal_path
+from crtransport.dataset._journal import (
+    BuildLock,
+    Journal,
+    describe_differences,
+    journal_path,
+    remove_stale_temporaries,
+)
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
 from crtransport.dataset._space import ParameterSpace
 from crtransport.dataset._worker import RunFn, _execute, _init_worker, _simulate_run
@@ -481,7 +486,6 @@ def _build(
     seed = check_int("seed", seed, low=0, high=2**63 - 1)
     analytic_fraction = check_real("analytic_fraction", analytic_fraction, low=0.0, high=1.0)
     n, n_analytic = _counts(space, n_samples, analytic_fraction)
-    n_sim = n - n_analytic
     times = _check_running_times(running_times)
     if threads_per_sample is not None:
         threads_per_sample = check_int("threads_per_sample", threads_per_sample, low=1)
@@ -510,6 +514,42 @@ def _build(
     }
     fingerprint = json.loads(json.dumps(fingerprint))
 
+    # issue 19.1: lock the build before anything on disk is looked at (a lock file that is
+    # never replaced), and clean up what a killed build of this path left (19.13)
+    lock = None
+    if out_path is not None:
+        lock = BuildLock.acquire(out_path)
+        remove_stale_temporaries(out_path)
+    try:
+        return _build_locked(
+            out_path, fingerprint, space, n, n_analytic, seed, settings, times,
+            threads_per_sample, run_fn, executor=executor, n_workers=n_workers,
+            overwrite=overwrite, progress=progress,
+        )  # fmt: skip
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _build_locked(
+    out_path: Path | None,
+    fingerprint: dict[str, Any],
+    space: ParameterSpace,
+    n: int,
+    n_analytic: int,
+    seed: int,
+    settings: dict[str, Any],
+    times: list[float] | None,
+    threads_per_sample: int | None,
+    run_fn: RunFn,
+    *,
+    executor: Executor | None,
+    n_workers: int | None,
+    overwrite: bool,
+    progress: bool,
+) -> xr.Dataset:
+    """The rest of :func:`_build`, with the build lock held (when there is a path)."""
+    n_sim = n - n_analytic
     if out_path is not None and _existing_result(out_path, fingerprint, overwrite):
         logger.info("%s already holds this build; nothing to do", out_path)
         stale = journal_path(out_path)

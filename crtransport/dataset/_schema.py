@@ -16,8 +16,9 @@ Schema history
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "INPUTS",
@@ -188,3 +189,50 @@ GLOBAL_ATTRS: tuple[str, ...] = (
     "simulation",
     "config_json",
 )
+
+
+class ValidRange(NamedTuple):
+    """Values a variable may take (NaN is allowed only where :data:`NAN_ALLOWED` says so)."""
+
+    low: float
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: object) -> bool:
+        v = float(value)  # type: ignore[arg-type]
+        above = v > self.low if self.low_open else v >= self.low
+        below = v < self.high if self.high_open else v <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        lo = "(-inf" if self.low == -math.inf else ("(" if self.low_open else "[") + f"{self.low:g}"
+        close = ")" if self.high_open else "]"
+        hi = "inf)" if self.high == math.inf else f"{self.high:g}{close}"
+        return f"{lo}, {hi}"
+
+
+_POSITIVE = ValidRange(0.0, low_open=True)
+_NON_NEGATIVE = ValidRange(0.0)
+
+#: Physical range of every variable with one (issue 19: ``open_dataset`` and resumed builds
+#: refuse content no run can produce). Variables not listed may take any finite value.
+VALID_RANGES: dict[str, ValidRange] = {
+    SAMPLE_DIM: _NON_NEGATIVE,
+    "T": _POSITIVE,
+    "mu": ValidRange(-1.0, 1.0),
+    "b": _NON_NEGATIVE,
+    "lambda_perp": _POSITIVE,
+    "lambda_par": _POSITIVE,
+    "D_perp_err": _NON_NEGATIVE,
+    "D_par_err": _NON_NEGATIVE,
+    "dt": _POSITIVE,
+    "t_max": _POSITIVE,
+    "wall_time": _NON_NEGATIVE,
+    "seed_index": _NON_NEGATIVE,
+    TIME_DIM: _NON_NEGATIVE,
+}
+
+#: Variables that may hold NaN (a run whose estimate failed is stored and reported, not
+#: dropped; running coefficients are NaN outside a sample's run). All others must be finite.
+NAN_ALLOWED: tuple[str, ...] = ("D_perp", "D_perp_err", "D_par", "D_par_err", *RUNNING)

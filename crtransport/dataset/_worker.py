@@ -124,6 +124,10 @@ def _execute(
         if run is None:
             raise TypeError(f"the simulation returned no running coefficients for {index}.")
         record.update(_interpolate_running(run, running_times))
+    # the check a resumed build applies to journaled records (issue 19.7): both paths agree
+    from crtransport.dataset._records import check_record
+
+    check_record(record, running_times=running_times)
     return record
 
 

@@ -1,0 +1,197 @@
+"""Issue 19: builds that never run twice on one path, never touch foreign files, never keep
+impossible records, clean their own temporaries, and say where a journal is damaged."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from crtransport.dataset import ParameterSpace, _builder, _journal, _testing, repair_journal
+
+SPACE = ParameterSpace.paper()
+
+
+def build(path, n_samples=6, **kwargs):
+    opts = dict(
+        path=path, seed=5, simulation=None, n_workers=None, analytic_fraction=0.0,
+        running_times=None, threads_per_sample=None, overwrite=False, progress=False,
+    )  # fmt: skip
+    opts.update(kwargs)
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        opts.setdefault("executor", ex)
+        return _builder._build(
+            SPACE, n_samples, run_fn=_testing.fake_simulate_run,
+            defaults_fn=_testing.fake_defaults, **opts,
+        )  # fmt: skip
+
+
+class _Stop(Exception):
+    pass
+
+
+def interrupted_build(path, stop_after=5, **kwargs):
+    """A build interrupted after ``stop_after`` journaled samples (journal left behind)."""
+
+    class Interrupting(ThreadPoolExecutor):
+        n = 0
+
+        def submit(self, fn, *args, **kw):
+            self.n += 1
+            if self.n > stop_after:
+                raise _Stop
+            return super().submit(fn, *args, **kw)
+
+    with Interrupting(max_workers=1) as ex, pytest.raises(_Stop):
+        build(path, executor=ex, **kwargs)
+    return path.with_name(path.name + ".journal")
+
+
+# --------------------------------------------------------------------------- 19.1
+def test_two_builders_of_one_path_never_both_run(tmp_path, monkeypatch):
+    """Both builders held at a barrier just before creating the journal: one must refuse."""
+    path = tmp_path / "db.nc"
+    barrier = threading.Barrier(2)
+    create = _journal.Journal._create
+
+    def held(p, fingerprint):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=0.5)  # the old code let both builders get here
+        create(p, fingerprint)
+
+    monkeypatch.setattr(_journal.Journal, "_create", staticmethod(held))
+    results: dict[int, object] = {}
+
+    def run(seed):
+        try:
+            results[seed] = build(path, seed=seed)
+        except BlockingIOError as exc:
+            results[seed] = exc
+
+    threads = [threading.Thread(target=run, args=(seed,)) for seed in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = {s: r for s, r in results.items() if isinstance(r, xr.Dataset)}
+    refused = [r for r in results.values() if isinstance(r, BlockingIOError)]
+    assert len(ok) == 1
+    assert len(refused) == 1
+    assert "another build is writing" in str(refused[0])
+    (seed,) = ok
+    assert xr.load_dataset(path).attrs["seed"] == seed  # the file holds the winner's build
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.nc"]  # lock file removed
+
+
+def test_the_build_lock_is_released_on_failure(tmp_path):
+    path = tmp_path / "db.nc"
+    lock = _journal.BuildLock.acquire(path)
+    with pytest.raises(BlockingIOError, match="another build is writing"):
+        build(path)
+    lock.release()
+    build(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.nc"]
+
+
+# --------------------------------------------------------------------------- 19.3
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_foreign_journal_file_is_never_changed(tmp_path, overwrite):
+    path = tmp_path / "db.nc"
+    foreign = path.with_name("db.nc.journal")
+    content = b"my notes\nline two without newline"
+    foreign.write_bytes(content)
+    with pytest.raises(ValueError, match=r"not a crtransport build journal.*left as it is"):
+        build(path, overwrite=overwrite)
+    assert foreign.read_bytes() == content
+    foreign.write_bytes(b"no newline at all")
+    with pytest.raises(ValueError, match="not a crtransport build journal"):
+        build(path, overwrite=overwrite)
+    assert foreign.read_bytes() == b"no newline at all"
+
+
+# --------------------------------------------------------------------------- 19.7, 15, 16
+def _edit_record(journal, line, **changes):
+    lines = journal.read_text().splitlines()
+    rec = json.loads(lines[line - 1])
+    for key, value in changes.items():
+        if value is _DROP:
+            del rec[key]
+        else:
+            rec[key] = value
+    lines[line - 1] = json.dumps(rec)
+    journal.write_text("\n".join(lines) + "\n")
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"D_perp": 1e300}, r"`D_perp` = 1e\+300 is beyond what a run"),
+        ({"D_perp_err": -1.0}, r"`D_perp_err` = -1.0 is outside its valid range \[0, inf\)"),
+        ({"D_par": float("inf")}, r"`D_par` is inf"),
+        ({"dt": 0.0}, r"`dt` = 0.0 is outside"),
+        ({"is_converged_perp": 1}, r"`is_converged_perp` must be true or false"),
+        ({"D_par": _DROP}, r"missing field\(s\) D_par"),  # used to be a KeyError
+        ({"params": [1.0, 7.0, 0.5, 1.0, 10.0]}, r"`mu` = 7.0 is outside"),
+    ],
+)
+def test_resume_rejects_records_a_run_cannot_produce(tmp_path, changes, why):
+    path = tmp_path / "db.nc"
+    journal = interrupted_build(path)
+    _edit_record(journal, 3, **changes)
+    before = journal.read_bytes()
+    with pytest.raises(ValueError, match=r"damaged at line 3: " + why):
+        build(path)
+    assert journal.read_bytes() == before  # left in place
+    assert not path.exists()
+
+
+def test_damaged_journal_message_offers_to_keep_the_good_records(tmp_path, caplog):
+    path = tmp_path / "db.nc"
+    reference = build(None)
+    journal = interrupted_build(path, stop_after=4)
+    lines = journal.read_text().splitlines()
+    lines.insert(2, "garbage")
+    journal.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"damaged at line 3.*4 records are intact.*repair_j"):
+        build(path)
+    assert repair_journal(path) == 4
+    assert journal.with_name("db.nc.journal.damaged").exists()
+    ds = build(path)  # resumes from the 4 kept records
+    xr.testing.assert_identical(ds.drop_attrs(), reference.drop_attrs())
+    np.testing.assert_array_equal(ds["D_perp"], reference["D_perp"])
+
+
+def test_a_fresh_impossible_result_fails_the_sample(tmp_path, monkeypatch):
+    def broken(params, settings, seed_seq):
+        out = _testing.fake_simulate_run(params, settings, seed_seq)
+        out["D_perp"] = 1e300
+        return out
+
+    with ThreadPoolExecutor(1) as ex, pytest.raises(RuntimeError, match=r"`D_perp` = 1e\+300"):
+        _builder._build(
+            SPACE, 3, path=tmp_path / "db.nc", seed=0, simulation=None, executor=ex,
+            n_workers=None, analytic_fraction=0.0, running_times=None, threads_per_sample=None,
+            overwrite=False, progress=False, run_fn=broken, defaults_fn=_testing.fake_defaults,
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 19.13
+def test_a_resume_removes_the_temporaries_of_a_killed_build(tmp_path):
+    path = tmp_path / "db.nc"
+    journal = interrupted_build(path)
+    stale = [tmp_path / ".db.nc.4242.tmp", tmp_path / ".db.nc.journal.77.tmp"]
+    for p in stale:
+        p.write_bytes(b"\0" * 4096)  # a full-size file left by a kill in the final write
+    keep = tmp_path / ".db.nc.notmine.tmp"
+    keep.write_text("not ours")
+    build(path)
+    assert not journal.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".db.nc.notmine.tmp", "db.nc"]
