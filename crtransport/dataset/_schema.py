@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 __all__ = [
     "INPUTS",
@@ -204,6 +204,15 @@ class ValidRange(NamedTuple):
         above = v > self.low if self.low_open else v >= self.low
         below = v < self.high if self.high_open else v <= self.high
         return above and below
+
+    def contains(self, values: Any) -> Any:
+        """Elementwise ``value in self`` for an array (NaN gives False)."""
+        import numpy as np
+
+        v = np.asarray(values, dtype=np.float64)
+        above = v > self.low if self.low_open else v >= self.low
+        below = v < self.high if self.high_open else v <= self.high
+        return above & below
 
     def __str__(self) -> str:
         lo = "(-inf" if self.low == -math.inf else ("(" if self.low_open else "[") + f"{self.low:g}"

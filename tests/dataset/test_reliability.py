@@ -195,3 +195,36 @@ def test_a_resume_removes_the_temporaries_of_a_killed_build(tmp_path):
     build(path)
     assert not journal.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".db.nc.notmine.tmp", "db.nc"]
+
+
+# --------------------------------------------------------------------------- 19.8
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda ds: ds.assign_coords(T=ds["T"].copy(data=[-5.0, *ds["T"].values[1:]])),
+         r"`T` must be in \(0, inf\); 1 values are not \(e\.g\. -5\)"),
+        (lambda ds: ds.assign_coords(mu=ds["mu"].copy(data=[7.0, *ds["mu"].values[1:]])),
+         r"`mu` must be in \[-1, 1\]"),
+        (lambda ds: ds.assign(D_perp_err=ds["D_perp_err"].copy(data=-np.ones(ds.sizes["sample"]))),
+         r"`D_perp_err` must be in \[0, inf\) or NaN; 6 values"),
+        (lambda ds: ds.assign(D_par=ds["D_par"].copy(data=np.full(ds.sizes["sample"], np.inf))),
+         r"`D_par` must be finite or NaN"),
+        (lambda ds: ds.assign(dt=ds["dt"].copy(data=np.full(ds.sizes["sample"], np.nan))),
+         r"`dt` must be in \(0, inf\); 6 values"),
+        (lambda ds: ds.assign_attrs(schema_version=1.7), r"non-integer `schema_version` 1\.7"),
+    ],
+)  # fmt: skip
+def test_open_dataset_refuses_impossible_content(tmp_path, edit, match):
+    from crtransport.dataset import InvalidDatasetError, open_dataset
+
+    path = tmp_path / "db.nc"
+    ds = build(path)
+    for name, var in ds.variables.items():
+        var.attrs.update(ds[name].attrs)
+    bad = edit(ds)
+    for name in bad.variables:
+        bad[name].attrs.update(ds[name].attrs)
+    bad.to_netcdf(tmp_path / "bad.nc", engine="netcdf4")
+    with pytest.raises(InvalidDatasetError, match=match):
+        open_dataset(tmp_path / "bad.nc")
+    open_dataset(path)  # the original is fine
