@@ -123,11 +123,7 @@ def _counts(
     if n_samples is None:
         if grid is None:
             raise TypeError("`n_samples` is required unless the space has sampling 'grid'.")
-        n = grid  # smallest n whose simulated part is the whole grid
-        while n - round(analytic_fraction * n) < grid:
-            n += 1
-        if analytic_fraction == 1.0:
-            raise ValueError("`analytic_fraction` must be < 1 with sampling 'grid'; got 1.")
+        n = _grid_rows(grid, analytic_fraction)
     else:
         n = check_int("n_samples", n_samples, low=1)
     n_analytic = round(analytic_fraction * n)
@@ -137,6 +133,43 @@ def _counts(
             f"{n} - {n_analytic}) must equal the grid size {grid}; pass n_samples=None."
         )
     return n, n_analytic
+
+
+#: Most rows a build may plan (issue 19: a grid with analytic_fraction near 1 asked for ever more)
+MAX_ROWS = 10**9
+
+
+def _grid_rows(grid: int, analytic_fraction: float) -> int:
+    """Smallest ``n`` whose simulated part ``n - round(f n)`` is the whole grid.
+
+    Checked before searching (issue 19.9: the check used to come after a loop that never ended
+    at ``f = 1``); ``n - round(f n)`` does not decrease with ``n``, so a bisection finds it.
+    """
+    if analytic_fraction >= 1.0:
+        raise ValueError(
+            f"`analytic_fraction` must be < 1 with sampling 'grid'; got {analytic_fraction:g}."
+        )
+
+    def simulated(n: int) -> int:
+        return n - round(analytic_fraction * n)
+
+    lo = max(grid, int((grid - 0.5) / (1.0 - analytic_fraction)))  # simulated(n) < grid below
+    if lo > MAX_ROWS:
+        raise ValueError(
+            f"`analytic_fraction` = {analytic_fraction:.15g} with a grid of {grid} points needs "
+            f"about {grid / (1.0 - analytic_fraction):.3g} rows, above the limit of "
+            f"{MAX_ROWS:.0e}; lower it."
+        )
+    hi = lo + int(2.0 / (1.0 - analytic_fraction)) + 2
+    while simulated(hi) < grid:  # pragma: no cover - the bound above always holds
+        hi *= 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if simulated(mid) >= grid:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 # --------------------------------------------------------------------------- design

@@ -23,10 +23,11 @@ def build(path, n_samples=6, **kwargs):
         running_times=None, threads_per_sample=None, overwrite=False, progress=False,
     )  # fmt: skip
     opts.update(kwargs)
+    space = opts.pop("space", SPACE)
     with ThreadPoolExecutor(max_workers=1) as ex:
         opts.setdefault("executor", ex)
         return _builder._build(
-            SPACE, n_samples, run_fn=_testing.fake_simulate_run,
+            space, n_samples, run_fn=_testing.fake_simulate_run,
             defaults_fn=_testing.fake_defaults, **opts,
         )  # fmt: skip
 
@@ -228,3 +229,14 @@ def test_open_dataset_refuses_impossible_content(tmp_path, edit, match):
     with pytest.raises(InvalidDatasetError, match=match):
         open_dataset(tmp_path / "bad.nc")
     open_dataset(path)  # the original is fine
+
+
+# --------------------------------------------------------------------------- 19.9
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("fraction", [1.0, 1.0 - 1e-12])
+def test_grid_with_all_rows_analytic_is_refused_at_once(tmp_path, fraction):
+    from crtransport.dataset import Grid
+
+    space = ParameterSpace(T=Grid(values=(1.0, 2.0)), b=0.5, lambda_perp=1.0, sampling="grid")
+    with pytest.raises(ValueError, match=r"`analytic_fraction`"):
+        build(tmp_path / "db.nc", n_samples=None, space=space, analytic_fraction=fraction)
