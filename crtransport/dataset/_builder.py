@@ -721,7 +721,7 @@ def _run_samples(
             max_workers=n_workers,
             mp_context=_mp_context(),
             initializer=_init_worker,
-            initargs=(threads or 1,),
+            initargs=(threads or 1, os.getpid()),  # workers exit when this process dies
         )
         window = 4 * n_workers
     else:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -240,3 +245,99 @@ def test_grid_with_all_rows_analytic_is_refused_at_once(tmp_path, fraction):
     space = ParameterSpace(T=Grid(values=(1.0, 2.0)), b=0.5, lambda_perp=1.0, sampling="grid")
     with pytest.raises(ValueError, match=r"`analytic_fraction`"):
         build(tmp_path / "db.nc", n_samples=None, space=space, analytic_fraction=fraction)
+
+
+# --------------------------------------------------------------------------- 19.12
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie has exited; it only waits for its parent to reap it
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
+def test_the_parent_watch_ends_a_worker_whose_parent_died():
+    parent = subprocess.Popen(["sleep", "30"])
+    worker = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from crtransport.dataset._worker import _watch_parent\n"
+         f"_watch_parent({parent.pid}, poll=0.05)\n"
+         "print('watching', flush=True)\n"
+         "time.sleep(30)\n"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert worker.stdout.readline().strip() == "watching"
+        parent.kill()
+        parent.wait()
+        assert worker.wait(timeout=10) == 1
+    finally:
+        for proc in (parent, worker):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        worker.stdout.close()
+
+
+def _descendants(pid):
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+_KILLED_BUILD = """
+import sys
+from crtransport.dataset import ParameterSpace, _builder, _testing
+
+_builder._build(
+    ParameterSpace.paper(), 400, path=sys.argv[1], seed=1, simulation={"sleep": 0.5},
+    executor=None, n_workers=2, analytic_fraction=0.0, running_times=None,
+    threads_per_sample=None, overwrite=False, progress=False,
+    run_fn=_testing.fake_simulate_run, defaults_fn=_testing.fake_defaults,
+)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
+def test_workers_exit_when_the_build_is_killed(tmp_path):
+    path = tmp_path / "db.nc"
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_BUILD, str(path)])
+    journal = path.with_name("db.nc.journal")
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if journal.exists() and journal.read_text().count("\n") >= 3:
+                break
+            time.sleep(0.05)
+        workers = _descendants(proc.pid)
+        assert len(workers) >= 2  # the forkserver and its workers
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    left = [p for p in workers if _alive(p)]
+    for pid in left:  # do not leave them behind even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
