@@ -882,6 +882,8 @@ class Surrogate:
     def _predict_one(self, values: list[float], policy: str) -> np.float64 | None:
         """Float64 pure-Python forward pass for one point; None defers to the array path."""
         members, inputs, act, out, out_scale, powers = self._scalar_params()
+        if any(v != v for v in values):  # NaN: the array path names the input
+            return None
         prior = 1.0
         for k, p in powers:
             v = values[k]
@@ -1137,12 +1139,26 @@ def _check_domain(
 
 
 def _as_float(name: str, value: Any) -> np.ndarray:
+    """``value`` as float64; TypeError for non-numbers (None too), ValueError for NaN (issue 19.4).
+
+    ``numpy.asarray(None, float)`` is NaN, and a NaN input gave a NaN prediction (with only an
+    extrapolation warning, or none under ``on_extrapolate='ignore'``).
+    """
     if isinstance(value, float | int) and not isinstance(value, bool):
-        return np.array(value, dtype=np.float64)
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be real numbers; got {type(value).__name__}.") from None
+        arr = np.array(value, dtype=np.float64)
+    else:
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "biuf" or raw.dtype.kind == "b":
+            raise TypeError(
+                f"`{name}` must be real numbers; got {type(value).__name__}"
+                + (f" of dtype {raw.dtype}" if raw.dtype.kind != "O" else "")
+                + "."
+            )
+        arr = raw.astype(np.float64)
+    nan = np.isnan(arr)
+    if nan.any():
+        where = "" if arr.ndim == 0 else f" at {int(nan.sum())} of {arr.size} points"
+        raise ValueError(f"`{name}` must not be NaN; got NaN{where}.")
     return arr
 
 
