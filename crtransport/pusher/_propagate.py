@@ -176,7 +176,7 @@ def propagate(
         ``save_every`` outside ``[1, n_steps]`` or realization indices out of range; if the
         work or memory is above the limits of :mod:`crtransport._workload` (1e8 steps, 1e15
         wave evaluations, the machine's memory), or the particles can travel so far that the
-        wave phases exceed ``MAX_PHASE`` = 1e12 rad (the field's cosine is not exact there).
+        wave phases exceed ``MAX_PHASE`` = 1e14 rad (the field's cosine is not exact there).
     TypeError
         If ``modes`` is not a WaveModes.
 

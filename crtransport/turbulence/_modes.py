@@ -39,7 +39,7 @@ class WaveModes:
     Raises
     ------
     ValueError
-        On inconsistent shapes or non-finite values, or phases above ``MAX_PHASE`` = 1e12 rad
+        On inconsistent shapes or non-finite values, or phases above ``MAX_PHASE`` = 1e14 rad
         in magnitude (reduce them modulo 2 pi).
 
     Notes
@@ -210,7 +210,7 @@ def field(
     ValueError
         If ``positions`` has the wrong shape or non-finite entries, a realization index is out
         of range, or a point lies so far out that the wave phases ``|k| |r| + |alpha|`` exceed
-        ``MAX_PHASE`` = 1e12 rad (the field's cosine is not exact there).
+        ``MAX_PHASE`` = 1e14 rad (the field's cosine is not exact there).
     TypeError
         If ``modes`` is not a :class:`WaveModes` or ``realization`` is not integer.
 
