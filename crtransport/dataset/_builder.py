@@ -208,6 +208,31 @@ def off_design_record(
     return None
 
 
+def _check_rows(rows: NDArray, settings: Mapping[str, Any]) -> None:
+    """Resolve every sample's configuration before any runs (issue 19.18, 19.10).
+
+    A bad simulation setting (``--set`` on the command line) used to be reported by the workers
+    after the pool had started, and a sample whose run would need days was only found when it
+    ran; :func:`crtransport.resolve_config` checks both without running anything.
+    """
+    from crtransport._simulate import resolve_config
+
+    for index, row in enumerate(rows):
+        named = dict(zip(INPUTS, (float(v) for v in row), strict=True))
+        try:
+            resolve_config(
+                named["T"],
+                named["b"],
+                named["lambda_perp"],
+                lambda_par=named["lambda_par"],
+                mu=named["mu"],
+                **settings,
+            )
+        except (TypeError, ValueError) as exc:
+            inputs = ", ".join(f"{k}={v:.6g}" for k, v in named.items())
+            raise type(exc)(f"sample {index} ({inputs}): {exc}") from None
+
+
 def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any]) -> tuple:
     """``(dt, t_max)`` in 1/omega_c that :func:`crtransport.simulate` would use at ``b = 0``.
 
@@ -323,8 +348,9 @@ def _run_all(
     if failures:
         index, exc = failures[0]
         more = f" ({len(failures) - 1} more failed)" if len(failures) > 1 else ""
+        why = str(exc).rstrip(". ") or type(exc).__name__
         raise RuntimeError(
-            f"sample {index} failed{more}: {exc}. The finished samples are kept in the journal; "
+            f"sample {index} failed{more}: {why}. The finished samples are kept in the journal; "
             "fix the cause and rerun with the same arguments to resume."
         ) from exc
 
@@ -592,6 +618,8 @@ def _build_locked(
 
     params, is_analytic = _design(space, n_sim, n_analytic, seed)
     rows = np.stack([params[name] for name in INPUTS], axis=1)
+    if run_fn is _simulate_run:
+        _check_rows(rows[:n_sim], settings)
 
     journal: Journal | None = None
     records: dict[int, dict[str, Any]] = {}

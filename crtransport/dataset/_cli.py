@@ -197,7 +197,13 @@ def _run(args: argparse.Namespace) -> int:
                 raise ImportError(
                     "--scheduler-address needs dask.distributed: pip install 'crtransport[dist]'"
                 ) from None
-            client = Client(args.scheduler_address)
+            try:
+                client = Client(args.scheduler_address, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise RuntimeError(
+                    f"cannot reach the Dask scheduler at {args.scheduler_address} ({exc}); "
+                    "is it running, and is the address right?"
+                ) from None
             executor = client.get_executor()
         elif args.mpi:
             try:

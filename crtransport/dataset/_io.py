@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -86,9 +88,22 @@ def write_dataset(ds: xr.Dataset, path: Path) -> None:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, RuntimeError) or (isinstance(exc, OSError) and not exc.filename):
+            # e.g. "NetCDF: HDF error" on a full disk: say which file and how much room is left
+            try:
+                free = shutil.disk_usage(path.parent).free
+                room = f"; {free / 2**20:.1f} MiB free in {path.parent}"
+            except OSError:  # pragma: no cover
+                room = ""
+            raise OSError(
+                getattr(exc, "errno", None) or errno.EIO,
+                f"cannot write the database {path} ({type(exc).__name__}: {exc}){room}; the "
+                "journal is kept, rerun the build to write it once this is fixed",
+                str(path),
+            ) from exc
         raise
     fsync_dir(path.parent)
 

@@ -273,10 +273,18 @@ class Journal:
         """Write one record durably; return it as it will be read back."""
         line = json.dumps(record, separators=(",", ":")) + "\n"
         data = line.encode("utf-8")
-        written = os.write(self._fd, data)
-        while written < len(data):  # pragma: no cover - short writes are rare on files
-            written += os.write(self._fd, data[written:])
-        os.fsync(self._fd)
+        try:
+            written = os.write(self._fd, data)
+            while written < len(data):  # pragma: no cover - short writes are rare on files
+                written += os.write(self._fd, data[written:])
+            os.fsync(self._fd)
+        except OSError as exc:  # e.g. disk full: name the file (issue 19.15)
+            raise OSError(
+                exc.errno,
+                f"cannot append to the build journal {self.path}: {exc.strerror}; the records "
+                "written before are kept, rerun the build to resume once this is fixed",
+                str(self.path),
+            ) from exc
         stored = json.loads(line)
         self.records[int(record["index"])] = stored
         return stored

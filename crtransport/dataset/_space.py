@@ -497,6 +497,11 @@ class ParameterSpace:
         """
         if isinstance(data, str):
             data = json.loads(data)
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                f"a parameter space must be a mapping of inputs to axis descriptions; got "
+                f"{type(data).__name__}."
+            )
         unknown = set(data) - {*INPUTS, "sampling"}
         if unknown:
             raise ValueError(
@@ -507,14 +512,19 @@ class ParameterSpace:
         for name in INPUTS:
             if name not in data:
                 continue
+            if not isinstance(data[name], Mapping):
+                raise ValueError(
+                    f"the description of `{name}` must be an object such as "
+                    f'{{"kind": "free", "low": 0, "high": 10}}; got {data[name]!r}.'
+                )
             spec = dict(data[name])
             kind = spec.pop("kind", None)
             check_choice(f"{name}.kind", kind, tuple(_KINDS))
-            if kind == "grid":
-                spec["values"] = tuple(spec["values"])
             try:
+                if kind == "grid":
+                    spec["values"] = tuple(spec["values"])
                 kwargs[name] = _KINDS[kind](**spec)
-            except TypeError as exc:
+            except (TypeError, KeyError) as exc:
                 raise ValueError(f"invalid description of `{name}`: {exc}") from None
         if "sampling" in data:
             kwargs["sampling"] = data["sampling"]

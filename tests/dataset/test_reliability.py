@@ -341,3 +341,42 @@ def test_workers_exit_when_the_build_is_killed(tmp_path):
     for pid in left:  # do not leave them behind even when the test fails
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+# --------------------------------------------------------------------------- 19.15, 19.18
+def test_disk_full_during_a_journal_append_names_the_journal(tmp_path, monkeypatch):
+    import errno
+
+    path = tmp_path / "db.nc"
+    real_write = os.write
+    calls = []
+
+    def full(fd, data):
+        calls.append(fd)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(_journal.os, "write", full)
+    with pytest.raises(OSError, match=r"cannot append to the build journal .*db\.nc\.journal"):
+        build(path)
+    monkeypatch.undo()
+    build(path)  # resumes once there is room
+
+
+def test_disk_full_in_the_final_write_names_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "db.nc"
+
+    def hdf_error(self, target, *args, **kwargs):
+        raise RuntimeError("NetCDF: HDF error")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", hdf_error)
+    with pytest.raises(OSError, match=r"cannot write the database .*NetCDF: HDF error.*free"):
+        build(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.nc.journal"]
+
+
+def test_sample_failures_have_one_period(tmp_path):
+    with pytest.raises(RuntimeError) as info:
+        build(tmp_path / "db.nc", simulation={"fail_above_T": 0.0})
+    assert ".." not in str(info.value)
