@@ -31,7 +31,7 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from crtransport._validation import check_choice, check_int, check_real
+from crtransport._validation import check_choice, check_int, check_real, check_seed
 from crtransport.dataset._schema import INPUTS, UNIT_ENERGY, UNIT_FIELD, UNIT_LENGTH, UNIT_NONE
 
 __all__ = ["Fixed", "Free", "Grid", "ParameterSpace", "Tied"]
@@ -395,7 +395,7 @@ class ParameterSpace:
         array([0.5, 0.5, 0.5])
         """
         n = check_int("n_samples", n_samples, low=1)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed("seed", seed))
         if self.sampling == "grid":
             if n != self.grid_size:
                 raise ValueError(

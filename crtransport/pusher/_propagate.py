@@ -9,7 +9,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from crtransport import units
-from crtransport._validation import check_array, check_int, check_real, warn_accuracy
+from crtransport._validation import (
+    check_array,
+    check_int,
+    check_real,
+    check_seed,
+    warn_accuracy,
+)
 from crtransport._workload import check_workload
 from crtransport.pusher._kernels import boris_push_kernel
 from crtransport.turbulence._modes import WaveModes
@@ -103,11 +109,20 @@ def initial_conditions(
     n_particles = check_int("n_particles", n_particles, low=1)
     # issue 19: refuse sizes that cannot be allocated (before trying to)
     check_workload(n_particles=n_particles, n_waves=0, n_steps=0, n_save=0, steps_from="none")
-    mu_arr = np.broadcast_to(np.asarray(mu, dtype=np.float64), (n_particles,))
+    try:
+        mu_arr = np.asarray(mu, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"`mu` must be a real number or an array of them; got {mu!r}.") from None
+    if mu_arr.ndim > 1 or (mu_arr.ndim == 1 and mu_arr.shape != (n_particles,)):
+        raise ValueError(
+            f"`mu` must be a number or have shape (n_particles,) = ({n_particles},); got "
+            f"shape {mu_arr.shape}."
+        )
+    mu_arr = np.broadcast_to(mu_arr, (n_particles,))
     if not np.all(np.isfinite(mu_arr)) or np.any(np.abs(mu_arr) > 1.0):
         bad = mu_arr[~(np.abs(mu_arr) <= 1.0)][0]
         raise ValueError(f"`mu` must be in [-1, 1]; got {bad:g}.")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     phase = rng.uniform(0.0, 2.0 * np.pi, n_particles)
     u = float(units.u_from_T(T))
     u_perp = u * np.sqrt(1.0 - mu_arr**2)

@@ -15,7 +15,13 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from crtransport._validation import check_choice, check_int, check_range, check_real
+from crtransport._validation import (
+    check_choice,
+    check_int,
+    check_range,
+    check_real,
+    check_seed,
+)
 from crtransport.turbulence._modes import WaveModes
 from crtransport.turbulence._sampling import BendOverDensity, rejection_sample
 
@@ -166,7 +172,9 @@ class Turbulence:
         """
         n_waves = check_int("n_waves", n_waves, low=1)
         n_realizations = check_int("n_realizations", n_realizations, low=1)
-        return self._sample(np.random.default_rng(seed), n_waves, n_realizations)
+        return self._sample(
+            np.random.default_rng(check_seed("seed", seed)), n_waves, n_realizations
+        )
 
     def _sample(self, rng: np.random.Generator, n_waves: int, n_real: int) -> WaveModes:
         raise NotImplementedError

@@ -224,6 +224,8 @@ def field(
     if not isinstance(modes, WaveModes):
         raise TypeError(f"`modes` must be a WaveModes; got {type(modes).__name__}.")
     try:
+        if np.asarray(positions).dtype.kind not in "iuf":  # None, strings, objects
+            raise TypeError
         pos = np.asarray(positions, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(

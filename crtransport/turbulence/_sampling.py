@@ -21,7 +21,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-from crtransport._validation import check_int, check_range, check_real
+from crtransport._validation import check_int, check_range, check_real, check_seed
 from crtransport._workload import check_candidates
 
 __all__ = ["BendOverDensity", "BurrProposal", "RejectionSample", "rejection_sample"]
@@ -322,7 +322,7 @@ def rejection_sample(
     """
     n = check_int("n", n, low=1)
     band = check_range("band", band)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     mass = proposal.band_mass(band)
     if not mass > 0:
         raise ValueError(f"`band` {band} has zero probability under the proposal.")
