@@ -63,3 +63,31 @@ def test_object_arrays_are_refused_without_pickle_advice(tmp_path):
             fh.write(meta)
     with pytest.raises(ValueError, match=r"'metadata' holds 1000000000 bytes"):
         Surrogate.load(tmp_path / "big.npz")
+
+
+# --------------------------------------------------------------------------- 19.6
+@pytest.mark.parametrize("name", ["paper", "improved"])
+def test_predictions_do_not_depend_on_the_batch_split(name):
+    sur = Surrogate.pretrained(name)
+    state = sur.state
+    X = np.random.default_rng(0).uniform(state.domain_low, state.domain_high, size=(3000, 3))
+    whole = sur.predict(X)  # float32 JAX path
+    pieces = np.concatenate([sur.predict(X[i : i + 40]) for i in range(0, 3000, 40)])
+    ones = np.array([sur.predict(T=x[0], b=x[1], lambda_perp=x[2]) for x in X[:50]])
+    scale = float(state.output_scale[0]) * max(1.0, float(np.max(whole / state.output_scale[0])))
+    np.testing.assert_allclose(whole, pieces, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(ones, pieces[:50], rtol=1e-12)
+
+
+@pytest.mark.parametrize("T", [1e300, 1e39, 1e-300])
+def test_far_outside_the_domain_every_path_gives_the_same_value(T):
+    import warnings
+
+    sur = Surrogate.pretrained("improved")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        one = sur.predict(T=T, b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
+        few = sur.predict(T=np.full(3, T), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
+        many = sur.predict(T=np.full(200, T), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
+    np.testing.assert_allclose(few, one, rtol=1e-12)
+    np.testing.assert_allclose(many, one, rtol=1e-5)
