@@ -123,3 +123,24 @@ def test_unexpected_failures_are_one_line_exit_1(monkeypatch, capsys):
     rc, err = run(["simulate", "--T", "1", "--b", "0.2", "--lambda-perp", "5"], capsys)
     assert rc == 1
     assert err.strip() == "crtransport simulate: error: KeyError: 'D_perp'"
+
+
+def test_repair_journal_command(tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "rel", os.path.join(os.path.dirname(__file__), "dataset", "test_reliability.py")
+    )
+    rel = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rel)
+    path = tmp_path / "db.nc"
+    journal = rel.interrupted_build(path, stop_after=4)
+    lines = journal.read_text().splitlines()
+    lines.insert(2, "garbage")
+    journal.write_text("\n".join(lines) + "\n")
+    rc, _ = run(["repair-journal", str(path)], capsys)
+    assert rc == 0
+    assert len(journal.read_text().splitlines()) == 5
+    rc, err = run(["repair-journal", str(tmp_path / "other.nc")], capsys)
+    assert rc == 2
+    assert "no build journal" in err
