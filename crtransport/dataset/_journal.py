@@ -106,7 +106,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     ``.<name>.<pid>.tmp`` and ``.<name>.journal.<pid>.tmp``.
     """
     pattern = re.compile(rf"\.{re.escape(target.name)}(\.journal)?\.\d+\.tmp")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(target.parent.iterdir())
     except OSError:  # pragma: no cover - unreadable folder: nothing to clean

@@ -82,9 +82,7 @@ def _resolve_band(name: str, band: Any, scale: Any) -> tuple[float, float]:
     return check_range(name, band)
 
 
-def _check_band_mass(
-    name: str, band: tuple[float, float], scale: float, q: float, s: float, symmetric: bool
-) -> None:
+def _check_band_mass(name: str, band: Any, scale: Any, q: float, s: float, symmetric: bool) -> None:
     """Refuse a band that holds no probability in float64 (issue 19: the sampler could not
     draw from it), naming the user's parameter instead of the sampler's internal ``band``."""
     scaled = (band[0] * scale, band[1] * scale)

@@ -53,6 +53,8 @@ class WaveModes:
     _tables: NDArray[np.float64]
     _has_bz: bool
     _mean_square: NDArray[np.float64]
+    _k_max: float
+    _alpha_max: float
     acceptance_rate: float
 
     def __init__(
