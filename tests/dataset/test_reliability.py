@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 import pytest
@@ -45,15 +45,21 @@ def interrupted_build(path, stop_after=5, **kwargs):
     """A build interrupted after ``stop_after`` journaled samples (journal left behind)."""
 
     class Interrupting(ThreadPoolExecutor):
-        n = 0
+        def __init__(self) -> None:
+            super().__init__(max_workers=1)
+            self.n = 0
+            self.submitted: list = []
 
         def submit(self, fn, *args, **kw):
             self.n += 1
             if self.n > stop_after:
+                wait(self.submitted)  # deterministic: the first `stop_after` samples finish
                 raise _Stop
-            return super().submit(fn, *args, **kw)
+            fut = super().submit(fn, *args, **kw)
+            self.submitted.append(fut)
+            return fut
 
-    with Interrupting(max_workers=1) as ex, pytest.raises(_Stop):
+    with Interrupting() as ex, pytest.raises(_Stop):
         build(path, executor=ex, **kwargs)
     return path.with_name(path.name + ".journal")
 
