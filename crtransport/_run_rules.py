@@ -87,6 +87,12 @@ class RunRules:
         Factor by which an adaptive run lengthens at each extension, in (1, 4].
     max_extension : float, default: 16
         Cap of an adaptive run as a multiple of ``t_1``, >= 1.
+    kinematics : {'exact', '0.1'}, default: 'exact'
+        How ``v`` and ``|u|`` follow from ``T``: ``'exact'`` as ``sqrt(T) sqrt(T + 2)`` (over
+        ``1 + T`` for ``v``), without cancellation at any ``T``; ``'0.1'`` as crtransport 0.1
+        did, ``sqrt(1 - 1/gamma^2)`` and ``sqrt(gamma^2 - 1)``, which differ from the exact
+        values in the last bits (and lose all accuracy below ``T ~ 1e-8``). The ``"paper"``
+        preset keeps ``'0.1'`` so that its database rebuilds bit for bit.
     plateau_tolerance : float or None, default: 0.05
         Relative tolerance of the plateau criterion, in (0, 1)
         (:func:`crtransport.transport.plateau_reached`). None keeps crtransport 0.1's flag
@@ -104,6 +110,7 @@ class RunRules:
     adaptive: bool = True
     growth: float = 1.5
     max_extension: float = 16.0
+    kinematics: str = "exact"
     plateau_tolerance: float | None = 0.05
 
     def __post_init__(self) -> None:
@@ -136,17 +143,32 @@ class RunRules:
             )
         if self.max_dt is not None:
             set_(self, "max_dt", check_real("max_dt", self.max_dt, low=0.0, low_open=True))
+        check_choice("kinematics", self.kinematics, ("exact", "0.1"))
         if not isinstance(self.adaptive, bool):
             raise TypeError(f"`adaptive` must be a bool; got {type(self.adaptive).__name__}.")
 
     # ------------------------------------------------------------------ the rules
+    def speed(self, T: float) -> float:
+        """Particle speed ``v`` in c for kinetic energy ``T`` (see ``kinematics``)."""
+        if self.kinematics == "0.1":
+            gamma = 1.0 + T
+            return math.sqrt(1.0 - 1.0 / gamma**2)
+        return float(units.speed_from_T(T))
+
+    def momentum(self, T: float) -> float:
+        """``|u| = gamma v`` in c for kinetic energy ``T`` (see ``kinematics``)."""
+        if self.kinematics == "0.1":
+            gamma = 1.0 + T
+            return math.sqrt(gamma**2 - 1.0)
+        return float(units.u_from_T(T))
+
     def dt(self, T: float, b: float, turbulence: Turbulence | float) -> float:
         """Time step in 1/omega_c for kinetic energy ``T`` and RMS field ``b``.
 
         ``turbulence`` gives the smallest bend-over scale (a number is taken as that scale).
         """
         gamma = 1.0 + T
-        v = float(units.speed_from_T(T))
+        v = self.speed(T)
         scale = (
             float(turbulence) if isinstance(turbulence, int | float) else smallest_scale(turbulence)
         )
@@ -157,7 +179,7 @@ class RunRules:
     def first_length(self, T: float, mean_abs_mu: float, turbulence: Turbulence) -> float:
         """The first (for fixed rules: the only) run length ``t_1`` in 1/omega_c."""
         gamma = 1.0 + T
-        v = float(units.speed_from_T(T))
+        v = self.speed(T)
         tau_c = turbulence.decorrelation_length / (v * max(abs(mean_abs_mu), self.mu_floor))
         return max(self.decorrelation_times * tau_c, self.min_gyrations * 2.0 * math.pi * gamma)
 
@@ -190,6 +212,7 @@ RUN_RULES: dict[str, RunRules] = {
         decorrelation_times=10.0,
         min_gyrations=20.0,
         adaptive=False,
+        kinematics="0.1",
         plateau_tolerance=None,
     ),
 }

@@ -15,6 +15,7 @@ import numpy as np
 from crtransport import units
 from crtransport._run_rules import PAPER_DT, RUN_RULES, RunRules, get_run_rules
 from crtransport._validation import check_choice, check_int, check_real
+from crtransport._workload import check_simulation as _check_simulation  # issue 19
 from crtransport.pusher import Displacements, initial_conditions, propagate
 from crtransport.transport import (
     DiffusionEstimate,
@@ -148,8 +149,8 @@ class SimulationConfig:
 
     @property
     def speed(self) -> float:
-        """Particle speed v in c."""
-        return float(units.speed_from_T(self.T))
+        """Particle speed v in c (by the rules' ``kinematics``)."""
+        return self.rules.speed(self.T)
 
     @property
     def R(self) -> float:
@@ -394,6 +395,7 @@ def resolve_config(
         T = _resolve_energy_and_scale(None, turb.perpendicular_length, R)[0]
     if T is None:
         raise TypeError("simulate() needs `T` (or `R`).")
+    dt_given = dt is not None
     dt = rules_.dt(T, turb.b, turb) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
     first = rules_.first_length(T, mean_abs_mu, turb)
     adaptive = rules_.adaptive and t_max is None
@@ -418,6 +420,14 @@ def resolve_config(
     if first < 8 * dt:
         name = "t_max" if t_max is not None else "t_cap"
         raise ValueError(f"`{name}` must be >= 8 dt = {8 * dt:g}; got {first:g}.")
+    # --- issue 19: estimate the work, memory and wave phases before anything is allocated
+    # (an adaptive run is checked at its cap, the longest it may run)
+    _check_simulation(
+        T=T, turbulence=turb, n_particles=n_particles, n_waves=n_waves, dt=dt,
+        t_max=(rules_.max_extension * first if t_cap is None else cap) if adaptive else first,
+        n_save=n_save, dt_given=dt_given, t_max_given=t_max is not None,
+        shared_field=bool(shared_field),
+    )  # fmt: skip
     n_steps = math.ceil(first / dt)
     save_every = max(1, n_steps // n_save)
     n_steps = save_every * math.ceil(n_steps / save_every)
@@ -811,10 +821,13 @@ class _Ensemble:
                 modes, realization = self._shared, 0
                 positions = rng.uniform(0.0, 1.0, (m, 3)) * scale
             mu = rng.uniform(-1.0, 1.0, m) if config.is_isotropic else config.mu
-            pos, mom = initial_conditions(config.T, mu, m, seed=rng, positions=positions)
+            pos, mom = initial_conditions(
+                config.T, mu, m, seed=rng, positions=positions, momentum=momentum
+            )
             return modes, pos, mom, realization
 
         keep = config.adaptive
+        momentum = config.rules.momentum(config.T)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crtransport-sample") as pool:
             upcoming = pool.submit(prepare, 0)
             for block, start in enumerate(self._starts):

@@ -99,7 +99,15 @@ def check_array(
     name: str, value: Any, *, shape: tuple[int | None, ...], shape_text: str
 ) -> np.ndarray:
     """Return a C-contiguous float64 copy of ``value`` with the given shape, or raise."""
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        if np.asarray(value).dtype.kind not in "biuf":  # None, strings, objects
+            raise TypeError
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`{name}` must be an array of real numbers with shape {shape_text}; got "
+            f"{type(value).__name__}."
+        ) from None
     ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
     if not ok:
         raise ValueError(f"`{name}` must have shape {shape_text}; got {arr.shape}.")
@@ -108,6 +116,24 @@ def check_array(
             f"`{name}` must be finite; got {int(np.sum(~np.isfinite(arr)))} non-finite entries."
         )
     return np.ascontiguousarray(arr)
+
+
+def check_seed(name: str, value: Any) -> Any:
+    """Return ``value`` if it can seed ``numpy.random.default_rng``, or raise.
+
+    Accepted: a non-negative int, a ``numpy.random.SeedSequence`` or a ``Generator``
+    (issue 19: ``seed='x'`` used to fail inside NumPy with a message about entropy).
+    """
+    if isinstance(value, np.random.SeedSequence | np.random.Generator):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral | np.integer):
+        raise TypeError(
+            f"`{name}` must be a non-negative int, numpy.random.SeedSequence or Generator; got "
+            f"{type(value).__name__}."
+        )
+    if value < 0:
+        raise ValueError(f"`{name}` must be a non-negative integer; got {value}.")
+    return value
 
 
 def warn_accuracy(message: str, *, stacklevel: int = 3) -> None:

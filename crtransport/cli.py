@@ -42,9 +42,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Errors in what the user asked for: exit status 2 (argparse's own usage errors also exit 2).
+USAGE_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError,
+                IsADirectoryError, NotADirectoryError)  # fmt: skip
+
+
+def _value_options(parser: argparse.ArgumentParser) -> set[str]:
+    """Option strings, over the parser and its subcommands, that take exactly one value."""
+    out: set[str] = set()
+    todo = [parser]
+    while todo:
+        p = todo.pop()
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
+            elif (
+                action.option_strings
+                and action.nargs is None
+                and not isinstance(action, argparse._StoreConstAction | argparse._CountAction)
+            ):
+                out.update(s for s in action.option_strings if s.startswith("--"))
+    return out
+
+
+def _glue_negative_values(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """``--B0 -5nT`` -> ``--B0=-5nT``: a value that starts with '-' is not an option.
+
+    argparse reads any token that starts with '-' and is not a number as an option, so
+    ``--B0 -5nT`` failed with "expected one argument" (issue 19.18). A token after an option
+    that takes a value is glued to it unless it is itself a known option.
+    """
+    takes_value = _value_options(parser)
+    known = set(takes_value)
+    todo = [parser]
+    while todo:
+        p = todo.pop()
+        for action in p._actions:
+            known.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
+    out: list[str] = []
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == "--":
+            out.extend(tokens[i:])
+            break
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (
+            tok in takes_value
+            and nxt is not None
+            and nxt.startswith("-")
+            and nxt.split("=", 1)[0] not in known
+        ):
+            out.append(f"{tok}={nxt}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    One message policy for every subcommand: errors in what the user asked for (bad values,
+    missing or unwritable files) print ``crtransport COMMAND: error: ...`` and exit 2, like
+    argparse's usage errors; failures while running (a sample failed, disk full, a cluster
+    that cannot be reached) print the same kind of line and exit 1. No traceback is shown
+    (``-vv`` adds it to the log for a bug report).
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_negative_values(parser, sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(name)s %(levelname)s: %(message)s",
@@ -54,9 +124,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError) as exc:
-        print(f"crtransport {args.command}: error: {exc}", file=sys.stderr)
+    except USAGE_ERRORS as exc:
+        _report(args, exc)
         return 2
+    except KeyboardInterrupt:
+        print(f"crtransport {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a failure, not a usage error: one line, exit 1
+        _report(args, exc)
+        return 1
+
+
+def _report(args: argparse.Namespace, exc: BaseException) -> None:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{text} ({exc.filename})"
+    if not isinstance(exc, (*USAGE_ERRORS, OSError, RuntimeError)):
+        text = f"{type(exc).__name__}: {text}"
+    print(f"crtransport {args.command}: error: {text}", file=sys.stderr)
+    logging.getLogger("crtransport").debug("traceback", exc_info=exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -223,15 +223,25 @@ def gamma_from_T(T: ArrayLike) -> NDArray[np.float64]:
 
 
 def speed_from_T(T: ArrayLike) -> NDArray[np.float64]:
-    """Speed :math:`|v|/c = \\sqrt{1 - 1/\\gamma^2}` for kinetic energy ``T`` in m c^2."""
-    gamma = gamma_from_T(T)
-    return np.sqrt(1.0 - 1.0 / gamma**2)
+    """Speed :math:`|v|/c = \\sqrt{1 - 1/\\gamma^2}` for kinetic energy ``T`` in m c^2.
+
+    Computed as :math:`\\sqrt{T}\\sqrt{T + 2}/(1 + T)`, which equals the formula above but
+    has no cancellation: it keeps full float64 accuracy for ``T`` down to the smallest
+    positive float (``1 - 1/gamma^2`` rounds to 0 below ``T ~ 1e-16``) and does not
+    overflow up to ``T ~ 1e308``.
+    """
+    T = np.asarray(T, dtype=np.float64)
+    return u_from_T(T) / (1.0 + T)
 
 
 def u_from_T(T: ArrayLike) -> NDArray[np.float64]:
-    """Momentum per unit mass :math:`|u| = \\gamma |v| = \\sqrt{\\gamma^2 - 1}` (units of c)."""
-    gamma = gamma_from_T(T)
-    return np.sqrt(gamma**2 - 1.0)
+    """Momentum per unit mass :math:`|u| = \\gamma |v| = \\sqrt{\\gamma^2 - 1}` (units of c).
+
+    Computed as :math:`\\sqrt{T}\\sqrt{T + 2}`, without the cancellation of
+    ``gamma**2 - 1`` at small ``T`` and without overflow at large ``T``.
+    """
+    T = np.asarray(T, dtype=np.float64)
+    return np.sqrt(T) * np.sqrt(T + 2.0)
 
 
 def larmor_radius(T: ArrayLike, mu: ArrayLike = 0.0, B: ArrayLike = 1.0) -> NDArray[np.float64]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from crtransport.dataset._builder import build_dataset
 from crtransport.dataset._io import InvalidDatasetError, open_dataset
+from crtransport.dataset._journal import repair_journal
 from crtransport.dataset._partial import open_partial
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
 from crtransport.dataset._space import Fixed, Free, Grid, Isotropic, ParameterSpace, Tied
@@ -21,6 +22,7 @@ __all__ = [
     "build_dataset",
     "open_dataset",
     "open_partial",
+    "repair_journal",
     "split",
     # classes
     "Fixed",

@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
+from crtransport._run_rules import get_run_rules
 from crtransport._validation import check_int, check_real
 from crtransport._version import __version__
 from crtransport.dataset._io import (
@@ -28,7 +29,13 @@ from crtransport.dataset._io import (
     stored_config,
     write_dataset,
 )
-from crtransport.dataset._journal import Journal, describe_differences, journal_path
+from crtransport.dataset._journal import (
+    BuildLock,
+    Journal,
+    describe_differences,
+    journal_path,
+    remove_stale_temporaries,
+)
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION, STOP_RULES
 from crtransport.dataset._space import ParameterSpace
 from crtransport.dataset._worker import RunFn, _execute, _init_worker, _simulate_run
@@ -121,11 +128,7 @@ def _counts(
     if n_samples is None:
         if grid is None:
             raise TypeError("`n_samples` is required unless the space has sampling 'grid'.")
-        n = grid  # smallest n whose simulated part is the whole grid
-        while n - round(analytic_fraction * n) < grid:
-            n += 1
-        if analytic_fraction == 1.0:
-            raise ValueError("`analytic_fraction` must be < 1 with sampling 'grid'; got 1.")
+        n = _grid_rows(grid, analytic_fraction)
     else:
         n = check_int("n_samples", n_samples, low=1)
     n_analytic = round(analytic_fraction * n)
@@ -135,6 +138,43 @@ def _counts(
             f"{n} - {n_analytic}) must equal the grid size {grid}; pass n_samples=None."
         )
     return n, n_analytic
+
+
+#: Most rows a build may plan (issue 19: a grid with analytic_fraction near 1 asked for ever more)
+MAX_ROWS = 10**9
+
+
+def _grid_rows(grid: int, analytic_fraction: float) -> int:
+    """Smallest ``n`` whose simulated part ``n - round(f n)`` is the whole grid.
+
+    Checked before searching (issue 19.9: the check used to come after a loop that never ended
+    at ``f = 1``); ``n - round(f n)`` does not decrease with ``n``, so a bisection finds it.
+    """
+    if analytic_fraction >= 1.0:
+        raise ValueError(
+            f"`analytic_fraction` must be < 1 with sampling 'grid'; got {analytic_fraction:g}."
+        )
+
+    def simulated(n: int) -> int:
+        return n - round(analytic_fraction * n)
+
+    lo = max(grid, int((grid - 0.5) / (1.0 - analytic_fraction)))  # simulated(n) < grid below
+    if lo > MAX_ROWS:
+        raise ValueError(
+            f"`analytic_fraction` = {analytic_fraction:.15g} with a grid of {grid} points needs "
+            f"about {grid / (1.0 - analytic_fraction):.3g} rows, above the limit of "
+            f"{MAX_ROWS:.0e}; lower it."
+        )
+    hi = lo + int(2.0 / (1.0 - analytic_fraction)) + 2
+    while simulated(hi) < grid:  # pragma: no cover - the bound above always holds
+        hi *= 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if simulated(mid) >= grid:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 # --------------------------------------------------------------------------- design
@@ -172,10 +212,37 @@ def off_design_record(
             return index
         stored = rec.get("params")
         if not isinstance(stored, list) or not np.array_equal(
-            np.asarray(stored, dtype=np.float64), rows[index], equal_nan=True  # NaN: isotropic
+            np.asarray(stored, dtype=np.float64),
+            rows[index],
+            equal_nan=True,  # NaN: isotropic
         ):
             return index
     return None
+
+
+def _check_rows(rows: NDArray, settings: Mapping[str, Any]) -> None:
+    """Resolve every sample's configuration before any runs (issue 19.18, 19.10).
+
+    A bad simulation setting (``--set`` on the command line) used to be reported by the workers
+    after the pool had started, and a sample whose run would need days was only found when it
+    ran; :func:`crtransport.resolve_config` checks both without running anything.
+    """
+    from crtransport._simulate import resolve_config
+
+    for index, row in enumerate(rows):
+        named = dict(zip(INPUTS, (float(v) for v in row), strict=True))
+        try:
+            resolve_config(
+                named["T"],
+                named["b"],
+                named["lambda_perp"],
+                lambda_par=named["lambda_par"],
+                mu=named["mu"],
+                **settings,
+            )
+        except (TypeError, ValueError) as exc:
+            inputs = ", ".join(f"{k}={v:.6g}" for k, v in named.items())
+            raise type(exc)(f"sample {index} ({inputs}): {exc}") from None
 
 
 def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any]) -> tuple:
@@ -210,9 +277,11 @@ def _analytic_record(
     Isotropic rows (``mu`` NaN) average over mu uniform in [-1, 1]: <mu^2> = 1/3.
     """
     gamma = 1.0 + params["T"]
-    v = math.sqrt(1.0 - 1.0 / gamma**2)
-    mu2 = 1.0 / 3.0 if math.isnan(params["mu"]) else params["mu"] ** 2
-    vz2 = v * v * mu2
+    # the run rules' formula for v (the "paper" rules keep crtransport 0.1's, bit for bit)
+    v = get_run_rules(settings.get("rules") or "default").speed(params["T"])
+    isotropic = math.isnan(params["mu"])
+    mu2 = 1.0 / 3.0 if isotropic else params["mu"] ** 2
+    vz2 = v * v / 3.0 if isotropic else (v * params["mu"]) ** 2
     dt, t_max = _analytic_run_length(params, settings)
     rec: dict[str, Any] = {
         "index": index,
@@ -305,8 +374,9 @@ def _run_all(
     if failures:
         index, exc = failures[0]
         more = f" ({len(failures) - 1} more failed)" if len(failures) > 1 else ""
+        why = str(exc).rstrip(". ") or type(exc).__name__
         raise RuntimeError(
-            f"sample {index} failed{more}: {exc}. The finished samples are kept in the journal; "
+            f"sample {index} failed{more}: {why}. The finished samples are kept in the journal; "
             "fix the cause and rerun with the same arguments to resume."
         ) from exc
 
@@ -501,7 +571,6 @@ def _build(
     seed = check_int("seed", seed, low=0, high=2**63 - 1)
     analytic_fraction = check_real("analytic_fraction", analytic_fraction, low=0.0, high=1.0)
     n, n_analytic = _counts(space, n_samples, analytic_fraction)
-    n_sim = n - n_analytic
     times = _check_running_times(running_times)
     if threads_per_sample is not None:
         threads_per_sample = check_int("threads_per_sample", threads_per_sample, low=1)
@@ -530,6 +599,42 @@ def _build(
     }
     fingerprint = json.loads(json.dumps(fingerprint))
 
+    # issue 19.1: lock the build before anything on disk is looked at (a lock file that is
+    # never replaced), and clean up what a killed build of this path left (19.13)
+    lock = None
+    if out_path is not None:
+        lock = BuildLock.acquire(out_path)
+        remove_stale_temporaries(out_path)
+    try:
+        return _build_locked(
+            out_path, fingerprint, space, n, n_analytic, seed, settings, times,
+            threads_per_sample, run_fn, executor=executor, n_workers=n_workers,
+            overwrite=overwrite, progress=progress,
+        )  # fmt: skip
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _build_locked(
+    out_path: Path | None,
+    fingerprint: dict[str, Any],
+    space: ParameterSpace,
+    n: int,
+    n_analytic: int,
+    seed: int,
+    settings: dict[str, Any],
+    times: list[float] | None,
+    threads_per_sample: int | None,
+    run_fn: RunFn,
+    *,
+    executor: Executor | None,
+    n_workers: int | None,
+    overwrite: bool,
+    progress: bool,
+) -> xr.Dataset:
+    """The rest of :func:`_build`, with the build lock held (when there is a path)."""
+    n_sim = n - n_analytic
     if out_path is not None and _existing_result(out_path, fingerprint, overwrite):
         logger.info("%s already holds this build; nothing to do", out_path)
         stale = journal_path(out_path)
@@ -539,6 +644,8 @@ def _build(
 
     params, is_analytic = _design(space, n_sim, n_analytic, seed)
     rows = np.stack([params[name] for name in INPUTS], axis=1)
+    if run_fn is _simulate_run:
+        _check_rows(rows[:n_sim], settings)
 
     journal: Journal | None = None
     records: dict[int, dict[str, Any]] = {}
@@ -668,7 +775,7 @@ def _run_samples(
             max_workers=n_workers,
             mp_context=_mp_context(),
             initializer=_init_worker,
-            initargs=(threads or 1,),
+            initargs=(threads or 1, os.getpid()),  # workers exit when this process dies
         )
         window = 4 * n_workers
     else:

@@ -120,6 +120,30 @@ def register(subparsers: Any) -> None:
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_main)
 
+    r = subparsers.add_parser(
+        "repair-journal",
+        help="keep the intact records of a damaged build journal",
+        description=(
+            "Keep the intact records of the damaged journal of a build of OUT (the damaged "
+            "journal is kept as OUT.journal.damaged); rerunning the build then resumes from "
+            "them and reruns only the dropped samples."
+        ),
+    )
+    r.add_argument("out", type=Path, help="the --out of the build (or its .journal)")
+    r.set_defaults(func=_repair)
+
+
+def _repair(args: argparse.Namespace) -> int:
+    from crtransport.dataset._journal import repair_journal
+
+    try:
+        kept = repair_journal(args.out)
+    except BlockingIOError as exc:
+        sys.stderr.write(f"crtransport repair-journal: error: {exc}\n")
+        return 1
+    sys.stdout.write(f"kept {kept} intact records; rerun the build to resume\n")
+    return 0
+
 
 def _parse_value(text: str) -> Any:
     try:
@@ -197,7 +221,13 @@ def _run(args: argparse.Namespace) -> int:
                 raise ImportError(
                     "--scheduler-address needs dask.distributed: pip install 'crtransport[dist]'"
                 ) from None
-            client = Client(args.scheduler_address)
+            try:
+                client = Client(args.scheduler_address, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise RuntimeError(
+                    f"cannot reach the Dask scheduler at {args.scheduler_address} ({exc}); "
+                    "is it running, and is the address right?"
+                ) from None
             executor = client.get_executor()
         elif args.mpi:
             try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -17,11 +19,13 @@ from crtransport._version import __version__
 from crtransport.dataset._journal import fsync_dir
 from crtransport.dataset._schema import (
     INPUTS,
+    NAN_ALLOWED,
     RESULT_FIELDS,
     RUNNING,
     SAMPLE_DIM,
     SCHEMA_VERSION,
     TIME_DIM,
+    VALID_RANGES,
     VARIABLES,
 )
 
@@ -86,9 +90,22 @@ def write_dataset(ds: xr.Dataset, path: Path) -> None:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, RuntimeError) or (isinstance(exc, OSError) and not exc.filename):
+            # e.g. "NetCDF: HDF error" on a full disk: say which file and how much room is left
+            try:
+                free = shutil.disk_usage(path.parent).free
+                room = f"; {free / 2**20:.1f} MiB free in {path.parent}"
+            except OSError:  # pragma: no cover
+                room = ""
+            raise OSError(
+                getattr(exc, "errno", None) or errno.EIO,
+                f"cannot write the database {path} ({type(exc).__name__}: {exc}){room}; the "
+                "journal is kept, rerun the build to write it once this is fixed",
+                str(path),
+            ) from exc
         raise
     fsync_dir(path.parent)
 
@@ -117,7 +134,9 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
     InvalidDatasetError
         (a ValueError) If the file cannot be read as netCDF4, is not a crtransport database,
         was written with a newer schema than this crtransport reads, or is damaged (missing
-        variables, wrong dims, dtypes or units, non-finite inputs, repeated sample indices).
+        variables, wrong dims, dtypes or units, non-finite inputs, repeated sample indices,
+        values outside the physical ranges of the schema such as ``T <= 0``, ``|mu| > 1`` or a
+        negative error, or a non-integer ``schema_version``).
         The message names the problem.
 
     Examples
@@ -151,10 +170,14 @@ def validate(ds: xr.Dataset, *, source: str = "the dataset") -> None:
         )
     version = ds.attrs["schema_version"]
     try:
-        version = int(version)
-    except (TypeError, ValueError):
+        as_float = float(np.asarray(version).item())
+        if isinstance(version, bool | str) or not as_float.is_integer():
+            raise ValueError
+        version = int(as_float)
+    except (TypeError, ValueError, OverflowError):
+        shown = version.item() if isinstance(version, np.generic) else version
         raise InvalidDatasetError(
-            f"{source} has a non-integer `schema_version` {version!r}; the file is damaged."
+            f"{source} has a non-integer `schema_version` {shown!r}; the file is damaged."
         ) from None
     writer = ds.attrs.get("crtransport_version", "unknown")
     if version > SCHEMA_VERSION:
@@ -197,10 +220,39 @@ def validate(ds: xr.Dataset, *, source: str = "the dataset") -> None:
                 problems.append(f"`{name}` is not finite at {int(bad.sum())} samples")
         if np.unique(ds[SAMPLE_DIM].values).size != ds.sizes[SAMPLE_DIM]:
             problems.append(f"repeated `{SAMPLE_DIM}` indices")
+        problems += _out_of_range(ds)
     if problems:
         raise InvalidDatasetError(
             f"{source} is damaged or not a crtransport database: {'; '.join(problems)}."
         )
+
+
+def _out_of_range(ds: xr.Dataset) -> list[str]:
+    """Values no run can produce: outside the schema's ranges, infinite, or NaN where not allowed.
+
+    Issue 19: ``T = -5``, ``mu = 7`` or ``D_perp_err = -1`` used to load without a word.
+    """
+    problems = []
+    for name in VARIABLES:
+        if name not in ds.variables or ds[name].dtype.kind == "b":
+            continue
+        values = np.asarray(ds[name].values, dtype=np.float64)
+        nan = np.isnan(values)
+        bad = np.isinf(values)
+        if name not in NAN_ALLOWED:
+            bad |= nan
+        valid = VALID_RANGES.get(name)
+        if valid is not None:
+            bad |= ~nan & ~valid.contains(values)
+        n_bad = int(bad.sum())
+        if n_bad:
+            example = values[bad][0]
+            allowed = f"in {valid}" if valid is not None else "finite"
+            nan_note = " or NaN" if name in NAN_ALLOWED else ""
+            problems.append(
+                f"`{name}` must be {allowed}{nan_note}; {n_bad} values are not (e.g. {example:g})"
+            )
+    return problems
 
 
 def stored_config(ds: xr.Dataset) -> dict[str, Any] | None:

@@ -5,7 +5,16 @@ Layout: ``<path>.journal``, a JSON-lines file. Line 1 is a header with the build
 sample. The header is written to a temporary name, fsynced and renamed, so a journal either
 does not exist or starts with a complete header. A record is appended with one ``write`` and
 then fsynced, so a kill (SIGKILL included) can at worst leave a truncated last line, which a
-resume detects and cuts off. An exclusive ``flock`` keeps two builds off one journal.
+resume detects and cuts off (only once the header shows the file is a crtransport journal:
+a foreign file is never written to). Every record is checked on reading
+(:func:`~crtransport.dataset._records.check_record`), so a resumed build stores only what a
+fresh run could produce.
+
+Two locks keep two builds of one path apart. :class:`BuildLock` locks ``.<name>.lock``, a file
+that is never replaced, for the whole build, before the result or the journal is even looked
+at; the journal's own ``flock`` stays as a second guard. (Locking the journal alone was not
+enough: it is created under a temporary name and renamed, so a second builder's rename could
+swap the locked file away and both builds ran.)
 """
 
 from __future__ import annotations
@@ -14,9 +23,12 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from crtransport.dataset._records import InvalidRecordError, check_record
 
 try:  # POSIX
     import fcntl
@@ -29,9 +41,83 @@ JOURNAL_FORMAT = "crtransport.dataset.journal"
 JOURNAL_VERSION = 1
 
 
+class ForeignFileError(ValueError):
+    """The file at a journal's path is not a crtransport build journal (never touched)."""
+
+
 def journal_path(path: Path) -> Path:
     """Where the journal of the database ``path`` lives."""
     return path.with_name(path.name + ".journal")
+
+
+def _busy(target: Path) -> BlockingIOError:
+    return BlockingIOError(
+        f"another build is writing {target} (its lock is held); wait for it or stop it first."
+    )
+
+
+class BuildLock:
+    """Exclusive lock on the build of ``target``, held from before any check to the end.
+
+    The lock file ``.<name>.lock`` is opened (created if needed) and never replaced; after the
+    ``flock`` succeeds the holder checks that the path still names the locked file (a previous
+    holder deletes it on release) and retries otherwise, so at most one build holds it.
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd = fd
+
+    @classmethod
+    def acquire(cls, target: Path) -> BuildLock:
+        """Lock the build of ``target`` or raise BlockingIOError at once if another holds it."""
+        lock = target.with_name(f".{target.name}.lock")
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    raise _busy(target) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return cls(lock, fd)
+            os.close(fd)  # the previous holder removed it after we opened it: retry
+
+    def release(self) -> None:
+        """Delete the lock file and unlock (in that order, so no one locks a stale file)."""
+        if self._fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        self._fd = -1
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Delete the temporaries a killed build of ``target`` left (call with the build lock held).
+
+    Only names this module and ``write_dataset`` create are touched:
+    ``.<name>.<pid>.tmp`` and ``.<name>.journal.<pid>.tmp``.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.name)}(\.journal)?\.\d+\.tmp")
+    removed: list[Path] = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:  # pragma: no cover - unreadable folder: nothing to clean
+        return removed
+    for entry in entries:
+        if pattern.fullmatch(entry.name) and entry.is_file() and not entry.is_symlink():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed.append(entry)
+                logger.warning("removed %s, left by an interrupted build", entry)
+    return removed
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -100,6 +186,9 @@ class Journal:
             fd = cls._lock(path)  # before reading: never truncate another build's journal
             try:
                 header, records = cls._read(path)
+            except ForeignFileError:
+                os.close(fd)  # not ours: never overwrite or delete it, even with overwrite
+                raise
             except ValueError:
                 if not discard_mismatch:
                     os.close(fd)
@@ -152,10 +241,20 @@ class Journal:
 
     @staticmethod
     def _read(path: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-        """Header and records; cuts off a truncated last line left by a kill."""
+        """Header and records; cuts off a truncated last line left by a kill.
+
+        The file is identified (header line) and its complete records are checked before
+        anything is written to it, so a foreign or damaged file is never changed.
+        """
         raw = path.read_bytes()
         lines = raw.split(b"\n")
         tail = lines.pop()  # b"" when the file ends with a newline
+        if not lines:
+            raise ForeignFileError(
+                f"{path} is not a crtransport build journal (no complete header line); it was "
+                "left as it is. Move it away to build here."
+            )
+        result = parse_lines(path, lines)
         if tail:
             keep = len(raw) - len(tail)
             logger.warning(
@@ -168,18 +267,24 @@ class Journal:
                 fh.truncate(keep)
                 fh.flush()
                 os.fsync(fh.fileno())
-        if not lines:
-            raise ValueError(f"the journal {path} is empty or damaged (no header line).")
-        return parse_lines(path, lines)
+        return result
 
     def append(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Write one record durably; return it as it will be read back."""
         line = json.dumps(record, separators=(",", ":")) + "\n"
         data = line.encode("utf-8")
-        written = os.write(self._fd, data)
-        while written < len(data):  # pragma: no cover - short writes are rare on files
-            written += os.write(self._fd, data[written:])
-        os.fsync(self._fd)
+        try:
+            written = os.write(self._fd, data)
+            while written < len(data):  # pragma: no cover - short writes are rare on files
+                written += os.write(self._fd, data[written:])
+            os.fsync(self._fd)
+        except OSError as exc:  # e.g. disk full: name the file (issue 19.15)
+            raise OSError(
+                exc.errno,
+                f"cannot append to the build journal {self.path}: {exc.strerror}; the records "
+                "written before are kept, rerun the build to resume once this is fixed",
+                str(self.path),
+            ) from exc
         stored = json.loads(line)
         self.records[int(record["index"])] = stored
         return stored
@@ -199,15 +304,56 @@ class Journal:
         fsync_dir(self.path.parent)
 
 
-def parse_lines(path: Path, lines: list[bytes]) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+def parse_lines(
+    path: Path, lines: list[bytes], *, skip_damaged: bool = False
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
     """Header and records of a journal's complete lines (the first record of an index wins).
+
+    Every record is checked with :func:`~crtransport.dataset._records.check_record`.
+    ``skip_damaged`` drops damaged records (with a warning) instead of raising.
 
     Raises
     ------
     ValueError
         If the header is not a crtransport journal header of this version, or a record line
-        is damaged.
+        is damaged (the message gives the line, what is wrong, and how to keep the good
+        records).
     """
+    header = _parse_header(path, lines)
+    running_times = header["fingerprint"].get("running_times")
+    records: dict[int, dict[str, Any]] = {}
+    damaged: list[tuple[int, str]] = []
+    for lineno, line in enumerate(lines[1:], start=2):
+        try:
+            rec = json.loads(line)
+            check_record(rec, running_times=running_times)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            damaged.append((lineno, f"not a JSON record ({exc.__class__.__name__})"))
+            continue
+        except InvalidRecordError as exc:
+            damaged.append((lineno, str(exc)))
+            continue
+        index = int(rec["index"])
+        if index in records:
+            logger.warning("the journal %s holds sample %d twice; keeping the first", path, index)
+            continue
+        records[index] = rec
+    if damaged and not skip_damaged:
+        lineno, why = damaged[0]
+        more = f" (and {len(damaged) - 1} more damaged lines)" if len(damaged) > 1 else ""
+        raise ValueError(
+            f"the journal {path} is damaged at line {lineno}: {why}{more}; it was left in "
+            f"place. {len(records)} records are intact: to keep them and rerun only the damaged "
+            f"samples, call crtransport.dataset.repair_journal({str(path)!r}) (CLI: crtransport "
+            "repair-journal PATH), then rerun the build. Or move the journal away (or pass "
+            "overwrite=True) to start over."
+        )
+    for lineno, why in damaged:
+        logger.warning("the journal %s: dropping damaged line %d (%s)", path, lineno, why)
+    return header, records
+
+
+def _parse_header(path: Path, lines: Sequence[bytes]) -> dict[str, Any]:
     try:
         header = json.loads(lines[0]) if lines else None
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -217,24 +363,71 @@ def parse_lines(path: Path, lines: list[bytes]) -> tuple[dict[str, Any], dict[in
         or header.get("format") != JOURNAL_FORMAT
         or not isinstance(header.get("fingerprint"), Mapping)
     ):
-        raise ValueError(f"{path} is not a crtransport build journal (bad header line).")
+        raise ForeignFileError(
+            f"{path} is not a crtransport build journal (bad header line); it was left as it "
+            "is. Move it away to build here."
+        )
     if header.get("version") != JOURNAL_VERSION:
         raise ValueError(
             f"the journal {path} has version {header.get('version')}; this crtransport "
             f"reads version {JOURNAL_VERSION}."
         )
-    records: dict[int, dict[str, Any]] = {}
-    for lineno, line in enumerate(lines[1:], start=2):
-        try:
-            rec = json.loads(line)
-            index = int(rec["index"])
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
-            raise ValueError(
-                f"the journal {path} is damaged at line {lineno}; it was left in place. "
-                "Move it away (or pass overwrite=True) to start over."
-            ) from None
-        if index in records:
-            logger.warning("the journal %s holds sample %d twice; keeping the first", path, index)
-            continue
-        records[index] = rec
-    return header, records
+    return header
+
+
+def repair_journal(path: str | os.PathLike[str]) -> int:
+    """Keep the intact records of a damaged build journal and drop the damaged ones.
+
+    The damaged journal is kept as ``<journal>.damaged``; a new journal with the same header
+    and the intact records takes its place, so rerunning the build resumes from them and runs
+    only the dropped samples again.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The database path given to :func:`~crtransport.dataset.build_dataset`, or its journal
+        (``<path>.journal``).
+
+    Returns
+    -------
+    int
+        Number of records kept.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no journal.
+    ValueError
+        If the file is not a crtransport build journal (it is left as it is).
+    BlockingIOError
+        If a build of that path is running.
+    """
+    path = Path(path)
+    jpath = path if path.name.endswith(".journal") else journal_path(path)
+    target = jpath.with_name(jpath.name[: -len(".journal")])
+    if not jpath.is_file():
+        raise FileNotFoundError(f"no build journal at {jpath}.")
+    lock = BuildLock.acquire(target)
+    try:
+        lines = jpath.read_bytes().split(b"\n")
+        lines.pop()  # b"" or an incomplete last record
+        if not lines:
+            raise ForeignFileError(f"{jpath} is not a crtransport build journal (no header line).")
+        _, records = parse_lines(jpath, lines, skip_damaged=True)
+        backup = jpath.with_name(jpath.name + ".damaged")
+        tmp = jpath.with_name(f".{jpath.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(lines[0] + b"\n")
+            for index in sorted(records):
+                fh.write(json.dumps(records[index], separators=(",", ":")).encode() + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(jpath, backup)
+        os.replace(tmp, jpath)
+        fsync_dir(jpath.parent)
+        logger.warning(
+            "repaired %s: kept %d records; the damaged journal is %s", jpath, len(records), backup
+        )
+        return len(records)
+    finally:
+        lock.release()

@@ -22,8 +22,9 @@ Schema history
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 __all__ = [
     "INPUTS",
@@ -171,7 +172,9 @@ _SPECS = (
                  "is_converged_perp = 0, D_perp is the slope at the end of the run, not a "
                  "diffusion coefficient (crtransport.transport.transport_exponent)."),
     VariableSpec(name="alpha_perp_err", dims=_S, dtype="float64", units=UNIT_NONE,
-                 long_name="standard error of alpha_perp", role="diagnostic"),
+                 long_name="standard error of alpha_perp", role="diagnostic",
+                 comment="NaN where no error estimate exists (a jackknife group without "
+                 "growth)."),
     VariableSpec(name="alpha_par", dims=_S, dtype="float64", units=UNIT_NONE,
                  long_name="exponent alpha of <dz^2> ~ t^alpha over the last decade",
                  role="diagnostic",
@@ -214,9 +217,7 @@ RESULT_FIELDS: tuple[str, ...] = tuple(
     and s.name not in ("seed_index", "is_analytic")
 )
 #: The result fields a run function may leave out (schema 1 runs): the diagnostics.
-OPTIONAL_RESULT_FIELDS: tuple[str, ...] = tuple(
-    s.name for s in _SPECS if s.role == "diagnostic"
-)
+OPTIONAL_RESULT_FIELDS: tuple[str, ...] = tuple(s.name for s in _SPECS if s.role == "diagnostic")
 
 #: Global attributes every database carries.
 GLOBAL_ATTRS: tuple[str, ...] = (
@@ -228,4 +229,74 @@ GLOBAL_ATTRS: tuple[str, ...] = (
     "parameter_space",
     "simulation",
     "config_json",
+)
+
+
+class ValidRange(NamedTuple):
+    """Values a variable may take (NaN is allowed only where :data:`NAN_ALLOWED` says so)."""
+
+    low: float
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: object) -> bool:
+        v = float(value)  # type: ignore[arg-type]
+        above = v > self.low if self.low_open else v >= self.low
+        below = v < self.high if self.high_open else v <= self.high
+        return above and below
+
+    def contains(self, values: Any) -> Any:
+        """Elementwise ``value in self`` for an array (NaN gives False)."""
+        import numpy as np
+
+        v = np.asarray(values, dtype=np.float64)
+        above = v > self.low if self.low_open else v >= self.low
+        below = v < self.high if self.high_open else v <= self.high
+        return above & below
+
+    def __str__(self) -> str:
+        lo = "(-inf" if self.low == -math.inf else ("(" if self.low_open else "[") + f"{self.low:g}"
+        close = ")" if self.high_open else "]"
+        hi = "inf)" if self.high == math.inf else f"{self.high:g}{close}"
+        return f"{lo}, {hi}"
+
+
+_POSITIVE = ValidRange(0.0, low_open=True)
+_NON_NEGATIVE = ValidRange(0.0)
+
+#: Physical range of every variable with one (issue 19: ``open_dataset`` and resumed builds
+#: refuse content no run can produce). Variables not listed may take any finite value.
+VALID_RANGES: dict[str, ValidRange] = {
+    SAMPLE_DIM: _NON_NEGATIVE,
+    "T": _POSITIVE,
+    "mu": ValidRange(-1.0, 1.0),
+    "b": _NON_NEGATIVE,
+    "lambda_perp": _POSITIVE,
+    "lambda_par": _POSITIVE,
+    "D_perp_err": _NON_NEGATIVE,
+    "D_par_err": _NON_NEGATIVE,
+    "dt": _POSITIVE,
+    "t_max": _POSITIVE,
+    "wall_time": _NON_NEGATIVE,
+    "seed_index": _NON_NEGATIVE,
+    "alpha_perp_err": _NON_NEGATIVE,
+    "alpha_par_err": _NON_NEGATIVE,
+    "stop_rule": ValidRange(0.0, float(len(STOP_RULES) - 1)),
+    "n_steps": _NON_NEGATIVE,
+    TIME_DIM: _NON_NEGATIVE,
+}
+
+#: Variables that may hold NaN (a run whose estimate failed is stored and reported, not
+#: dropped; running coefficients are NaN outside a sample's run). All others must be finite.
+#: ``mu`` is NaN for isotropic rows (schema 2), ``alpha_*_err`` where no error estimate exists.
+NAN_ALLOWED: tuple[str, ...] = (
+    "mu",
+    "D_perp",
+    "D_perp_err",
+    "D_par",
+    "D_par_err",
+    "alpha_perp_err",
+    "alpha_par_err",
+    *RUNNING,
 )

@@ -31,7 +31,7 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from crtransport._validation import check_choice, check_int, check_real
+from crtransport._validation import check_choice, check_int, check_real, check_seed
 from crtransport.dataset._schema import INPUTS, UNIT_ENERGY, UNIT_FIELD, UNIT_LENGTH, UNIT_NONE
 
 __all__ = ["Fixed", "Free", "Grid", "Isotropic", "ParameterSpace", "Tied"]
@@ -421,7 +421,7 @@ class ParameterSpace:
         array([0.5, 0.5, 0.5])
         """
         n = check_int("n_samples", n_samples, low=1)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed("seed", seed))
         if self.sampling == "grid":
             if n != self.grid_size:
                 raise ValueError(
@@ -525,6 +525,11 @@ class ParameterSpace:
         """
         if isinstance(data, str):
             data = json.loads(data)
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                f"a parameter space must be a mapping of inputs to axis descriptions; got "
+                f"{type(data).__name__}."
+            )
         unknown = set(data) - {*INPUTS, "sampling"}
         if unknown:
             raise ValueError(
@@ -535,14 +540,19 @@ class ParameterSpace:
         for name in INPUTS:
             if name not in data:
                 continue
+            if not isinstance(data[name], Mapping):
+                raise ValueError(
+                    f"the description of `{name}` must be an object such as "
+                    f'{{"kind": "free", "low": 0, "high": 10}}; got {data[name]!r}.'
+                )
             spec = dict(data[name])
             kind = spec.pop("kind", None)
             check_choice(f"{name}.kind", kind, tuple(_KINDS))
-            if kind == "grid":
-                spec["values"] = tuple(spec["values"])
             try:
+                if kind == "grid":
+                    spec["values"] = tuple(spec["values"])
                 kwargs[name] = _KINDS[kind](**spec)
-            except TypeError as exc:
+            except (TypeError, KeyError) as exc:
                 raise ValueError(f"invalid description of `{name}`: {exc}") from None
         if "sampling" in data:
             kwargs["sampling"] = data["sampling"]

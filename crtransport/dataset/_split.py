@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from crtransport._validation import check_int, check_real
+from crtransport._validation import check_int, check_real, check_seed
 from crtransport.dataset._schema import SAMPLE_DIM
 
 __all__ = ["split"]
@@ -52,6 +52,8 @@ def split(
     >>> train.sizes["sample"], test.sizes["sample"]
     (8, 2)
     """
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"`ds` must be an xarray.Dataset; got {type(ds).__name__}.")
     f = check_real("test_fraction", test_fraction, low=0.0, high=1.0, low_open=True, high_open=True)
     if SAMPLE_DIM not in ds.dims:
         raise ValueError(f"`ds` must have a `{SAMPLE_DIM}` dimension; got dims {tuple(ds.dims)}.")
@@ -62,7 +64,7 @@ def split(
         simulated = np.arange(n)
     n_sim = check_int("number of simulated rows", simulated.size, low=2)
     n_test = min(max(1, round(f * n_sim)), n_sim - 1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     test_idx = np.sort(rng.permutation(simulated)[:n_test])
     mask = np.ones(n, dtype=bool)
     mask[test_idx] = False

@@ -49,9 +49,13 @@ def fake_simulate_run(
         time.sleep(settings["sleep"])
     rng = np.random.default_rng(seed_seq)
     noise = rng.standard_normal(2) / np.sqrt(settings["n_particles"])
-    d_perp = params["b"] ** 2 * params["lambda_perp"] * (1.0 + 0.1 * noise[0])
-    d_par = params["lambda_par"] * (1.0 + params["T"]) * (1.0 + 0.1 * noise[1])
     t_max = float(settings["t_max"])
+    # physically possible values (the builder checks them): D ~ v lambda, at most ballistic
+    T = params["T"]
+    v = np.sqrt(T) * np.sqrt(T + 2.0) / (1.0 + T)
+    reach = v * t_max
+    d_perp = params["b"] ** 2 * v * min(params["lambda_perp"], reach) * (1.0 + 0.1 * noise[0])
+    d_par = v * min(params["lambda_par"], reach) * (1.0 + T) ** 0.1 * (1.0 + 0.1 * noise[1])
     time_grid = np.linspace(0.0, t_max, settings["n_save"])
     with np.errstate(divide="ignore", invalid="ignore"):
         relax = 1.0 - np.exp(-time_grid / 5.0)

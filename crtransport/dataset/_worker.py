@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -73,9 +74,9 @@ def _simulate_run(
         "t_max": res.t_end,
         "wall_time": res.wall_time,
         "alpha_perp": res.regime_perp.alpha,
-        "alpha_perp_err": res.regime_perp.alpha_err,
+        "alpha_perp_err": _finite_or_nan(res.regime_perp.alpha_err),
         "alpha_par": res.regime_par.alpha,
-        "alpha_par_err": res.regime_par.alpha_err,
+        "alpha_par_err": _finite_or_nan(res.regime_par.alpha_err),
         "stop_rule": STOP_RULES.index(res.stop_reason),
         "n_steps": res.n_steps,
         "running": {
@@ -86,8 +87,55 @@ def _simulate_run(
     }
 
 
-def _init_worker(n_threads: int = 1) -> None:
-    """Executor initializer: pin Numba to ``n_threads`` threads in this process."""
+def _watch_parent(parent_pid: int, *, poll: float = 1.0) -> None:
+    """Exit this process as soon as ``parent_pid`` is gone (issue 19.12).
+
+    A pool worker blocked on its task pipe is not told when the builder dies (the forkserver
+    and the other workers keep the pipe open), so without this it lived on for good. On Linux a
+    pidfd is waited on (no polling, no PID reuse); elsewhere the parent is polled every ``poll``
+    seconds. Runs in a daemon thread started by :func:`_init_worker`.
+    """
+    import select
+    import threading
+
+    def alive() -> bool:
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - exists, owned by someone else
+            return True
+        return True
+
+    pidfd = -1
+    if hasattr(os, "pidfd_open"):
+        try:
+            pidfd = os.pidfd_open(parent_pid)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:  # pragma: no cover - old kernels
+            pidfd = -1
+
+    def watch() -> None:
+        if pidfd >= 0:
+            select.select([pidfd], [], [])
+        else:  # pragma: no cover - non-Linux
+            while alive():
+                time.sleep(poll)
+        os._exit(1)  # the builder is gone: nothing will read our result
+
+    threading.Thread(target=watch, name="crtransport-parent-watch", daemon=True).start()
+
+
+def _finite_or_nan(value: float) -> float:
+    """An infinite error (no estimate) is stored as NaN, which the schema allows there."""
+    return value if math.isfinite(value) else math.nan
+
+
+def _init_worker(n_threads: int = 1, parent_pid: int | None = None) -> None:
+    """Executor initializer: pin Numba to ``n_threads`` threads; exit when the builder dies."""
+    if parent_pid is not None:
+        _watch_parent(parent_pid)
     if "numba" in sys.modules:
         import numba
 
@@ -138,6 +186,10 @@ def _execute(
         if run is None:
             raise TypeError(f"the simulation returned no running coefficients for {index}.")
         record.update(_interpolate_running(run, running_times))
+    # the check a resumed build applies to journaled records (issue 19.7): both paths agree
+    from crtransport.dataset._records import check_record
+
+    check_record(record, running_times=running_times)
     return record
 
 

@@ -15,8 +15,10 @@ from crtransport._validation import (
     check_choice,
     check_int,
     check_real,
+    check_seed,
     warn_accuracy,
 )
+from crtransport._workload import check_workload
 from crtransport.pusher._kernels import boris_push_kernel
 from crtransport.turbulence._modes import WaveModes
 
@@ -83,6 +85,7 @@ def initial_conditions(
     *,
     seed: int | np.random.SeedSequence | np.random.Generator = 0,
     positions: ArrayLike | None = None,
+    momentum: float | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Positions and momenta of an ensemble with given energy and pitch cosine.
 
@@ -101,6 +104,9 @@ def initial_conditions(
         Randomness for the gyro-phases.
     positions : array_like, shape (n_particles, 3), optional
         Starting points in rho0; default the origin.
+    momentum : float, optional
+        ``|u|`` of every particle, > 0; default ``units.u_from_T(T)``. For reproducing runs
+        made with another formula for ``u(T)`` (:class:`crtransport.RunRules` ``kinematics``).
 
     Returns
     -------
@@ -112,17 +118,31 @@ def initial_conditions(
     Raises
     ------
     ValueError
-        If ``T <= 0``, ``|mu| > 1``, ``n_particles < 1`` or ``positions`` has the wrong shape.
+        If ``T <= 0``, ``|mu| > 1``, ``n_particles < 1``, the arrays would not fit in memory,
+        or ``positions`` has the wrong shape.
     """
     T = check_real("T", T, low=0.0, low_open=True)
+    if momentum is not None:
+        momentum = check_real("momentum", momentum, low=0.0, low_open=True)
     n_particles = check_int("n_particles", n_particles, low=1)
-    mu_arr = np.broadcast_to(np.asarray(mu, dtype=np.float64), (n_particles,))
+    # issue 19: refuse sizes that cannot be allocated (before trying to)
+    check_workload(n_particles=n_particles, n_waves=0, n_steps=0, n_save=0, steps_from="none")
+    try:
+        mu_arr = np.asarray(mu, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"`mu` must be a real number or an array of them; got {mu!r}.") from None
+    if mu_arr.ndim > 1 or (mu_arr.ndim == 1 and mu_arr.shape != (n_particles,)):
+        raise ValueError(
+            f"`mu` must be a number or have shape (n_particles,) = ({n_particles},); got "
+            f"shape {mu_arr.shape}."
+        )
+    mu_arr = np.broadcast_to(mu_arr, (n_particles,))
     if not np.all(np.isfinite(mu_arr)) or np.any(np.abs(mu_arr) > 1.0):
         bad = mu_arr[~(np.abs(mu_arr) <= 1.0)][0]
         raise ValueError(f"`mu` must be in [-1, 1]; got {bad:g}.")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     phase = rng.uniform(0.0, 2.0 * np.pi, n_particles)
-    u = float(units.u_from_T(T))
+    u = float(units.u_from_T(T)) if momentum is None else momentum
     u_perp = u * np.sqrt(1.0 - mu_arr**2)
     momenta = np.stack([u_perp * np.cos(phase), u_perp * np.sin(phase), u * mu_arr], axis=-1)
     if positions is None:
@@ -206,7 +226,12 @@ def propagate(
     ValueError
         On wrong shapes, non-finite values, unequal ``|u|``, ``dt <= 0``, ``n_steps < 1``,
         ``save_every`` outside ``[1, n_steps]``, realization indices out of range or an
-        unknown ``backend``.
+        unknown ``backend``; if the work or memory is above the limits of
+        :mod:`crtransport._workload` (1e8 steps, 1e15 wave evaluations, the machine's memory),
+        or the particles can travel so far that the wave phases exceed ``MAX_PHASE`` = 1e14
+        rad (the field's cosine is not exact there).
+    TypeError
+        If ``modes`` is not a WaveModes.
     ImportError
         If ``backend='jax'`` and JAX is not installed.
 
@@ -217,19 +242,36 @@ def propagate(
         field ``sqrt(1 + b^2)`` (the default rule of :func:`crtransport.simulate` keeps 0.16).
     """
     check_choice("backend", backend, BACKENDS)
+    # ---- issue 19: boundary checks before any work (types, work, phases)
+    if not isinstance(modes, WaveModes):
+        raise TypeError(f"`modes` must be a WaveModes; got {type(modes).__name__}.")
     pos = check_array("positions", positions, shape=(None, 3), shape_text="(n_particles, 3)")
     n = pos.shape[0]
     mom = check_array("momenta", momenta, shape=(n, 3), shape_text=f"(n_particles, 3) = ({n}, 3)")
     dt = check_real("dt", dt, low=0.0, low_open=True)
     n_steps = check_int("n_steps", n_steps, low=1)
     save_every = check_int("save_every", save_every, low=1, high=n_steps)
+    check_workload(
+        n_particles=n,
+        n_waves=modes.n_waves,
+        n_steps=n_steps,
+        n_save=n_steps // save_every,
+        steps_from=f"`n_steps` = {n_steps}",
+    )
     umag = np.sqrt(np.sum(mom**2, axis=1))
     if np.ptp(umag) > 1e-12 * max(float(umag.max()), 1.0):
         raise ValueError(
             "`momenta` must all have the same |u| (one energy); got "
             f"{umag.min():g}..{umag.max():g}."
         )
-    gamma = math.sqrt(1.0 + float(umag[0]) ** 2)
+    gamma = math.hypot(1.0, float(umag[0]))  # no overflow of u^2 at large |u|
+    start = float(np.sqrt(np.einsum("pi,pi->p", pos, pos).max()))
+    modes._check_reach(
+        start + float(umag[0]) / gamma * dt * n_steps,
+        what=f"particles starting within |r| = {start:.3g} rho0 and moving for `n_steps` x "
+        f"`dt` = {n_steps} x {dt:.3g}",
+        fix="shorten the run (n_steps, dt) or narrow the band of wave numbers",
+    )
     if realization is None:
         if modes.n_realizations != n:
             raise ValueError(

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from crtransport._cli_units import DIFFUSION_UNITS, add_input_arguments, resolve_inputs
@@ -130,6 +132,19 @@ def _power(text: str) -> tuple[str, float]:
         ) from None
 
 
+def _check_output(path: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if path.is_dir():
+        raise IsADirectoryError(f"-o/--output: {path} is a directory; give a file name.")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileNotFoundError(f"-o/--output: the folder {parent} does not exist.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"-o/--output: no write permission in {parent}.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise PermissionError(f"-o/--output: {path} exists and is read-only.")
+
+
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -137,6 +152,7 @@ def _train(args: argparse.Namespace) -> int:
     from crtransport.dataset import open_dataset, split
     from crtransport.surrogate._model import Surrogate
 
+    _check_output(Path(args.output))  # before training, not after (issue 19.15)
     fraction = check_real("test_fraction", args.test_fraction, low=0.0, high=1.0, high_open=True)
     settings: dict[str, Any] = {}
     for name in (

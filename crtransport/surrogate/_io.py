@@ -139,10 +139,18 @@ def load_state(path: str | os.PathLike[str]) -> SurrogateState:
         raise FileNotFoundError(f"no surrogate file at {str(path)!r}.")
     # open the file ourselves: np.load leaks its handle when the archive is unreadable
     with open(path, "rb") as fh:
+        magic = fh.read(6)
+        fh.seek(0)
+        if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+            # anything else np.load would try to unpickle (and advise allow_pickle=True)
+            raise _bad(
+                path,
+                f"it cannot be read as an .npz archive (not a zip file: it starts with {magic!r}).",
+            )
         try:
             archive = np.load(fh, allow_pickle=False)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise _bad(path, f"it cannot be read as an .npz archive ({exc}).") from None
+            raise _bad(path, f"it cannot be read as an .npz archive ({_no_pickle(exc)}).") from None
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise _bad(path, "it is a single .npy array, not an .npz archive.")
         with archive:
@@ -152,20 +160,74 @@ def load_state(path: str | os.PathLike[str]) -> SurrogateState:
                 raise _bad(path, f"the archive is damaged ({type(exc).__name__}: {exc}).") from None
 
 
-def _read_array(path: Path, archive: Any, name: str) -> np.ndarray:
+def _no_pickle(exc: BaseException) -> str:
+    """numpy's message, minus its advice to load with ``allow_pickle`` (never do that)."""
+    text = str(exc)
+    if "pickle" in text:
+        return "it holds pickled Python objects, which crtransport never loads"
+    return text
+
+
+#: Largest metadata entry read (bytes): the JSON of a model is a few kB.
+MAX_METADATA_BYTES = 1 << 24
+
+
+def _array_header(path: Path, archive: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of an archive member from its .npy header, without reading the data.
+
+    Issue 19.11: a small file whose member decompresses to gigabytes was read in full before
+    its shape was checked.
+    """
+    try:
+        with archive.zip.open(f"{name}.npy") as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _bad(
+            path, f"array {name!r} has no readable .npy header ({_no_pickle(exc)})."
+        ) from None
+    return tuple(shape), np.dtype(dtype)
+
+
+def _read_array(
+    path: Path,
+    archive: Any,
+    name: str,
+    dtype: np.dtype | None = None,
+    shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    found_shape, found_dtype = _array_header(path, archive, name)
+    if found_dtype.hasobject:
+        raise _bad(
+            path,
+            f"array {name!r} cannot be read (it holds Python objects, which crtransport never "
+            "loads).",
+        )
+    if dtype is not None and found_dtype != dtype:
+        raise _bad(path, f"array {name!r} must have dtype {dtype}; got {found_dtype}.")
+    if shape is not None and found_shape != shape:
+        raise _bad(path, f"array {name!r} must have shape {shape}; got {found_shape}.")
     try:
         return archive[name]
     except ValueError as exc:  # e.g. an object array, refused without pickle
-        raise _bad(path, f"array {name!r} cannot be read ({exc}).") from None
+        raise _bad(path, f"array {name!r} cannot be read ({_no_pickle(exc)}).") from None
 
 
 def _read_archive(path: Path, archive: Any) -> SurrogateState:
     files = set(archive.files)
     if "metadata" not in files:
         raise _bad(path, "it has no 'metadata' entry (a foreign .npz file?).")
+    meta_shape, meta_dtype = _array_header(path, archive, "metadata")
+    if meta_dtype.hasobject:
+        _read_array(path, archive, "metadata")  # raises: Python objects are never loaded
+    if meta_dtype != np.uint8 or len(meta_shape) != 1:
+        raise _bad(path, f"'metadata' must be a 1-D uint8 array; got {meta_dtype} {meta_shape}.")
+    if meta_shape[0] > MAX_METADATA_BYTES:
+        raise _bad(path, f"'metadata' holds {meta_shape[0]} bytes; at most {MAX_METADATA_BYTES}.")
     raw = _read_array(path, archive, "metadata")
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise _bad(path, f"'metadata' must be a 1-D uint8 array; got {raw.dtype} {raw.shape}.")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -212,13 +274,16 @@ def _read_archive(path: Path, archive: Any) -> SurrogateState:
     if extra:
         raise _bad(path, f"unexpected arrays: {', '.join(extra)}.")
     arrays: dict[str, np.ndarray] = {}
+    for name, (dtype, shape) in expected.items():  # headers first: no data read yet
+        _read_array_header_only = _array_header(path, archive, name)
+        if _read_array_header_only[1] != dtype:
+            found = _read_array_header_only[1]
+            raise _bad(path, f"array {name!r} must have dtype {dtype}; got {found}.")
+        if _read_array_header_only[0] != shape:
+            found_shape = _read_array_header_only[0]
+            raise _bad(path, f"array {name!r} must have shape {shape}; got {found_shape}.")
     for name, (dtype, shape) in expected.items():
-        a = _read_array(path, archive, name)
-        if a.dtype != dtype:
-            raise _bad(path, f"array {name!r} must have dtype {dtype}; got {a.dtype}.")
-        if a.shape != shape:
-            raise _bad(path, f"array {name!r} must have shape {shape}; got {a.shape}.")
-        arrays[name] = a
+        arrays[name] = _read_array(path, archive, name, dtype, shape)
     n_layers = len(config.layer_sizes) - 1
     try:
         history = TrainingHistory(

@@ -37,6 +37,11 @@ _ON_EXTRAPOLATE = ("warn", "raise", "ignore")
 
 #: Batches up to this size are evaluated with NumPy (float64): JAX's dispatch costs more.
 _SMALL_BATCH = 64
+#: Scaled inputs are clipped to +-this before the float32 path (tanh saturates long before).
+_SCALED_LIMIT = 1e30
+#: Raw inputs up to this magnitude go to the float32 kernel as they are; larger ones (beyond
+#: float32's range, issue 19.6) are scaled on the host in float64 first.
+_RAW_LIMIT = 1e30
 #: Large batches are evaluated in blocks of this many samples (one compiled shape).
 _BLOCK = 1 << 16
 
@@ -249,10 +254,18 @@ class Surrogate:
     :math:`g` the output activation (:math:`z^2`), and :math:`s_y` the RMS of the
     training targets (divided by the prior). Ensembles average :math:`D` over members.
 
-    Arrays are evaluated by JAX in float32 (relative round-off about 1e-6, far below the
-    surrogate's accuracy); batches of at most 64 points use a NumPy float64 path that avoids
-    JAX's dispatch cost. The two agree to float32 round-off. JAX's ``jax_enable_x64`` flag is
-    never changed and does not affect the result.
+    Precision policy (one for every call): the network's parameters are float32, and a
+    prediction is accurate to float32 round-off, a few 1e-6 of the output scale
+    (:math:`s_y` times the prior), far below the surrogate's own accuracy. Every path first
+    maps the inputs onto the network's scale (:math:`t_k`, :math:`o`, :math:`s`) and checks
+    the training domain in float64; large arrays then run the network in float32 with JAX
+    (fast), batches of at most 64 points and single points run it in float64 with NumPy or
+    Python (no dispatch cost). So a result does not depend on how the inputs are split into
+    calls beyond float32 round-off of the output scale (the relative difference is larger
+    only where the prediction itself is below about 1e-6 of the scale, e.g. near ``b = 0``),
+    and inputs far outside the domain (``T = 1e300`` with ``on_extrapolate='ignore'``) give
+    the same value on every path. JAX's ``jax_enable_x64`` flag is never changed and does not
+    affect the result.
 
     References
     ----------
@@ -300,6 +313,7 @@ class Surrogate:
         self._on_extrapolate = check_choice("on_extrapolate", on_extrapolate, _ON_EXTRAPOLATE)
         self._state: SurrogateState | None = None
         self._device: Any = None
+        self._identity: Any = None
         self._host: Any = None
         self._scalar: Any = None
 
@@ -629,6 +643,7 @@ class Surrogate:
         )
         self._config = config
         self._device = None
+        self._identity = None
         self._host = None
         self._scalar = None
         logger.info(
@@ -882,6 +897,8 @@ class Surrogate:
     def _predict_one(self, values: list[float], policy: str) -> np.float64 | None:
         """Float64 pure-Python forward pass for one point; None defers to the array path."""
         members, inputs, act, out, out_scale, powers = self._scalar_params()
+        if any(v != v for v in values):  # NaN: the array path names the input
+            return None
         prior = 1.0
         for k, p in powers:
             v = values[k]
@@ -970,18 +987,73 @@ class Surrogate:
             )
         return self._device
 
+    def _device_identity(self) -> Any:
+        """Offset 0, scale 1 and an unbounded domain: the kernel gets inputs already scaled."""
+        if self._identity is None:
+            n = len(self._require_state().config.features)
+            f32 = jnp.float32
+            self._identity = (
+                jnp.zeros(n, f32),
+                jnp.ones(n, f32),
+                jnp.full(n, -jnp.inf, f32),
+                jnp.full(n, jnp.inf, f32),
+            )
+        return self._identity
+
     def _predict_large(
         self, columns: list[np.ndarray], return_std: bool
     ) -> tuple[np.ndarray, np.ndarray | None, bool]:
-        """Float32 JAX forward pass in blocks of fixed, power-of-two sizes."""
+        """Float32 JAX forward pass in blocks of fixed, power-of-two sizes.
+
+        Inputs beyond ``_RAW_LIMIT`` = 1e30 in magnitude (beyond float32's range, e.g.
+        ``T = 1e300`` under ``on_extrapolate='ignore'``), or below 1e-30 for a ``log``
+        feature, are first mapped onto the network's
+        scale (``log`` and the affine map) in float64 on the host, exactly as the small-batch
+        path does, and only then rounded to float32 (issue 19.6: the float32 cast gave inf,
+        an overflow warning and another value than the other paths). Other inputs go to the
+        kernel as they are (the fast path).
+        """
         state = self._require_state()
         config = state.config
-        params, offset, scale, out_scale, low, high = self._device_params()
+        params, offset, scale, out_scale, low32, high32 = self._device_params()
         use_columns = n_weights(config.layer_sizes) * config.n_models <= MAX_UNROLLED_WEIGHTS
+        log_mask = tuple(f in config.log_features for f in config.features)
+        columns = [np.asarray(c, dtype=np.float64) for c in columns]
+        extremes = [(float(c.min()), float(c.max())) for c in columns]  # NaN propagates
+        # inputs float32 represents well (the usual case): the kernel scales them itself
+        is_raw = all(
+            lo >= (1.0 / _RAW_LIMIT if use_log else -_RAW_LIMIT) and hi <= _RAW_LIMIT
+            for (lo, hi), use_log in zip(extremes, log_mask, strict=True)
+        )  # (a log feature also needs inputs that do not underflow in float32)
+        is_outside = False
+        kernel_args = (offset, scale, out_scale, low32, high32)
+        if not is_raw:
+            # scale on the host in float64, as the small-batch path does, then round
+            low, high = state.domain_low, state.domain_high
+            scaled_columns = []
+            for k, (c, use_log) in enumerate(zip(columns, log_mask, strict=True)):
+                c_min, c_max = extremes[k]
+                is_outside = is_outside or not (c_min >= low[k] and c_max <= high[k])
+                bounds = np.array([c_min, c_max])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    if use_log:
+                        c = np.log(c)
+                        bounds = np.log(bounds)
+                off, inv = float(state.input_offset[k]), 1.0 / float(state.input_scale[k])
+                z = c - off
+                z *= inv
+                if not np.all(np.abs((bounds - off) * inv) <= _SCALED_LIMIT):  # monotone map
+                    # beyond 1e30 every tanh is saturated: clip into float32's range
+                    np.clip(z, -_SCALED_LIMIT, _SCALED_LIMIT, out=z)
+                scaled_columns.append(z)
+            columns = scaled_columns
+            identity = self._device_identity()
+            kernel_args = (identity[0], identity[1], out_scale, identity[2], identity[3])
+            log_mask = (False,) * len(log_mask)
         static = {
             "activation": config.activation,
             "output_activation": config.output_activation,
-            "log_mask": tuple(f in config.log_features for f in config.features),
+            "log_mask": log_mask,
             "use_columns": use_columns,
             "return_std": return_std,
         }
@@ -996,9 +1068,7 @@ class Surrogate:
                 size = 1 << max((m - 1).bit_length(), 7)
                 block = tuple(_padded(c[start:stop], size) for c in columns)
             n_split = 2 if block[0].size >= 8192 else 1
-            result = predict_block_kernel(
-                params, offset, scale, out_scale, low, high, block, n_split=n_split, **static
-            )
+            result = predict_block_kernel(params, *kernel_args, block, n_split=n_split, **static)
             pending.append((start, stop, result))
         mean = np.empty(n, dtype=np.float64)
         std = np.empty(n, dtype=np.float64) if return_std else None
@@ -1008,8 +1078,8 @@ class Surrogate:
             mean[start:stop] = np.asarray(block_mean)[:m]
             if std is not None:
                 std[start:stop] = np.asarray(block_std)[:m]
-            outside += int(block_outside)
-        return mean, std, outside > 0
+            outside += int(block_outside)  # (scaled on the host: NaN only, checked above)
+        return mean, std, is_outside or outside > 0
 
     # ----------------------------------------------------------------- evaluation
     def evaluate(self, data: Any, y: ArrayLike | None = None) -> SurrogateEvaluation:
@@ -1137,12 +1207,26 @@ def _check_domain(
 
 
 def _as_float(name: str, value: Any) -> np.ndarray:
+    """``value`` as float64; TypeError for non-numbers (None too), ValueError for NaN (issue 19.4).
+
+    ``numpy.asarray(None, float)`` is NaN, and a NaN input gave a NaN prediction (with only an
+    extrapolation warning, or none under ``on_extrapolate='ignore'``).
+    """
     if isinstance(value, float | int) and not isinstance(value, bool):
-        return np.array(value, dtype=np.float64)
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be real numbers; got {type(value).__name__}.") from None
+        arr = np.array(value, dtype=np.float64)
+    else:
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "biuf" or raw.dtype.kind == "b":
+            raise TypeError(
+                f"`{name}` must be real numbers; got {type(value).__name__}"
+                + (f" of dtype {raw.dtype}" if raw.dtype.kind != "O" else "")
+                + "."
+            )
+        arr = raw.astype(np.float64)
+    nan = np.isnan(arr)
+    if nan.any():
+        where = "" if arr.ndim == 0 else f" at {int(nan.sum())} of {arr.size} points"
+        raise ValueError(f"`{name}` must not be NaN; got NaN{where}.")
     return arr
 
 

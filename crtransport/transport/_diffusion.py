@@ -52,9 +52,14 @@ class DiffusionEstimate:
     diff_error: float = float("nan")
 
 
-def _validate(times: ArrayLike, displacement: ArrayLike) -> tuple[NDArray, NDArray]:
-    t = np.asarray(times, dtype=np.float64)
-    d = np.asarray(displacement, dtype=np.float64)
+def _validate(
+    times: ArrayLike, displacement: ArrayLike, *, min_particles: int = 1
+) -> tuple[NDArray, NDArray]:
+    try:
+        t = np.asarray(times, dtype=np.float64)
+        d = np.asarray(displacement, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("`times` and `displacement` must be arrays of real numbers.") from None
     if t.ndim != 1 or t.size < 2:
         raise ValueError(f"`times` must have shape (n_save,) with n_save >= 2; got {t.shape}.")
     if d.ndim != 3 or d.shape[1:] != (t.size, 3):
@@ -66,6 +71,11 @@ def _validate(times: ArrayLike, displacement: ArrayLike) -> tuple[NDArray, NDArr
         raise ValueError("`times` must be finite, positive and increasing.")
     if not np.all(np.isfinite(d)):
         raise ValueError("`displacement` must be finite.")
+    if d.shape[0] < min_particles:
+        why = "" if min_particles < 2 else " (the error is their spread)"
+        raise ValueError(
+            f"`displacement` must hold at least {min_particles} particles{why}; got {d.shape[0]}."
+        )
     return t, d
 
 
@@ -191,8 +201,10 @@ def asymptotic_diffusion(
     Raises
     ------
     ValueError
-        On bad shapes, an unknown direction, a bad window, or fewer than two saved times in a
-        window.
+        On bad shapes, an unknown direction, a bad window, fewer than two saved times in a
+        window, or fewer than two particles (no error can be estimated from one).
+    TypeError
+        If ``window`` is not a pair.
 
     Examples
     --------
@@ -205,8 +217,10 @@ def asymptotic_diffusion(
     >>> bool(abs(est.value - 0.5) < 4 * est.error), est.converged
     (True, True)
     """
-    t, d = _validate(times, displacement)
+    t, d = _validate(times, displacement, min_particles=2)
     check_choice("direction", direction, _COMPONENTS)
+    if isinstance(window, str | bytes) or not hasattr(window, "__len__") or len(window) != 2:
+        raise TypeError(f"`window` must be a pair (lo, hi) of fractions of t_end; got {window!r}.")
     lo = check_real("window[0]", window[0], low=0.0, high=1.0, low_open=True, high_open=True)
     hi = check_real("window[1]", window[1], low=lo, high=1.0, low_open=True)
     comps = _COMPONENTS[direction]
@@ -218,13 +232,10 @@ def asymptotic_diffusion(
     late = 0.5 * _window_slopes(t, y, lo * t_end, hi * t_end)
     shrink = lo / hi
     early = 0.5 * _window_slopes(t, y, lo * shrink * t_end, lo * t_end)
-    n = y.shape[0]
+    n = y.shape[0]  # >= 2 (checked above)
     value = float(late.mean())
-    if n > 1:
-        error = float(late.std(ddof=1) / np.sqrt(n))
-        diff_err = float((late - early).std(ddof=1) / np.sqrt(n))
-    else:
-        error = diff_err = float("inf")
+    error = float(late.std(ddof=1) / np.sqrt(n))
+    diff_err = float((late - early).std(ddof=1) / np.sqrt(n))
     previous = float(early.mean())
     converged = bool(abs(value - previous) <= CONVERGENCE_SIGMAS * diff_err)
     return DiffusionEstimate(

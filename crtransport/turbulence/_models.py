@@ -15,7 +15,13 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from crtransport._validation import check_choice, check_int, check_range, check_real
+from crtransport._validation import (
+    check_choice,
+    check_int,
+    check_range,
+    check_real,
+    check_seed,
+)
 from crtransport.turbulence._modes import WaveModes
 from crtransport.turbulence._sampling import BendOverDensity, rejection_sample
 
@@ -74,6 +80,21 @@ def _resolve_band(name: str, band: Any, scale: Any) -> tuple[float, float]:
     if band is None:
         return (DEFAULT_K_BAND[0] / scale, DEFAULT_K_BAND[1] / scale)
     return check_range(name, band)
+
+
+def _check_band_mass(name: str, band: Any, scale: Any, q: float, s: float, symmetric: bool) -> None:
+    """Refuse a band that holds no probability in float64 (issue 19: the sampler could not
+    draw from it), naming the user's parameter instead of the sampler's internal ``band``."""
+    scaled = (band[0] * scale, band[1] * scale)
+    proposal = BendOverDensity(q, s).proposal(symmetric=symmetric)
+    mass = proposal.band_mass(scaled) if all(not math.isnan(v) for v in scaled) else 0.0
+    if not mass > 0.0:
+        raise ValueError(
+            f"`{name}` = ({band[0]:g}, {band[1]:g}) /rho0 holds a fraction {mass:.3g} of the "
+            f"spectrum (in units of the bend-over wave number: ({scaled[0]:.3g}, "
+            f"{scaled[1]:.3g})); no waves can be drawn from it. Choose a band that overlaps the "
+            "spectrum, e.g. the default (0, 1000) / lambda."
+        )
 
 
 def _band_to_json(band: tuple[float, float]) -> list[float | None]:
@@ -149,7 +170,9 @@ class Turbulence:
         """
         n_waves = check_int("n_waves", n_waves, low=1)
         n_realizations = check_int("n_realizations", n_realizations, low=1)
-        return self._sample(np.random.default_rng(seed), n_waves, n_realizations)
+        return self._sample(
+            np.random.default_rng(check_seed("seed", seed)), n_waves, n_realizations
+        )
 
     def _sample(self, rng: np.random.Generator, n_waves: int, n_real: int) -> WaveModes:
         raise NotImplementedError
@@ -247,6 +270,8 @@ class TwoDTurbulence(Turbulence):
         object.__setattr__(
             self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par)
         )
+        _check_band_mass("k_perp_range", self.k_perp_range, self.lambda_perp, self.q, self.s, False)
+        _check_band_mass("k_par_range", self.k_par_range, self.lambda_par, 0.0, self.s, True)
 
     @property
     def decorrelation_length(self) -> float:
@@ -316,6 +341,7 @@ class SlabTurbulence(Turbulence):
         object.__setattr__(
             self, "k_par_range", _resolve_band("k_par_range", self.k_par_range, self.lambda_par)
         )
+        _check_band_mass("k_par_range", self.k_par_range, self.lambda_par, self.q, self.s, True)
 
     @property
     def decorrelation_length(self) -> float:
@@ -374,6 +400,7 @@ class IsotropicTurbulence(Turbulence):
     def __post_init__(self) -> None:
         self._check_spectrum("lambda_iso")
         object.__setattr__(self, "k_range", _resolve_band("k_range", self.k_range, self.lambda_iso))
+        _check_band_mass("k_range", self.k_range, self.lambda_iso, self.q, self.s, False)
 
     @property
     def decorrelation_length(self) -> float:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from crtransport._numerics import MAX_PHASE
 from crtransport._validation import check_array
 from crtransport.turbulence._kernels import N_TABLE_ROWS, field_many_kernel, pack_tables
 
@@ -36,7 +39,8 @@ class WaveModes:
     Raises
     ------
     ValueError
-        On inconsistent shapes or non-finite values.
+        On inconsistent shapes or non-finite values, or phases above ``MAX_PHASE`` = 1e14 rad
+        in magnitude (reduce them modulo 2 pi).
 
     Notes
     -----
@@ -45,10 +49,12 @@ class WaveModes:
     arrays rebuilt from it on access.
     """
 
-    __slots__ = ("_has_bz", "_mean_square", "_tables", "acceptance_rate")
+    __slots__ = ("_alpha_max", "_has_bz", "_k_max", "_mean_square", "_tables", "acceptance_rate")
     _tables: NDArray[np.float64]
     _has_bz: bool
     _mean_square: NDArray[np.float64]
+    _k_max: float
+    _alpha_max: float
     acceptance_rate: float
 
     def __init__(
@@ -74,6 +80,11 @@ class WaveModes:
         for name, arr in arrays.items():
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"`{name}` must be finite.")
+        if phase.size and np.abs(phase).max() > MAX_PHASE:
+            raise ValueError(
+                f"`phase` must be in [-{MAX_PHASE:g}, {MAX_PHASE:g}] rad (the field's cosine is "
+                f"exact only there; reduce it modulo 2 pi); got {np.abs(phase).max():g}."
+            )
         self._init(pack_tables(arrays["k"], phase, arrays["amplitude"]), acceptance_rate)
 
     def _init(self, tables: NDArray[np.float64], acceptance_rate: float) -> None:
@@ -83,6 +94,10 @@ class WaveModes:
         set_(self, "acceptance_rate", float(acceptance_rate))
         set_(self, "_has_bz", bool(np.any(tables[:, 6, :] != 0.0)))
         set_(self, "_mean_square", 0.5 * np.einsum("rcw,rcw->r", amp, amp))
+        half_k = tables[:, 0:3, :]
+        k_max = 2.0 * math.sqrt(float(np.einsum("rcw,rcw->rw", half_k, half_k).max(initial=0.0)))
+        set_(self, "_k_max", k_max)
+        set_(self, "_alpha_max", 2.0 * float(np.abs(tables[:, 3, :]).max(initial=0.0)))
         set_(self, "_tables", tables)
 
     @classmethod
@@ -145,6 +160,24 @@ class WaveModes:
         """Phase-averaged :math:`\\langle b^2 \\rangle = \\sum_j |A_j|^2 / 2` per realization."""
         return self._readonly(self._mean_square.copy())
 
+    @property
+    def max_wave_number(self) -> float:
+        """Largest ``|k|`` over all waves and realizations, in 1/rho0."""
+        return self._k_max
+
+    def _check_reach(self, reach: float, *, what: str, fix: str) -> None:
+        """Refuse positions up to ``reach`` (rho0) whose wave phases exceed ``MAX_PHASE``.
+
+        ``what`` names the user's parameters that set ``reach``; ``fix`` says what to change.
+        """
+        phase = self._k_max * reach + self._alpha_max
+        if not phase <= MAX_PHASE:  # also NaN and inf
+            raise ValueError(
+                f"{what} reach |r| = {reach:.3g} rho0, where the waves (|k| up to "
+                f"{self._k_max:.3g} /rho0) have phases up to {phase:.3g} rad; the field is "
+                f"exact only for phases up to {MAX_PHASE:.3g} rad: {fix}."
+            )
+
     def select(self, realizations: slice | ArrayLike) -> WaveModes:
         """A new WaveModes with a subset of the realizations."""
         idx = realizations if isinstance(realizations, slice) else np.asarray(realizations)
@@ -177,8 +210,11 @@ def field(
     Raises
     ------
     ValueError
-        If ``positions`` has the wrong shape or non-finite entries, or a realization index is out
-        of range.
+        If ``positions`` has the wrong shape or non-finite entries, a realization index is out
+        of range, or a point lies so far out that the wave phases ``|k| |r| + |alpha|`` exceed
+        ``MAX_PHASE`` = 1e14 rad (the field's cosine is not exact there).
+    TypeError
+        If ``modes`` is not a :class:`WaveModes` or ``realization`` is not integer.
 
     Examples
     --------
@@ -187,7 +223,17 @@ def field(
     >>> modes.field([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]]).shape
     (2, 3)
     """
-    pos = np.asarray(positions, dtype=np.float64)
+    if not isinstance(modes, WaveModes):
+        raise TypeError(f"`modes` must be a WaveModes; got {type(modes).__name__}.")
+    try:
+        if np.asarray(positions).dtype.kind not in "iuf":  # None, strings, objects
+            raise TypeError
+        pos = np.asarray(positions, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`positions` must be an array of numbers, shape (n_points, 3); got "
+            f"{type(positions).__name__}."
+        ) from None
     single = pos.ndim == 1
     pos = check_array(
         "positions",
@@ -203,6 +249,10 @@ def field(
             f"`realization` must be in [0, {modes.n_realizations - 1}]; got "
             f"{int(real.min())}..{int(real.max())}."
         )
+    if pos.size:
+        reach = float(np.sqrt(np.einsum("pi,pi->p", pos, pos).max()))
+        limit = max(MAX_PHASE - modes._alpha_max, 0.0) / max(modes._k_max, 1e-300)
+        modes._check_reach(reach, what="`positions`", fix=f"keep |r| below {limit:.3g} rho0")
     out = np.empty_like(pos)
     field_many_kernel(
         modes._tables, modes.has_bz, np.ascontiguousarray(real, dtype=np.int64), pos, out

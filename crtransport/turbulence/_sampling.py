@@ -21,7 +21,8 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-from crtransport._validation import check_int, check_range, check_real
+from crtransport._validation import check_int, check_range, check_real, check_seed
+from crtransport._workload import check_candidates
 
 __all__ = ["BendOverDensity", "BurrProposal", "RejectionSample", "rejection_sample"]
 
@@ -268,7 +269,7 @@ def _expected_acceptance(
     x = np.geomspace(lo, hi, 2001)
     f = np.asarray(density(x), dtype=np.float64) * (2.0 if proposal.symmetric else 1.0)
     integral = float(np.sum(0.5 * (f[1:] * x[1:] + f[:-1] * x[:-1]) * np.diff(np.log(x))))
-    return float(np.clip(integral / bound, 1e-3, 1.0))
+    return float(np.clip(integral / bound, 1e-300, 1.0))
 
 
 def rejection_sample(
@@ -306,8 +307,9 @@ def rejection_sample(
     Raises
     ------
     ValueError
-        If ``n < 1``, the band is empty, the bound is not finite and positive, or a candidate shows
-        ``f/g > M`` (the bound was too small).
+        If ``n < 1``, the band is empty, the bound is not finite and positive, a candidate shows
+        ``f/g > M`` (the bound was too small), or the expected number of candidates is above
+        ``MAX_CANDIDATES`` = 1e10 (the bound is far too loose; see ``crtransport._workload``).
 
     Examples
     --------
@@ -320,7 +322,7 @@ def rejection_sample(
     """
     n = check_int("n", n, low=1)
     band = check_range("band", band)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed("seed", seed))
     mass = proposal.band_mass(band)
     if not mass > 0:
         raise ValueError(f"`band` {band} has zero probability under the proposal.")
@@ -341,6 +343,9 @@ def rejection_sample(
     have = 0
     proposed = 0
     acc_guess = _expected_acceptance(density, proposal, band, bound)
+    # issue 19: estimate the candidates before drawing them (a loose `bound` runs for ever)
+    check_candidates(n / acc_guess, n)
+    acc_guess = max(acc_guess, 1e-3)
     while have < n:
         # a few standard deviations more candidates than expected: usually one round
         expect = (n - have) / acc_guess
@@ -376,6 +381,7 @@ def rejection_sample(
         out[have : have + accepted.size] = x[accepted]
         have += accepted.size
         acc_guess = max(have / proposed, 1e-3)
+        check_candidates(proposed * n / max(have, 1), n)  # issue 19: same limit as drawn
     return RejectionSample(
         values=out, acceptance_rate=have / proposed, n_proposed=proposed, bound=float(bound)
     )

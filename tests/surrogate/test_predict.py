@@ -137,11 +137,16 @@ def test_outside_the_domain_warns_raises_or_is_ignored(fitted, n):
         fitted.predict(T=T, b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
 
 
-def test_nan_input_counts_as_outside(fitted):
-    with pytest.warns(AccuracyWarning, match="outside the training domain"):
-        out = fitted.predict(T=np.array([np.nan, 1.0]), b=0.5, lambda_perp=5.0)
-    assert np.isnan(out[0])
-    assert np.isfinite(out[1])
+def test_nan_input_is_an_error_naming_the_input(fitted):
+    # issue 19.4: NaN used to give a NaN prediction with only an extrapolation warning (none
+    # at all under on_extrapolate='ignore'); None a NaN too
+    for policy in ("warn", "ignore", "raise"):
+        with pytest.raises(ValueError, match=r"`T` must not be NaN; got NaN at 1 of 2 points"):
+            fitted.predict(T=np.array([np.nan, 1.0]), b=0.5, lambda_perp=5.0, on_extrapolate=policy)
+        with pytest.raises(ValueError, match=r"`b` must not be NaN"):
+            fitted.predict(T=1.0, b=float("nan"), lambda_perp=5.0, on_extrapolate=policy)
+        with pytest.raises(TypeError, match=r"`T` must be real numbers; got NoneType"):
+            fitted.predict(T=None, b=0.5, lambda_perp=5.0, on_extrapolate=policy)
 
 
 def test_estimator_default_policy(synth):
