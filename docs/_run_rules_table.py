@@ -44,7 +44,7 @@ def _table(summary: dict) -> str:
         "     - ",
         "",
         f"D_perp under the two presets agrees within 2 sigma (combined error) at "
-        f"{summary['within_2_sigma']} of {summary['n_points']} points; the largest |z| is "
+        f"{summary['within_2_sigma']} of {summary['n_points']} points; the largest \\|z\\| is "
         f"{summary['max_abs_z']:.2f} and the mean z (default - paper) is "
         f"{summary['mean_z']:+.2f}. The default runs stopped on a plateau at "
         f"{summary['stop_reasons']['plateau']} points and at the cap at "
