@@ -127,7 +127,7 @@ def nlgc_perpendicular_diffusion(
     >>> turb = CompositeTurbulence(b=0.5, lambda_perp=5.0)
     >>> res = nlgc_perpendicular_diffusion(turb, T=1.0, D_par=50.0)
     >>> round(res.value, 3), res.converged, res.residual < 1e-8
-    (0.376, True, True)
+    (0.185, True, True)
     """
     function = "nlgc_perpendicular_diffusion"
     spec, v, D_par, a2 = _inputs(function, turbulence, T, D_par, a2)
@@ -238,7 +238,7 @@ def unlt_perpendicular_diffusion(
     >>> turb = CompositeTurbulence(b=0.5, lambda_perp=5.0)
     >>> res = unlt_perpendicular_diffusion(turb, T=1.0, D_par=50.0)
     >>> round(res.value, 3), res.converged
-    (0.287, True)
+    (0.098, True)
     """
     function = "unlt_perpendicular_diffusion"
     spec, v, D_par, a2 = _inputs(function, turbulence, T, D_par, a2)
@@ -315,7 +315,7 @@ def scattering_perpendicular_diffusion(D_par: Any, T: float) -> NDArray[np.float
     --------
     >>> from crtransport.theory import scattering_perpendicular_diffusion
     >>> float(scattering_perpendicular_diffusion(10.0, T=1.0))
-    0.0243...
+    0.0249...
     """
     _, v, r_l = kinematics(T, "scattering_perpendicular_diffusion")
     D = _nonnegative("scattering_perpendicular_diffusion", "D_par", D_par)

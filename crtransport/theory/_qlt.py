@@ -118,7 +118,7 @@ def qlt_pitch_angle_diffusion(
     >>> from crtransport.theory import qlt_pitch_angle_diffusion
     >>> turb = SlabTurbulence(b=0.1, lambda_par=2.0)
     >>> qlt_pitch_angle_diffusion(turb, 1.0, [0.0, 0.5, 1.0])
-    array([0.        , 0.00049..., 0.        ])
+    array([0.      , 0.0007, 0.      ])
     """
     function = "qlt_pitch_angle_diffusion"
     check_choice("gap", gap, _GAP_POLICIES)
@@ -210,8 +210,8 @@ def qlt_parallel_diffusion(
     >>> from crtransport.turbulence import SlabTurbulence
     >>> from crtransport.theory import qlt_parallel_diffusion
     >>> res = qlt_parallel_diffusion(SlabTurbulence(b=0.1, lambda_par=2.0), T=1.0)
-    >>> round(res.value, 1), round(res.details["lambda_mfp"], 1), res.details["gap_mu"] < 1e-3
-    (70.8, 245.2, True)
+    >>> round(res.value, 1), round(res.details["lambda_mfp"], 1), round(res.details["gap_mu"], 5)
+    (295.5, 1023.6, 0.00115)
     """
     function = "qlt_parallel_diffusion"
     check_choice("gap", gap, _GAP_POLICIES)
