@@ -20,9 +20,11 @@ the rigidity takes the values listed:
   lambda_perp = 5, lambda_par = 50, b in {0.5, 0.75, 1}, r_L / lambda_perp in {0.1, 0.35, 1}.
   Theories evaluated with the simulated D_par (the usual test of a perpendicular theory), and
   also with QLT's D_par of the slab component (the theory chain alone).
-* **D_mumu** (:func:`crtransport.theory.qlt_pitch_angle_diffusion`): slab, b = 0.05,
-  lambda_par = 2, T = 1, fixed initial mu in {0.2, 0.4, 0.6, 0.8}: the simulated
-  (<dmu^2>(t2) - <dmu^2>(t1)) / (2 (t2 - t1)) at t1 = 60, t2 = 120 against QLT.
+* **D_mumu** (:func:`crtransport.theory.qlt_pitch_angle_diffusion`): slab, lambda_par = 2,
+  T = 1, fixed initial mu in {0.2, 0.4, 0.6, 0.8}: the simulated
+  (<dmu^2>(t2) - <dmu^2>(t1)) / (2 (t2 - t1)) against QLT, at b = 0.02 over [t1, t2] = [30, 90]
+  (the field-line correlation along the orbit has decayed, Delta mu is still small: where QLT
+  should hold) and at b = 0.05 over [60, 120] (where nonlinear effects start to show).
 
 The simulations use the public pusher layer: ``turb.sample(n_waves, n_particles, seed=...)``,
 :func:`crtransport.pusher.initial_conditions`, :func:`crtransport.pusher.propagate` and
@@ -72,11 +74,12 @@ SLAB_R = tuple(float(r) for r in np.round(np.geomspace(0.3, 3.0, 5), 4))
 COMPOSITE_B = (0.5, 0.75, 1.0)
 COMPOSITE_R = (0.1, 0.35, 1.0)
 COMPOSITE_LAMBDA_PERP = 5.0
-DMUMU_B = 0.05
 DMUMU_LAMBDA = 2.0
 DMUMU_MU = (0.2, 0.4, 0.6, 0.8)
-DMUMU_TIMES = (60.0, 120.0)
+#: (b, t1, t2) of the two D_mumu experiments
+DMUMU_SETS = ((0.02, 30.0, 90.0), (0.05, 60.0, 120.0))
 DMUMU_PARTICLES = 4000
+N_DMUMU = len(DMUMU_SETS) * len(DMUMU_MU)
 
 log = logging.getLogger("theory_validation")
 
@@ -258,12 +261,11 @@ def dmumu_cases(children: list, n_particles: int) -> list[dict[str, Any]]:
     rows = []
     T = 1.0
     gamma = 1.0 + T
-    turb = SlabTurbulence(b=DMUMU_B, lambda_par=DMUMU_LAMBDA)
-    dt = 2.0 * math.pi * gamma / (STEPS_PER_GYRATION * math.sqrt(1.0 + DMUMU_B**2))
-    t1, t2 = DMUMU_TIMES
-    n1 = round(t1 / dt)
-    n2 = round(t2 / dt) - n1
-    for mu0 in DMUMU_MU:
+    for (b, t1, t2), mu0 in [(cfg, mu0) for cfg in DMUMU_SETS for mu0 in DMUMU_MU]:
+        turb = SlabTurbulence(b=b, lambda_par=DMUMU_LAMBDA)
+        dt = 2.0 * math.pi * gamma / (STEPS_PER_GYRATION * math.sqrt(1.0 + b**2))
+        n1 = round(t1 / dt)
+        n2 = round(t2 / dt) - n1
         rng = np.random.default_rng(children.pop(0))
         start = time.perf_counter()
         modes = turb.sample(N_WAVES, n_particles, seed=rng)
@@ -282,7 +284,7 @@ def dmumu_cases(children: list, n_particles: int) -> list[dict[str, Any]]:
         rows.append(
             {
                 "mu0": mu0,
-                "b": DMUMU_B,
+                "b": b,
                 "lambda_par": DMUMU_LAMBDA,
                 "T": T,
                 "t1": n1 * dt,
@@ -298,7 +300,7 @@ def dmumu_cases(children: list, n_particles: int) -> list[dict[str, Any]]:
                 "wall_time": time.perf_counter() - start,
             }
         )
-        log.info("D_mumu mu0=%g: sim %.4g +- %.2g, QLT %.4g", mu0, sim, err, qlt)
+        log.info("D_mumu b=%g mu0=%g: sim %.4g +- %.2g, QLT %.4g", b, mu0, sim, err, qlt)
     return rows
 
 
@@ -357,16 +359,20 @@ def figures(record: dict[str, Any], folder: Path) -> list[str]:
     plt.close(fig)
     written.append(str(path.relative_to(ROOT)))
 
-    fig, ax = plt.subplots(figsize=(5, 4))
-    rows = record["dmumu"]
-    turb = SlabTurbulence(b=DMUMU_B, lambda_par=DMUMU_LAMBDA)
+    fig, ax = plt.subplots(figsize=(5.5, 4))
     mu = np.linspace(0.01, 0.99, 200)
-    ax.plot(mu, theory.qlt_pitch_angle_diffusion(turb, 1.0, mu), "-", label="QLT")
-    ax.errorbar([r["mu0"] for r in rows], [r["D_mumu"] for r in rows],
-                [r["D_mumu_err"] for r in rows], fmt="ko", label="simulation")  # fmt: skip
-    ax.set(xlabel=r"$\mu$", ylabel=r"$D_{\mu\mu}$  [$\omega_c$]",
-           title=rf"slab, b = {DMUMU_B:g}, $r_L/\lambda_\parallel$ = {math.sqrt(3) / DMUMU_LAMBDA:.2f}")  # fmt: skip
-    ax.legend()
+    for (b, t1, t2), color in zip(DMUMU_SETS, ("C0", "C1")):
+        rows = [r for r in record["dmumu"] if r["b"] == b]
+        turb = SlabTurbulence(b=b, lambda_par=DMUMU_LAMBDA)
+        # D_mumu / b^2 puts both amplitudes on one QLT curve
+        ax.plot(mu, theory.qlt_pitch_angle_diffusion(turb, 1.0, mu) / b**2, "-", color=color,
+                label="QLT" if color == "C0" else None)  # fmt: skip
+        ax.errorbar([r["mu0"] for r in rows], [r["D_mumu"] / b**2 for r in rows],
+                    [r["D_mumu_err"] / b**2 for r in rows], fmt="o", color=color,
+                    label=f"simulation, b = {b:g}, t in [{t1:g}, {t2:g}]")  # fmt: skip
+    ax.set(xlabel=r"$\mu$", ylabel=r"$D_{\mu\mu} / b^2$  [$\omega_c$]",
+           title=rf"slab, $r_L/\lambda_\parallel$ = {math.sqrt(3) / DMUMU_LAMBDA:.2f}")  # fmt: skip
+    ax.legend(fontsize=8)
     fig.tight_layout()
     path = folder / "theory_dmumu.png"
     fig.savefig(path, dpi=110)
@@ -389,7 +395,7 @@ def main() -> None:
         args.output.write_text(json.dumps(record, indent=1) + "\n")
         return
     children = np.random.SeedSequence(SEED).spawn(
-        len(SLAB_B) * len(SLAB_R) + len(COMPOSITE_B) * len(COMPOSITE_R) + len(DMUMU_MU)
+        len(SLAB_B) * len(SLAB_R) + len(COMPOSITE_B) * len(COMPOSITE_R) + N_DMUMU
     )
     start, cpu = time.perf_counter(), time.process_time()
     record: dict[str, Any] = {
@@ -420,10 +426,10 @@ def main() -> None:
             "wall_time": "s",
         },
     }
-    record["dmumu"] = dmumu_cases(children[-len(DMUMU_MU) :], DMUMU_PARTICLES)
+    record["dmumu"] = dmumu_cases(children[-N_DMUMU:], DMUMU_PARTICLES)
     record["slab"] = slab_cases(children[: len(SLAB_B) * len(SLAB_R)], args.n_particles)
     record["composite"] = composite_cases(
-        children[len(SLAB_B) * len(SLAB_R) : -len(DMUMU_MU)], args.n_particles
+        children[len(SLAB_B) * len(SLAB_R) : -N_DMUMU], args.n_particles
     )
     record["wall_seconds"] = time.perf_counter() - start
     record["cpu_seconds"] = time.process_time() - cpu
