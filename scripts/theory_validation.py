@@ -330,8 +330,12 @@ def figures(record: dict[str, Any], folder: Path) -> list[str]:
                 ylabel=r"$D_\parallel / \lambda_\parallel$  [$\rho_0\omega_c$]",
                 title="slab turbulence, isotropic pitch angles")  # fmt: skip
     axes[1].axhline(1.0, color="k", lw=0.8)
-    axes[1].set(xscale="log", xlabel=r"$R = r_L/\lambda_\parallel$",
-                ylabel="QLT / simulation", title=r"QLT $\kappa_\parallel$ over simulated $D_\parallel$")  # fmt: skip
+    axes[1].set(
+        xscale="log",
+        xlabel=r"$R = r_L/\lambda_\parallel$",
+        ylabel="QLT / simulation",
+        title=r"QLT $\kappa_\parallel$ over simulated $D_\parallel$",
+    )
     for ax in axes:
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -349,7 +353,9 @@ def figures(record: dict[str, Any], folder: Path) -> list[str]:
         ax.plot(b, [r["nlgc_D_perp"] for r in rows], "s-", label="NLGC ($a^2=1/3$)")
         ax.plot(b, [r["unlt_D_perp"] for r in rows], "^-", label="UNLT ($a^2=1/3$)")
         ax.plot(b, [r["classical_D_perp"] for r in rows], "v:", label="classical scattering")
-        ax.set(xscale="log", yscale="log", xlabel="b", title=rf"composite, $r_L/\lambda_\perp$ = {R:g}")
+        ax.set(
+            xscale="log", yscale="log", xlabel="b", title=rf"composite, $r_L/\lambda_\perp$ = {R:g}"
+        )
         ax.set_xticks(b, [f"{x:g}" for x in b])
     axes[0].set_ylabel(r"$D_\perp$  [$\rho_0^2\omega_c$]")
     axes[0].legend(fontsize=8)

@@ -21,7 +21,8 @@ def ultrascale(turbulence: Turbulence) -> float:
     the mean of :math:`k_\perp^{-2}` over the normalised bend-over density the sampler draws
     :math:`k_\perp` from (band ``k_perp_range`` included). With the band ``(0, inf)`` it is
     :math:`\lambda_\perp^2 B(\tfrac{q-1}{2}, \tfrac{s+1}{2}) / B(\tfrac{q+1}{2}, \tfrac{s-1}{2})`
-    (tested): :math:`\tilde\lambda = \lambda_\perp/\sqrt 3` for q = 3, s = 5/3 (2.906 rather than 2.887 for :math:`\lambda_\perp = 5` with the default band).
+    (tested): :math:`\tilde\lambda = \lambda_\perp/\sqrt 3` for q = 3, s = 5/3
+    (2.906 rather than 2.887 for :math:`\lambda_\perp = 5` with the default band).
 
     Parameters
     ----------
@@ -93,7 +94,8 @@ def flrw_diffusion(turbulence: Turbulence, *, rtol: float = RTOL) -> TheoryResul
       reported). The library's 2D model has a finite parallel correlation length
       :math:`\lambda_\parallel`; when :math:`\lambda_\parallel \to\infty` (pure 2D) the
       integral becomes :math:`\kappa_{2D}^2/\kappa` with
-      :math:`\kappa_{2D} = \sqrt{\langle b_{x,2D}^2\rangle}\,\tilde\lambda = b_{2D}\tilde\lambda/\sqrt2`
+      :math:`\kappa_{2D} = \sqrt{\langle b_{x,2D}^2\rangle}\,\tilde\lambda
+      = b_{2D}\tilde\lambda/\sqrt2`
       and the solution is Matthaeus et al.'s
       :math:`\kappa = \kappa_{slab}/2 + \sqrt{\kappa_{slab}^2/4 + \kappa_{2D}^2}` (tested).
 

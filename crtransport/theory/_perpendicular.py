@@ -38,7 +38,11 @@ def _grid(spec: Spectrum) -> tuple[NDArray, NDArray, NDArray]:
 
 
 def _solve(
-    function: str, theory: str, rhs: Callable[[float], float], upper: float, rtol: float,
+    function: str,
+    theory: str,
+    rhs: Callable[[float], float],
+    upper: float,
+    rtol: float,
     details: dict[str, Any],
 ) -> TheoryResult:
     value, calls, residual, converged = solve_largest_root(
@@ -175,7 +179,8 @@ def unlt_perpendicular_diffusion(
     (:math:`k_\perp = 0`: :math:`F = \infty`), which is UNLT's statement that slab
     turbulence alone gives subdiffusion (zero :math:`D_\perp`). For pure 2D turbulence
     (:math:`k_\parallel = 0`) the equation is
-    :math:`D_\perp = \frac{a^2v^2}{3}\int P_{xx}/(\tfrac43 k_\perp^2 D_\perp + v/\lambda_\parallel)`,
+    :math:`D_\perp = \frac{a^2v^2}{3}\int P_{xx}/(\tfrac43 k_\perp^2 D_\perp
+    + v/\lambda_\parallel)`,
     whose limits are the field-line random walk :math:`D_\perp = \frac{a v}{2}\kappa_{2D}`
     for :math:`\lambda_\parallel \to\infty` and the quasilinear
     :math:`D_\perp = a^2 \langle b_x^2\rangle D_\parallel` for :math:`\lambda_\parallel \to 0`
@@ -269,15 +274,21 @@ def _unlt_rhs_2d_limit(
     assert spec.perp is not None
     nu = v / (3.0 * D_par / v)
     k2 = spec.perp.k**2
-    return a2 * v**2 / 3.0 * spec.bx2_2d * float(
-        np.sum(spec.perp.weights / ((4.0 / 3.0) * k2 * D_perp + nu))
+    return (
+        a2
+        * v**2
+        / 3.0
+        * spec.bx2_2d
+        * float(np.sum(spec.perp.weights / ((4.0 / 3.0) * k2 * D_perp + nu)))
     )
 
 
 def scattering_perpendicular_diffusion(D_par: Any, T: float) -> NDArray[np.float64]:
-    r"""Classical scattering relation :math:`D_\perp = D_\parallel / (1 + (\lambda_\parallel/r_L)^2)`.
+    r"""Perpendicular diffusion from the classical scattering relation.
 
-    With :math:`\lambda_\parallel = 3 D_\parallel / v` and :math:`r_L = \gamma v` (in B0,
+    .. math:: D_\perp = \frac{D_\parallel}{1 + (\lambda_\parallel / r_L)^2},
+
+    with :math:`\lambda_\parallel = 3 D_\parallel / v` and :math:`r_L = \gamma v` (in B0,
     full speed): the perpendicular diffusion of a particle that gyrates about a fixed field
     line and is scattered at random (hard-sphere / BGK collisions) with mean free path
     :math:`\lambda_\parallel`.

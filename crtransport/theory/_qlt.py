@@ -56,7 +56,7 @@ def _resonant_spectrum(
 def qlt_pitch_angle_diffusion(
     turbulence: Turbulence, T: float, mu: ArrayLike, *, gap: GapPolicy = "extend"
 ) -> NDArray[np.float64]:
-    r"""Quasi-linear pitch-angle Fokker-Planck coefficient :math:`D_{\mu\mu}(\mu)` in slab turbulence.
+    r"""Quasi-linear pitch-angle diffusion coefficient :math:`D_{\mu\mu}(\mu)`, slab turbulence.
 
     Along the unperturbed helix the only resonance of a magnetostatic slab wave is
     :math:`k_\parallel = \Omega / (v\mu)`, and (Jokipii 1966)
@@ -228,7 +228,8 @@ def qlt_parallel_diffusion(
     if gap == "raise" and (mu_gap > 0 or mu_top < 1):
         raise ValueError(
             f"{function}: the band k_par_range = ({k_min:g}, {k_max:g}) leaves no resonant wave "
-            f"for |mu| < {mu_gap:.3g}" + (f" and |mu| > {mu_top:.3g}" if mu_top < 1 else "")
+            f"for |mu| < {mu_gap:.3g}"
+            + (f" and |mu| > {mu_top:.3g}" if mu_top < 1 else "")
             + "; QLT's kappa_par is infinite there (gap='extend' bridges it)."
         )
     # integrand (1 - mu^2)^2 / D_mumu = mu (1 - mu^2) gamma^2 v / (pi P(k_res)), mu in (0, 1]

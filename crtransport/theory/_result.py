@@ -106,7 +106,13 @@ def solve_largest_root(
         if lo < 1e-30 * upper:
             return 0.0, calls, 0.0, True
     root, info = brentq(
-        h, lo, hi, xtol=1e-300, rtol=max(rtol, 4.5e-16), maxiter=max_iter, full_output=True,
+        h,
+        lo,
+        hi,
+        xtol=1e-300,
+        rtol=max(rtol, 4.5e-16),
+        maxiter=max_iter,
+        full_output=True,
         disp=False,
     )
     residual = abs(h(root)) / root
