@@ -1,6 +1,6 @@
 """Analytic transport theories against test-particle simulations on the same turbulence.
 
-    NUMBA_NUM_THREADS=1 python scripts/theory_validation.py     # about 15 core-minutes
+    NUMBA_NUM_THREADS=1 python scripts/theory_validation.py     # about 25 core-minutes
 
 writes ``docs/_static/theory_validation.json`` and the figures
 ``docs/_static/figures/theory_{slab_qlt,composite_perp,dmumu}.png``; the docs build turns the JSON
@@ -30,8 +30,9 @@ The simulations use the public pusher layer: ``turb.sample(n_waves, n_particles,
 :func:`crtransport.pusher.initial_conditions`, :func:`crtransport.pusher.propagate` and
 :func:`crtransport.transport.asymptotic_diffusion` (D_perp on guiding centres, as ``simulate``).
 Time step: 40 steps per gyration in the RMS field, ``2 pi gamma / (40 sqrt(1 + b^2))``. Run length:
-20 QLT scattering times ``lambda_mfp / v`` (the slab component's for composite), at least 200
-gyrations, at most ``MAX_STEPS`` steps. Seeds: case ``i`` uses ``SeedSequence(SEED).spawn``'s
+20 QLT scattering times ``lambda_mfp / v`` (60 of the slab component's for composite, where
+D_perp converges slowly), at least 200 gyrations, at most ``MAX_STEPS`` steps
+(``COMPOSITE_MAX_STEPS`` for composite). Seeds: case ``i`` uses ``SeedSequence(SEED).spawn``'s
 child ``i``.
 """
 
@@ -67,6 +68,10 @@ STEPS_PER_GYRATION = 40
 SCATTERING_TIMES = 20.0
 MIN_GYRATIONS = 200.0
 MAX_STEPS = 400_000
+#: Composite runs are longer: D_perp converges slowly there (the slab part's subdiffusive
+#: contribution decays like t^-1/2), so the run must show whether it has reached a plateau.
+COMPOSITE_SCATTERING_TIMES = 60.0
+COMPOSITE_MAX_STEPS = 1_200_000
 N_SAVE = 200
 
 SLAB_B = (0.1, 0.2)
@@ -108,14 +113,22 @@ def T_for_larmor(r_l: float) -> float:
 
 
 def run_ensemble(
-    turb: Any, T: float, *, t_scatter: float, n_particles: int, n_waves: int, seed: Any
+    turb: Any,
+    T: float,
+    *,
+    t_scatter: float,
+    n_particles: int,
+    n_waves: int,
+    seed: Any,
+    scattering_times: float = SCATTERING_TIMES,
+    max_steps: int = MAX_STEPS,
 ) -> dict[str, Any]:
     """Isotropic ensemble, one realization per particle; asymptotic D_par and D_perp."""
     rng = np.random.default_rng(seed)
     gamma = 1.0 + T
     dt = 2.0 * math.pi * gamma / (STEPS_PER_GYRATION * math.sqrt(1.0 + turb.b**2))
-    t_max = max(SCATTERING_TIMES * t_scatter, MIN_GYRATIONS * 2.0 * math.pi * gamma)
-    n_steps = min(math.ceil(t_max / dt), MAX_STEPS)
+    t_max = max(scattering_times * t_scatter, MIN_GYRATIONS * 2.0 * math.pi * gamma)
+    n_steps = min(math.ceil(t_max / dt), max_steps)
     save_every = max(1, n_steps // N_SAVE)
     n_steps = save_every * (n_steps // save_every)
     start = time.perf_counter()
@@ -125,6 +138,8 @@ def run_ensemble(
     out = propagate(modes, pos, mom, dt=dt, n_steps=n_steps, save_every=save_every)
     par = asymptotic_diffusion(out.times, out.displacement, direction="par")
     perp = asymptotic_diffusion(out.times, out.gc_displacement, direction="perp")
+    gc = out.gc_displacement
+    msd_perp = 0.5 * np.mean(gc[:, :, 0] ** 2 + gc[:, :, 1] ** 2, axis=0)
     return {
         "T": T,
         "n_particles": n_particles,
@@ -141,6 +156,9 @@ def run_ensemble(
         "converged_perp": perp.converged,
         "D_perp_previous_window": perp.previous_value,
         "wall_time": time.perf_counter() - start,
+        # running D_perp(t) = <dx_perp^2> / (4 t) of the guiding centres, every 5th saved time
+        "running_times": out.times[4::5].tolist(),
+        "running_D_perp": (msd_perp / (2.0 * out.times))[4::5].tolist(),
     }
 
 
@@ -213,6 +231,8 @@ def composite_cases(children: list, n_particles: int) -> list[dict[str, Any]]:
                 n_particles=n_particles,
                 n_waves=N_WAVES,
                 seed=children.pop(0),
+                scattering_times=COMPOSITE_SCATTERING_TIMES,
+                max_steps=COMPOSITE_MAX_STEPS,
             )
             nlgc = theory.nlgc_perpendicular_diffusion(turb, T, D_par=sim["D_par"])
             unlt = theory.unlt_perpendicular_diffusion(turb, T, D_par=sim["D_par"])
@@ -419,6 +439,7 @@ def main() -> None:
             "n_waves": N_WAVES,
             "steps_per_gyration": STEPS_PER_GYRATION,
             "scattering_times": SCATTERING_TIMES,
+            "composite_scattering_times": COMPOSITE_SCATTERING_TIMES,
             "min_gyrations": MIN_GYRATIONS,
             "max_steps": MAX_STEPS,
             "a2": theory.DEFAULT_A2,
