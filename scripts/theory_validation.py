@@ -326,6 +326,7 @@ def dmumu_cases(children: list, n_particles: int) -> list[dict[str, Any]]:
 
 def figures(record: dict[str, Any], folder: Path) -> list[str]:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -358,6 +359,8 @@ def figures(record: dict[str, Any], folder: Path) -> list[str]:
     )
     for ax in axes:
         ax.legend(fontsize=8)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_xticks(SLAB_R, [f"{r:.2g}" for r in SLAB_R])
     fig.tight_layout()
     path = folder / "theory_slab_qlt.png"
     fig.savefig(path, dpi=110)
@@ -376,6 +379,7 @@ def figures(record: dict[str, Any], folder: Path) -> list[str]:
         ax.set(
             xscale="log", yscale="log", xlabel="b", title=rf"composite, $r_L/\lambda_\perp$ = {R:g}"
         )
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xticks(b, [f"{x:g}" for x in b])
     axes[0].set_ylabel(r"$D_\perp$  [$\rho_0^2\omega_c$]")
     axes[0].legend(fontsize=8)
@@ -384,6 +388,26 @@ def figures(record: dict[str, Any], folder: Path) -> list[str]:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     written.append(str(path.relative_to(ROOT)))
+
+    if "running_D_perp" in record["composite"][0]:
+        fig, axes = plt.subplots(1, len(COMPOSITE_R), figsize=(12, 4), sharey=True)
+        for ax, R in zip(axes, COMPOSITE_R):
+            rows = [r for r in record["composite"] if r["R_perp"] == R]
+            for r, color in zip(rows, ("C0", "C1", "C2")):
+                t = np.array(r["running_times"])
+                ax.plot(t, np.array(r["running_D_perp"]) / r["nlgc_D_perp"], color=color,
+                        label=f"b = {r['b']:g}")  # fmt: skip
+                ax.axhline(r["unlt_D_perp"] / r["nlgc_D_perp"], color=color, ls=":", lw=1)
+            ax.axhline(1.0, color="k", lw=0.8)
+            ax.set(xscale="log", yscale="log", xlabel=r"$t$  [$1/\omega_c$]",
+                   title=rf"composite, $r_L/\lambda_\perp$ = {R:g}")  # fmt: skip
+        axes[0].set_ylabel(r"running $\langle\Delta x_\perp^2\rangle/(4t)$ / NLGC")
+        axes[0].legend(fontsize=8, title="dotted: UNLT / NLGC", title_fontsize=8)
+        fig.tight_layout()
+        path = folder / "theory_composite_running.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(str(path.relative_to(ROOT)))
 
     fig, ax = plt.subplots(figsize=(5.5, 4))
     mu = np.linspace(0.01, 0.99, 200)
