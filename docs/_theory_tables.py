@@ -8,6 +8,7 @@ never numbers copied by hand.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 
@@ -156,6 +157,7 @@ def verdict(record: dict) -> str:
     q = [r["qlt_over_sim"]["ratio"] for r in comp]
     nq = [r["nlgc_qlt_D_perp"] / r["D_perp"] for r in comp]
     uq = [r["unlt_qlt_D_perp"] / r["D_perp"] for r in comp]
+    nl_closest = max(abs(math.log(x)) for x in nl) < max(abs(math.log(x)) for x in un)
     lines = [
         "* **QLT's pitch-angle diffusion holds at small b.** At b = 0.02 QLT's "
         f":math:`D_{{\\mu\\mu}}` is within {100 * worst:.0f} % of the simulation at every "
@@ -178,11 +180,14 @@ def verdict(record: dict) -> str:
         f"assumes diffusion, is off by factors {_span(cls)}; UNLT returns 0 (it encodes the "
         "subdiffusion), NLGC a finite value; a slab run validates neither.",
         f"* **NLGC** (:math:`a^2 = 1/3`, simulated :math:`D_\\parallel`) gives {_span(nl)} "
-        "times the simulated :math:`D_\\perp` in composite turbulence at b = 0.5-1, the "
-        "closest of the theories here. **UNLT** (:math:`a^2 = 1/3`, our reading of Shalchi "
+        "times the simulated :math:`D_\\perp` in composite turbulence at b = 0.5-1"
+        + (", the closest of the theories here" if nl_closest else "")
+        + ". **UNLT** (:math:`a^2 = 1/3`, our reading of Shalchi "
         "2010, see :func:`~crtransport.theory.unlt_perpendicular_diffusion`) gives "
-        f"{_span(un)}: it underestimates. The constant :math:`a^2` is fitted, not derived; "
-        "with 1/3 the two theories bracket the simulation.",
+        f"{_span(un)}"
+        + (": it underestimates" if max(un) < 1 else "")
+        + ". The constant :math:`a^2` is fitted, not derived"
+        + ("; with 1/3 the two theories bracket the simulation." if min(nl) > 1 > max(un) else "."),
         "* **The classical scattering relation fails for composite turbulence**: it gives "
         f"{_span(cl, 3)} of the simulated :math:`D_\\perp` (it has no field-line random walk).",
         "* **The theory chain alone fails.** QLT's :math:`D_\\parallel` of the slab component is "
