@@ -199,8 +199,8 @@ def verdict(record: dict) -> str:
         "Values below 1 mean the simulated :math:`D_\\perp` was still falling (plausibly the "
         "slab part's subdiffusive share, which decays like :math:`t^{-1/2}`); there the "
         "asymptotic value is lower and the theory / simulation ratios are lower bounds. An "
-        "earlier run of a third of the length (in the git history of the JSON) gave values up "
-        "to 8 % higher.",
+        "earlier run a third as long, with the same seeds (in the git history of the JSON), "
+        "gave higher values at most points: the composite :math:`D_\\perp` converges slowly.",
     ]
     return "\n".join(lines) + "\n"
 
