@@ -25,7 +25,7 @@ def _pm(value: float, error: float, digits: int = 3) -> str:
 
 
 def _ratio(r: dict) -> str:
-    return f"{r['ratio']:.2f} ± {r['ratio_err']:.2f}"
+    return f"{r['ratio']:.3g} ± {r['ratio_err']:.2g}"
 
 
 def _flag(converged: bool) -> str:
@@ -101,10 +101,18 @@ def tables(record: dict) -> str:
                 _ratio(r["unlt_over_sim"]),
                 _ratio(r["classical_over_sim"]),
                 _ratio(r["qlt_over_sim"]),
-                f"{r['nlgc_qlt_D_perp'] / r['D_perp']:.2f} ± "
-                f"{rel * r['nlgc_qlt_D_perp'] / r['D_perp']:.2f}",
-                f"{r['unlt_qlt_D_perp'] / r['D_perp']:.2f} ± "
-                f"{rel * r['unlt_qlt_D_perp'] / r['D_perp']:.2f}",
+                _ratio(
+                    {
+                        "ratio": r["nlgc_qlt_D_perp"] / r["D_perp"],
+                        "ratio_err": rel * r["nlgc_qlt_D_perp"] / r["D_perp"],
+                    }
+                ),
+                _ratio(
+                    {
+                        "ratio": r["unlt_qlt_D_perp"] / r["D_perp"],
+                        "ratio_err": rel * r["unlt_qlt_D_perp"] / r["D_perp"],
+                    }
+                ),
             ]
         )
     lines += _rows(header, rows, "5 7 12 7 12 9 9 9 9 10 10")
