@@ -1,10 +1,14 @@
 """Pusher benchmark: wave evaluations per second (particles x waves x steps / wall time).
 
-Run with ``python benchmarks/pusher.py [--quick]``; prints a table and ends with one JSON line.
-Timings are best-of-N short runs (about 0.1-0.3 s each): the shared VMs this project runs on
-throttle runs longer than about a second to 35-50 % of their burst speed, and the 1- and
-2-thread variants are interleaved so both see the same machine state. Compilation is excluded
-(one warm-up call) except in ``first_call_s``.
+Run with ``python benchmarks/pusher.py [--quick] [--no-jax]``; prints a table and ends with one
+JSON line. Timings are best-of-N short runs (about 0.1-0.3 s each): the shared VMs this project
+runs on throttle runs longer than about a second to 35-50 % of their burst speed, and the 1- and
+all-thread Numba variants and the JAX backend are interleaved so all see the same machine state.
+Compilation is excluded (one warm-up call) except in ``first_call_s`` and ``jax_first_call_s``.
+
+The JAX backend (``propagate(..., backend="jax")``) runs on whatever device JAX finds first (a
+GPU if JAX has CUDA support, else its CPU backend); its timing is the whole ``propagate`` call,
+like Numba's (host-side gather of the wave tables, transfers and the push).
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ def first_call_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
+    parser.add_argument("--no-jax", action="store_true", help="skip the JAX backend")
     args = parser.parse_args()
     repeats = 3 if args.quick else 9
     n_particles, n_waves, n_steps = 10_000, 500, 50
@@ -116,19 +121,41 @@ def main() -> None:
     sample_s = block_best * n_particles / block
     pos, mom = initial_conditions(1.0, 0.5, n_particles, seed=2)
     propagate(modes, pos, mom, dt=2 * math.pi / 10, n_steps=2)  # compile / load cache
+    use_jax = not args.no_jax
+    jax_device = None
+    jax_first = None
+    if use_jax:
+        from crtransport.pusher._jax import jax_device_summary
+
+        jax_device = jax_device_summary()
+        t = time.perf_counter()  # compile (shapes as below; step counts are traced)
+        propagate(modes, pos, mom, dt=2 * math.pi / 10, n_steps=2, backend="jax")
+        jax_first = time.perf_counter() - t
 
     max_threads = numba.config.NUMBA_NUM_THREADS
     thread_counts = sorted({1, max_threads})
-    best = {n: math.inf for n in thread_counts}
+    variants = [*thread_counts, "jax"] if use_jax else list(thread_counts)
+    best = {v: math.inf for v in variants}
     for _ in range(repeats):
-        for n_threads in thread_counts:  # interleaved
-            numba.set_num_threads(n_threads)
+        for variant in variants:  # interleaved
+            backend = "jax" if variant == "jax" else "numba"
+            if backend == "numba":
+                numba.set_num_threads(variant)
             t = time.perf_counter()
-            propagate(modes, pos, mom, dt=2 * math.pi / 10, n_steps=n_steps, save_every=10)
-            best[n_threads] = min(best[n_threads], time.perf_counter() - t)
+            propagate(
+                modes,
+                pos,
+                mom,
+                dt=2 * math.pi / 10,
+                n_steps=n_steps,
+                save_every=10,
+                backend=backend,
+            )
+            best[variant] = min(best[variant], time.perf_counter() - t)
     numba.set_num_threads(max_threads)
     work = n_particles * n_waves * n_steps
-    rates = {n: work / s for n, s in best.items()}
+    rates = {v: work / s for v, s in best.items()}
+    jax_rate = rates.get("jax")
 
     # the paper's run: 1e4 particles, 500 waves, 1000 steps, through simulate() (sampling,
     # push and analysis); best of a few
@@ -154,6 +181,12 @@ def main() -> None:
     print(f"{'threads':>8} {'best time [s]':>14} {'wave evals/s':>14}")
     for n in thread_counts:
         print(f"{n:>8} {best[n]:>14.4f} {rates[n]:>14.3e}")
+    if use_jax:
+        print(
+            f"JAX backend on {jax_device}: {best['jax']:.4f} s, {jax_rate:.3e} wave evals/s "
+            f"({jax_rate / rates[max_threads]:.3g}x Numba on {max_threads} threads); "
+            f"first call (compile) {jax_first:.2f} s"
+        )
     print(f"sampling 1e4 x 500 waves (blocks of 512, one core): {sample_s:.3f} s")
     print(f"paper run via simulate() (1e4 particles, 500 waves, 1000 steps): {paper_best:.3f} s")
     print(f"first call (compile, empty cache): {first:.2f} s")
@@ -175,6 +208,10 @@ def main() -> None:
                 "paper_run_s": paper_best,
                 "first_call_s": first,
                 "naive_math_cos_1thread": naive,
+                "jax_device": jax_device,
+                "jax_wave_evals_per_s": jax_rate,
+                "jax_over_numba": jax_rate / rates[max_threads] if use_jax else None,
+                "jax_first_call_s": jax_first,
                 "machine": machine(),
             }
         )

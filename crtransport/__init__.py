@@ -31,7 +31,14 @@ if TYPE_CHECKING:  # pragma: no cover
         turbulence,
         units,
     )
-    from crtransport._simulate import SimulationConfig, SimulationResult, resolve_config, simulate
+    from crtransport._run_rules import RUN_RULES, RunRules
+    from crtransport._simulate import (
+        SimulationConfig,
+        SimulationResult,
+        resolve_config,
+        run,
+        simulate,
+    )
     from crtransport.dataset import build_dataset, open_dataset
     from crtransport.surrogate import Surrogate
 
@@ -49,14 +56,17 @@ __all__ = [
     "build_dataset",
     "open_dataset",
     "resolve_config",
+    "run",
     "simulate",
     # classes
     "SimulationConfig",
+    "RunRules",
     "SimulationResult",
     "Surrogate",
     # warnings
     "AccuracyWarning",
     # constants
+    "RUN_RULES",
     "__version__",
 ]
 
@@ -75,6 +85,9 @@ _LAZY = {
     "resolve_config": "crtransport._simulate",
     "SimulationResult": "crtransport._simulate",
     "SimulationConfig": "crtransport._simulate",
+    "run": "crtransport._simulate",
+    "RunRules": "crtransport._run_rules",
+    "RUN_RULES": "crtransport._run_rules",
     "build_dataset": "crtransport.dataset",
     "open_dataset": "crtransport.dataset",
     "Surrogate": "crtransport.surrogate",

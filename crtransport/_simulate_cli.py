@@ -29,9 +29,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--n-particles", type=int, default=10_000)
     p.add_argument("--n-waves", type=int, default=500)
+    p.add_argument(
+        "--isotropic",
+        action="store_true",
+        help="isotropic pitch angles (mu uniform in [-1, 1] per particle): pitch-angle "
+        "averaged coefficients, as propagation codes use; excludes --mu",
+    )
     p.add_argument("--dt", type=float, default=None, help="time step in 1/omega_c")
-    p.add_argument("--t-max", type=float, default=None, help="run length in 1/omega_c")
-    p.add_argument("--model", default="2d", choices=["2d", "slab", "isotropic", "composite"])
+    p.add_argument(
+        "--t-max",
+        type=float,
+        default=None,
+        help="fixed run length in 1/omega_c (default: adaptive, until a plateau)",
+    )
+    p.add_argument(
+        "--t-cap",
+        type=float,
+        default=None,
+        help="longest adaptive run in 1/omega_c (default: 16 x the first length)",
+    )
+    p.add_argument(
+        "--rules",
+        default="default",
+        choices=["default", "paper"],
+        help="time-step and run-length rules: 'default' (similarity units, adaptive) or "
+        "'paper' (crtransport 0.1's fixed run, with which the paper database was built)",
+    )
+    p.add_argument(
+        "--converge",
+        default="perp",
+        choices=["perp", "par", "both"],
+        help="which coefficient(s) an adaptive run waits for (default: perp)",
+    )
+    p.add_argument(
+        "--model",
+        default="2d",
+        choices=["2d", "slab", "isotropic", "composite"],
+        help="turbulence model (default: 2d); slab has one scale, --lambda-par (else "
+        "--lambda-perp is read as it)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run)
@@ -43,18 +79,28 @@ def _run(args: argparse.Namespace) -> int:
 
     from crtransport._simulate import simulate
 
+    if args.isotropic and "mu" in given:
+        raise ValueError("--isotropic draws mu per particle: do not also give --mu.")
+    scales: dict[str, Any] = {"lambda_perp": given["lambda_perp"]}
+    if args.model == "slab":
+        # slab turbulence has one scale: --lambda-par, or --lambda-perp read as it
+        scales = {"lambda_par": given.get("lambda_par", given["lambda_perp"])}
+    elif "lambda_par" in given:
+        scales["lambda_par"] = given["lambda_par"]
     res = simulate(
         T=given["T"],
         b=given["b"],
-        lambda_perp=given["lambda_perp"],
-        lambda_par=given.get("lambda_par"),
-        mu=given.get("mu", 0.5),
+        mu="isotropic" if args.isotropic else given.get("mu", 0.5),
         n_particles=args.n_particles,
         n_waves=args.n_waves,
         dt=args.dt,
         t_max=args.t_max,
+        t_cap=args.t_cap,
+        rules=args.rules,
+        converge=args.converge,
         model=args.model,
         seed=args.seed,
+        **scales,
     )
     coefficients = {
         "D_perp": res.D_perp,
@@ -66,6 +112,14 @@ def _run(args: argparse.Namespace) -> int:
         **coefficients,
         "converged": res.converged,
         "converged_par": res.converged_par,
+        "stop_reason": res.stop_reason,
+        "t_end": res.t_end,
+        "alpha_perp": res.regime_perp.alpha,
+        "alpha_perp_err": res.regime_perp.alpha_err,
+        "regime_perp": res.regime_perp.regime,
+        "alpha_par": res.regime_par.alpha,
+        "alpha_par_err": res.regime_par.alpha_err,
+        "regime_par": res.regime_par.regime,
         "wall_time_s": res.wall_time,
         "inputs": {**given, "mu": res.config.mu},
         "config": res.config.to_dict(),
@@ -80,15 +134,18 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(out))
     else:
         c = res.config
-        lengths = f"lambda_perp={given['lambda_perp']:g}" + (
-            f" lambda_par={given['lambda_par']:g}" if "lambda_par" in given else ""
-        )
+        lengths = " ".join(f"{k}={v:g}" for k, v in scales.items())
+        mu = "isotropic" if c.is_isotropic else f"{c.mu:g}"
         print(
-            f"T={c.T:g} b={c.b:g} {lengths} mu={c.mu:g} model={c.model} "
-            f"({c.n_particles} particles, {c.n_waves} waves, {c.n_steps} steps of dt={c.dt:.4g})"
+            f"T={c.T:g} b={c.b:g} {lengths} mu={mu} model={c.model} R={c.R:.4g} "
+            f"({c.n_particles} particles, {c.n_waves} waves, {res.n_steps} steps of "
+            f"dt={c.dt:.4g}; run ended: {_STOPS[res.stop_reason]})"
         )
-        print(f"D_perp = {res.D_perp:.6g} ± {res.D_perp_err:.2g}   converged: {res.converged}")
-        print(f"D_par  = {res.D_par:.6g} ± {res.D_par_err:.2g}   converged: {res.converged_par}")
+        for name, value, err, ok, regime in (
+            ("D_perp", res.D_perp, res.D_perp_err, res.converged, res.regime_perp),
+            ("D_par ", res.D_par, res.D_par_err, res.converged_par, res.regime_par),
+        ):
+            print(_coefficient_line(name, value, err, ok, regime))
         print(f"units: rho0^2 omega_c; wall time {res.wall_time:.2f} s")
         if scale is not None:
             print(scale.describe())
@@ -101,3 +158,21 @@ def _run(args: argparse.Namespace) -> int:
                     f"D_par = {par:.6g} ± {par_err:.2g} {unit}"
                 )
     return 0 if math.isfinite(res.D_perp) else 1
+
+
+_STOPS = {
+    "fixed": "fixed length",
+    "plateau": "plateau reached",
+    "cap": "cap reached without a plateau",
+}
+
+
+def _coefficient_line(name: str, value: float, err: float, ok: bool, regime: Any) -> str:
+    """A converged coefficient with its error, or what the run shows instead of one."""
+    if ok:
+        return f"{name} = {value:.6g} ± {err:.2g}   (converged)"
+    return (
+        f"{name}: no plateau; <dx^2> ~ t^alpha with alpha = {regime.alpha:.3g} ± "
+        f"{regime.alpha_err:.2g} ({regime.regime}); slope at the end of the run "
+        f"{value:.4g} (not a diffusion coefficient)"
+    )

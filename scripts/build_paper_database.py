@@ -2,11 +2,12 @@
 
     python scripts/build_paper_database.py            # builds or resumes data/paper/paper.nc
 
-The settings are the paper's (PHYSICS.md, "The database") with the engine's defaults for the
-time step and run length (40 steps per gyration, 10 parallel decorrelation times; see
-docs/convergence.rst). The build journals every finished sample to
-``data/paper/paper.nc.journal``; the journal is committed while the build runs, so a build cut
-off at any point (this one spans several sessions on a 2-core machine) resumes where it stopped.
+The settings are the paper's (PHYSICS.md, "The database") with the run rules the database was
+built with, the ``"paper"`` preset (40 steps per gyration capped at 2 pi / 10, ten parallel
+decorrelation times; see docs/convergence.rst), so that it rebuilds bit for bit. The build
+journals every finished sample to ``data/paper/paper.nc.journal``; the journal is committed
+while the build runs, so a build cut off at any point (this one spans several sessions on a
+2-core machine) resumes where it stopped.
 ``scripts/ship_paper_models.py`` copies the database (or, while the build runs, its finished
 samples) into the package and trains the pretrained surrogates on it.
 """
@@ -33,7 +34,8 @@ SETTINGS = dict(
     n_samples=5000,
     analytic_fraction=0.05,  # 250 exact b = 0 rows, the last ones (PHYSICS.md: 5-10 %)
     seed=2023,
-    simulation=dict(n_particles=10_000, n_waves=500),
+    # the rules the database was built with (crtransport 0.1's; RUN_RULES["paper"])
+    simulation=dict(n_particles=10_000, n_waves=500, rules="paper"),
 )
 
 
@@ -46,7 +48,14 @@ def engine_signature() -> dict[str, float]:
     to resume when this signature moved (beyond the last-bits noise of another CPU).
     """
     res = crt.simulate(
-        T=1.0, b=0.5, lambda_perp=2.0, n_particles=64, n_waves=16, t_max=100.0, seed=1
+        T=1.0,
+        b=0.5,
+        lambda_perp=2.0,
+        n_particles=64,
+        n_waves=16,
+        t_max=100.0,
+        seed=1,
+        rules="paper",
     )
     return {k: float(getattr(res, k)) for k in ("D_perp", "D_perp_err", "D_par", "D_par_err")}
 

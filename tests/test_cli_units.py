@@ -253,10 +253,13 @@ def test_simulate_receives_the_converted_inputs_and_prints_physical_units(monkey
         config = SimpleNamespace(
             T=kwargs["T"], b=kwargs["b"], mu=kwargs["mu"], model="2d", n_particles=10,
             n_waves=5, n_steps=100, dt=0.1, to_dict=lambda: {"T": kwargs["T"]},
+            is_isotropic=False, R=0.5,
         )  # fmt: skip
+        regime = SimpleNamespace(alpha=1.0, alpha_err=0.01, regime="diffusive")
         return SimpleNamespace(
             D_perp=2.0, D_perp_err=0.1, D_par=30.0, D_par_err=1.0, converged=True,
-            converged_par=False, wall_time=0.5, config=config,
+            converged_par=False, wall_time=0.5, config=config, stop_reason="plateau",
+            t_end=10.0, n_steps=100, regime_perp=regime, regime_par=regime,
         )  # fmt: skip
 
     monkeypatch.setattr(crtransport._simulate, "simulate", fake_simulate)
@@ -285,7 +288,7 @@ def test_simulate_receives_the_converted_inputs_and_prints_physical_units(monkey
     rc, out, err = run(["simulate", "--T", "1", "--b", "0.2", "--lambda-perp", "5"], capsys)
     assert rc == 0, err
     assert calls[-1]["T"] == 1.0 and calls[-1]["lambda_perp"] == 5.0
-    assert calls[-1]["lambda_par"] is None
+    assert "lambda_par" not in calls[-1]  # the engine's default, 10 lambda_perp
     assert "m2/s" not in out
 
 

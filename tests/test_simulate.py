@@ -71,7 +71,8 @@ def test_config_round_trips_through_json():
 
 @pytest.mark.parametrize("model", ["2d", "slab", "isotropic", "composite"])
 def test_every_model_runs_and_returns_finite_coefficients(model):
-    res = crt.simulate(T=1.0, b=0.5, lambda_perp=2.0, model=model, seed=2, **SMALL)
+    scales = {"lambda_par": 20.0} if model == "slab" else {"lambda_perp": 2.0}
+    res = crt.simulate(T=1.0, b=0.5, model=model, seed=2, **scales, **SMALL)
     assert np.isfinite([res.D_perp, res.D_par, res.D_perp_err, res.D_par_err]).all()
     assert res.running.sizes["time"] >= 8
     assert res.config.model == model
@@ -79,14 +80,17 @@ def test_every_model_runs_and_returns_finite_coefficients(model):
 
 def test_default_rules():
     turb = crt.turbulence.TwoDTurbulence(b=0.2, lambda_perp=5.0)
-    # forty steps per gyration in the RMS field, at most the paper's 2 pi / 10, at most half a
-    # bend-over scale per step
+    # forty steps per gyration in the RMS field, at most half a bend-over scale per step; the
+    # paper rules also cap the step at the paper's 2 pi / 10
     gyro = 2 * math.pi * 2.0 / (40 * math.sqrt(1.04))
     assert default_dt(1.0, 0.2, 5.0) == pytest.approx(gyro)
     assert default_dt(1.0, 0.2, 0.2) == pytest.approx(0.5 * 0.2 / float(units.speed_from_T(1.0)))
-    assert default_dt(100.0, 0.0, 1e3) == pytest.approx(2 * math.pi / 10)
+    assert default_dt(100.0, 0.0, 1e3) == pytest.approx(2 * math.pi * 101 / 40)
+    assert default_dt(100.0, 0.0, 1e3, rules="paper") == pytest.approx(2 * math.pi / 10)
     v = float(units.speed_from_T(1.0))
-    assert default_t_max(1.0, 0.5, turb) == pytest.approx(10 * 50.0 / (0.5 * v))
+    # first length: max(8 tau_c, 10 gyrations); the paper's fixed run max(10 tau_c, 20 gyr.)
+    assert default_t_max(1.0, 0.5, turb) == pytest.approx(8 * 50.0 / (0.5 * v))
+    assert default_t_max(1.0, 0.5, turb, rules="paper") == pytest.approx(10 * 50.0 / (0.5 * v))
     res = crt.simulate(T=1.0, b=0.2, lambda_perp=5.0, n_particles=8, n_waves=4, t_max=100.0)
     assert res.config.dt == pytest.approx(gyro)
     assert res.config.t_max >= 100.0

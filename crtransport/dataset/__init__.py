@@ -13,7 +13,7 @@ from crtransport.dataset._builder import build_dataset
 from crtransport.dataset._io import InvalidDatasetError, open_dataset
 from crtransport.dataset._partial import open_partial
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
-from crtransport.dataset._space import Fixed, Free, Grid, ParameterSpace, Tied
+from crtransport.dataset._space import Fixed, Free, Grid, Isotropic, ParameterSpace, Tied
 from crtransport.dataset._split import split
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Fixed",
     "Free",
     "Grid",
+    "Isotropic",
     "ParameterSpace",
     "Tied",
     # exceptions

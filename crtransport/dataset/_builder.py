@@ -29,7 +29,7 @@ from crtransport.dataset._io import (
     write_dataset,
 )
 from crtransport.dataset._journal import Journal, describe_differences, journal_path
-from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
+from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION, STOP_RULES
 from crtransport.dataset._space import ParameterSpace
 from crtransport.dataset._worker import RunFn, _execute, _init_worker, _simulate_run
 
@@ -39,6 +39,8 @@ logger = logging.getLogger("crtransport.dataset")
 
 #: keyword arguments of ``simulate`` that the parameter space or the builder sets per sample
 _PER_SAMPLE = ("T", "b", "lambda_perp", "lambda_par", "mu", "seed")
+#: keyword arguments of ``simulate`` that are other ways to state the inputs, not settings
+_ALTERNATIVE_INPUTS = ("R", "anisotropy", "turbulence")
 
 
 # --------------------------------------------------------------------------- settings
@@ -57,7 +59,9 @@ def _keyword_defaults(func: Callable[..., Any]) -> dict[str, Any]:
     return {
         name: p.default
         for name, p in inspect.signature(func).parameters.items()
-        if p.default is not inspect.Parameter.empty and name not in _PER_SAMPLE
+        if p.default is not inspect.Parameter.empty
+        and name not in _PER_SAMPLE
+        and name not in _ALTERNATIVE_INPUTS
     }
 
 
@@ -164,7 +168,12 @@ def off_design_record(
     Journals hold simulated samples only (indices below ``n_sim``).
     """
     for index, rec in records.items():
-        if not 0 <= index < n_sim or rec.get("params") != [float(x) for x in rows[index]]:
+        if not 0 <= index < n_sim:
+            return index
+        stored = rec.get("params")
+        if not isinstance(stored, list) or not np.array_equal(
+            np.asarray(stored, dtype=np.float64), rows[index], equal_nan=True  # NaN: isotropic
+        ):
             return index
     return None
 
@@ -177,13 +186,14 @@ def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any
     """
     from crtransport._simulate import resolve_config
 
-    keys = ("dt", "t_max", "k_perp_range", "k_par_range", "model", "n_save")
+    keys = ("dt", "t_max", "k_perp_range", "k_par_range", "model", "n_save", "rules")
+    mu = params["mu"]
     config = resolve_config(
         params["T"],
         0.0,
         params["lambda_perp"],
         lambda_par=params["lambda_par"],
-        mu=params["mu"],
+        mu="isotropic" if math.isnan(mu) else mu,
         **{k: settings[k] for k in keys if settings.get(k) is not None},
     )
     return float(config.dt), float(config.t_max)
@@ -195,10 +205,14 @@ def _analytic_record(
     settings: Mapping[str, Any],
     running_times: list[float] | None,
 ) -> dict[str, Any]:
-    """The exact ``b = 0`` row: a helix, so D_perp = 0 and D_zz(t) = (v mu)^2 t / 2."""
+    """The exact ``b = 0`` row: a helix, so D_perp = 0 and D_zz(t) = (v mu)^2 t / 2.
+
+    Isotropic rows (``mu`` NaN) average over mu uniform in [-1, 1]: <mu^2> = 1/3.
+    """
     gamma = 1.0 + params["T"]
     v = math.sqrt(1.0 - 1.0 / gamma**2)
-    vz2 = (v * params["mu"]) ** 2
+    mu2 = 1.0 / 3.0 if math.isnan(params["mu"]) else params["mu"] ** 2
+    vz2 = v * v * mu2
     dt, t_max = _analytic_run_length(params, settings)
     rec: dict[str, Any] = {
         "index": index,
@@ -212,12 +226,19 @@ def _analytic_record(
         "dt": dt,
         "t_max": t_max,
         "wall_time": 0.0,
+        # a helix: the guiding centre stays put (alpha_perp = 0), z is ballistic (2)
+        "alpha_perp": 0.0,
+        "alpha_perp_err": 0.0,
+        "alpha_par": 2.0,
+        "alpha_par_err": 0.0,
+        "stop_rule": STOP_RULES.index("exact"),
+        "n_steps": round(t_max / dt),
     }
     if running_times is not None:
         # exact running values of the helix (continuous time, gyro-frequency 1/gamma):
         # D_perp(t) = rho^2 (1 - cos(t / gamma)) / (2 t) -> 0, D_zz(t) = (v mu)^2 t / 2
         t = np.asarray(running_times, dtype=np.float64)
-        rho2 = (gamma * v) ** 2 * (1.0 - params["mu"] ** 2)
+        rho2 = (gamma * v) ** 2 * (1.0 - mu2)
         with np.errstate(divide="ignore", invalid="ignore"):
             d_perp = np.where(t > 0, rho2 * (1.0 - np.cos(t / gamma)) / (2.0 * t), 0.0)
         rec["D_perp_running"] = [float(x) for x in d_perp]

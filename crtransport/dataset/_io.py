@@ -50,6 +50,8 @@ def assemble(
         coords[name] = (SAMPLE_DIM, np.asarray(params[name], dtype=np.float64))
     data: dict[str, Any] = {}
     for name in RESULT_FIELDS:
+        if VARIABLES[name].is_optional and not all(name in r for r in records):
+            continue  # a diagnostic some runs did not report (schema 1 run functions)
         dtype = VARIABLES[name].dtype
         data[name] = (SAMPLE_DIM, np.array([r[name] for r in records], dtype=dtype))
     data["is_analytic"] = (SAMPLE_DIM, np.asarray(is_analytic, dtype=bool))
@@ -188,7 +190,9 @@ def validate(ds: xr.Dataset, *, source: str = "the dataset") -> None:
             problems.append(f"`{name}` has units {units!r}, expected {spec.units!r}")
     if not problems:
         for name in INPUTS:
-            bad = ~np.isfinite(ds[name].values)
+            values = ds[name].values
+            # NaN mu marks isotropic pitch angles (schema 2)
+            bad = np.isinf(values) if name == "mu" and version >= 2 else ~np.isfinite(values)
             if bad.any():
                 problems.append(f"`{name}` is not finite at {int(bad.sum())} samples")
         if np.unique(ds[SAMPLE_DIM].values).size != ds.sizes[SAMPLE_DIM]:

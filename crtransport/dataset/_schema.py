@@ -12,6 +12,12 @@ Schema history
 --------------
 1
     First version.
+2
+    Optional diagnostics per row (role ``"diagnostic"``): the transport-regime exponents
+    ``alpha_perp``, ``alpha_par`` with errors, the ``stop_rule`` that ended the run and its
+    ``n_steps``; ``mu`` may be NaN, marking isotropic pitch angles
+    (``ParameterSpace(mu="isotropic")``); ``t_max`` is the simulated time of an adaptive run.
+    Version 1 files read unchanged.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ __all__ = [
 
 #: Version of the on-disk layout. Bump it when a name, dim, dtype or unit changes, and teach
 #: ``open_dataset`` to read the older versions it still supports.
-SCHEMA_VERSION: int = 1
+SCHEMA_VERSION: int = 2
 
 #: Name of the row dimension.
 SAMPLE_DIM: str = "sample"
@@ -50,7 +56,12 @@ UNIT_DIFFUSION = "rho0^2 omega_c"
 UNIT_NONE = "1"
 UNIT_SECONDS = "s"
 
-Role = Literal["index", "input", "output", "flag", "meta", "running", "time"]
+Role = Literal["index", "input", "output", "flag", "meta", "diagnostic", "running", "time"]
+
+#: What ended a row's run (the ``stop_rule`` variable holds the index): a fixed run length,
+#: a plateau of the requested coefficients, the cap of an adaptive run without a plateau, or
+#: an exact (analytic, b = 0) row.
+STOP_RULES: tuple[str, ...] = ("fixed", "plateau", "cap", "exact")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,7 +82,8 @@ class VariableSpec:
         Human-readable description (the ``long_name`` attribute).
     role : str
         ``"index"``, ``"input"`` (coordinate), ``"output"``, ``"flag"``, ``"meta"``,
-        ``"running"`` (optional, dims (sample, time)) or ``"time"`` (optional coordinate).
+        ``"diagnostic"`` (optional, schema 2), ``"running"`` (optional, dims (sample, time))
+        or ``"time"`` (optional coordinate).
     comment : str, default: ""
         Extra note stored as the ``comment`` attribute when not empty.
     """
@@ -86,8 +98,8 @@ class VariableSpec:
 
     @property
     def is_optional(self) -> bool:
-        """True for the running coefficients and their time coordinate."""
-        return self.role in ("running", "time")
+        """True for the diagnostics, the running coefficients and their time coordinate."""
+        return self.role in ("diagnostic", "running", "time")
 
     @property
     def is_coord(self) -> bool:
@@ -115,7 +127,9 @@ _SPECS = (
     VariableSpec(name="T", dims=_S, dtype="float64", units=UNIT_ENERGY,
                  long_name="kinetic energy", role="input"),
     VariableSpec(name="mu", dims=_S, dtype="float64", units=UNIT_NONE,
-                 long_name="initial pitch-angle cosine v_par / v", role="input"),
+                 long_name="initial pitch-angle cosine v_par / v", role="input",
+                 comment="NaN marks isotropic pitch angles: each particle's mu uniform in "
+                 "[-1, 1] (pitch-angle averaged coefficients)."),
     VariableSpec(name="b", dims=_S, dtype="float64", units=UNIT_FIELD,
                  long_name="turbulence amplitude sqrt(<b^2>)", role="input"),
     VariableSpec(name="lambda_perp", dims=_S, dtype="float64", units=UNIT_LENGTH,
@@ -143,12 +157,34 @@ _SPECS = (
     VariableSpec(name="dt", dims=_S, dtype="float64", units=UNIT_TIME,
                  long_name="time step of the simulation", role="meta"),
     VariableSpec(name="t_max", dims=_S, dtype="float64", units=UNIT_TIME,
-                 long_name="simulated time (run length)", role="meta"),
+                 long_name="simulated time (run length)", role="meta",
+                 comment="For an adaptive run, where it stopped (see stop_rule)."),
     VariableSpec(name="wall_time", dims=_S, dtype="float64", units=UNIT_SECONDS,
                  long_name="wall-clock time of the simulation (run cost)", role="meta"),
     VariableSpec(name="seed_index", dims=_S, dtype="int64", units=UNIT_NONE,
                  long_name="spawn key of the sample's seed: "
                  "numpy.random.SeedSequence(seed, spawn_key=(seed_index,))", role="meta"),
+    VariableSpec(name="alpha_perp", dims=_S, dtype="float64", units=UNIT_NONE,
+                 long_name="exponent alpha of <dx_perp^2> ~ t^alpha over the last decade",
+                 role="diagnostic",
+                 comment="1 diffusive, < 1 sub-diffusive, > 1 super-diffusive; where "
+                 "is_converged_perp = 0, D_perp is the slope at the end of the run, not a "
+                 "diffusion coefficient (crtransport.transport.transport_exponent)."),
+    VariableSpec(name="alpha_perp_err", dims=_S, dtype="float64", units=UNIT_NONE,
+                 long_name="standard error of alpha_perp", role="diagnostic"),
+    VariableSpec(name="alpha_par", dims=_S, dtype="float64", units=UNIT_NONE,
+                 long_name="exponent alpha of <dz^2> ~ t^alpha over the last decade",
+                 role="diagnostic",
+                 comment="As alpha_perp, for D_par and is_converged_par."),
+    VariableSpec(name="alpha_par_err", dims=_S, dtype="float64", units=UNIT_NONE,
+                 long_name="standard error of alpha_par", role="diagnostic"),
+    VariableSpec(name="stop_rule", dims=_S, dtype="int64", units=UNIT_NONE,
+                 long_name="what ended the run", role="diagnostic",
+                 comment="0: fixed run length; 1: plateau of the requested coefficients; "
+                 "2: cap of an adaptive run without a plateau; 3: exact b = 0 row."),
+    VariableSpec(name="n_steps", dims=_S, dtype="int64", units=UNIT_NONE,
+                 long_name="time steps simulated (cost: n_particles x n_waves x n_steps "
+                 "wave evaluations)", role="diagnostic"),
     VariableSpec(name=TIME_DIM, dims=(TIME_DIM,), dtype="float64", units=UNIT_TIME,
                  long_name="time of the running coefficients", role="time"),
     VariableSpec(name="D_perp_running", dims=(SAMPLE_DIM, TIME_DIM), dtype="float64",
@@ -170,11 +206,16 @@ VARIABLES: dict[str, VariableSpec] = {spec.name: spec for spec in _SPECS}
 RUNNING: tuple[str, ...] = tuple(s.name for s in _SPECS if s.role == "running")
 
 #: Scalar fields one simulation returns (everything per sample but the inputs, the index,
-#: ``seed_index`` and ``is_analytic``, which the builder sets).
+#: ``seed_index`` and ``is_analytic``, which the builder sets), the diagnostics last.
 RESULT_FIELDS: tuple[str, ...] = tuple(
     s.name
     for s in _SPECS
-    if s.role in ("output", "flag", "meta") and s.name not in ("seed_index", "is_analytic")
+    if s.role in ("output", "flag", "meta", "diagnostic")
+    and s.name not in ("seed_index", "is_analytic")
+)
+#: The result fields a run function may leave out (schema 1 runs): the diagnostics.
+OPTIONAL_RESULT_FIELDS: tuple[str, ...] = tuple(
+    s.name for s in _SPECS if s.role == "diagnostic"
 )
 
 #: Global attributes every database carries.

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from crtransport._validation import check_choice, check_int, check_real
 from crtransport.dataset._schema import INPUTS, UNIT_ENERGY, UNIT_FIELD, UNIT_LENGTH, UNIT_NONE
 
-__all__ = ["Fixed", "Free", "Grid", "ParameterSpace", "Tied"]
+__all__ = ["Fixed", "Free", "Grid", "Isotropic", "ParameterSpace", "Tied"]
 
 logger = logging.getLogger("crtransport.dataset")
 
@@ -168,13 +168,38 @@ class Grid:
         return {"kind": "grid", "values": list(self.values)}
 
 
-Axis: TypeAlias = Free | Fixed | Tied | Grid
+@dataclass(frozen=True, slots=True)
+class Isotropic:
+    """Isotropic pitch angles (``mu`` only): each particle's ``mu`` uniform in [-1, 1].
+
+    The rows then hold pitch-angle averaged coefficients (``simulate(mu='isotropic')``); the
+    database stores ``mu`` as NaN for them. Shorthand: ``mu="isotropic"``.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe description."""
+        return {"kind": "isotropic"}
+
+
+Axis: TypeAlias = Free | Fixed | Tied | Grid | Isotropic
 AxisLike: TypeAlias = Axis | float | tuple[float, float]
 
-_KINDS: dict[str, type] = {"free": Free, "fixed": Fixed, "tied": Tied, "grid": Grid}
+_KINDS: dict[str, type] = {
+    "free": Free,
+    "fixed": Fixed,
+    "tied": Tied,
+    "grid": Grid,
+    "isotropic": Isotropic,
+}
 
 
 def _as_axis(name: str, value: Any) -> Axis:
+    if isinstance(value, str) and value == "isotropic":
+        value = Isotropic()
+    if isinstance(value, Isotropic):
+        if name != "mu":
+            raise ValueError(f"only `mu` can be 'isotropic'; got {name}='isotropic'.")
+        return value
     if isinstance(value, Free | Fixed | Tied | Grid):
         return value
     if isinstance(value, bool):
@@ -223,8 +248,9 @@ class ParameterSpace:
     ----------
     T : Free, Fixed, Tied, Grid, float or (float, float), default: Free(0, 10)
         Kinetic energy in m c^2; physical range ``T > 0``.
-    mu : Free, Fixed, Tied, Grid, float or (float, float), default: Fixed(0.5)
-        Initial pitch-angle cosine (dimensionless); physical range ``-1 <= mu <= 1``.
+    mu : Free, Fixed, Tied, Grid, Isotropic, float, (float, float) or str, default: Fixed(0.5)
+        Initial pitch-angle cosine (dimensionless); physical range ``-1 <= mu <= 1``;
+        ``'isotropic'`` for pitch-angle averaged rows (stored as NaN).
     b : Free, Fixed, Tied, Grid, float or (float, float), default: Free(0, 1)
         Turbulence amplitude in B0; physical range ``b >= 0``.
     lambda_perp : Free, Fixed, Tied, Grid, float or (float, float), default: Free(0.2, 20)
@@ -455,6 +481,8 @@ class ParameterSpace:
         for name, ax in self.axes.items():
             if isinstance(ax, Fixed):
                 out[name] = np.full(n, ax.value)
+            elif isinstance(ax, Isotropic):
+                out[name] = np.full(n, np.nan)  # the database's mark of isotropic rows
             elif not isinstance(ax, Tied):
                 out[name] = np.ascontiguousarray(values[name], dtype=np.float64)
         for name, ax in self.axes.items():
@@ -543,6 +571,8 @@ class ParameterSpace:
                 lines.append(f"{name}: fixed at {ax.value:g}{unit}")
             elif isinstance(ax, Tied):
                 lines.append(f"{name}: {ax.ratio:g} * {ax.to}")
+            elif isinstance(ax, Isotropic):
+                lines.append(f"{name}: isotropic (uniform in [-1, 1] per particle)")
             else:
                 lines.append(f"{name}: grid of {len(ax.values)} values{unit}")
         lines.append(f"sampling: {self.sampling}")

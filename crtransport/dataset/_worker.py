@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from crtransport.dataset._schema import INPUTS, RESULT_FIELDS, RUNNING
+from crtransport.dataset._schema import (
+    INPUTS,
+    OPTIONAL_RESULT_FIELDS,
+    RESULT_FIELDS,
+    RUNNING,
+    STOP_RULES,
+)
 
 # ``run_fn(params, settings, seed_sequence) -> dict``: the per-sample simulation
 RunFn = Callable[[Mapping[str, float], Mapping[str, Any], np.random.SeedSequence], dict]
@@ -45,16 +51,16 @@ def _simulate_run(
     """
     from crtransport._simulate import simulate
 
+    mu = params["mu"]
     res = simulate(
         params["T"],
         params["b"],
         params["lambda_perp"],
         lambda_par=params["lambda_par"],
-        mu=params["mu"],
+        mu="isotropic" if math.isnan(mu) else mu,  # NaN marks isotropic rows
         seed=seed_seq,
         **settings,
     )
-    config = res.config.to_dict()
     running = res.running
     return {
         "D_perp": res.D_perp,
@@ -63,9 +69,15 @@ def _simulate_run(
         "D_par_err": res.D_par_err,
         "is_converged_perp": res.converged,
         "is_converged_par": res.converged_par,
-        "dt": config["dt"],
-        "t_max": config["t_max"],
+        "dt": res.config.dt,
+        "t_max": res.t_end,
         "wall_time": res.wall_time,
+        "alpha_perp": res.regime_perp.alpha,
+        "alpha_perp_err": res.regime_perp.alpha_err,
+        "alpha_par": res.regime_par.alpha,
+        "alpha_par_err": res.regime_par.alpha_err,
+        "stop_rule": STOP_RULES.index(res.stop_reason),
+        "n_steps": res.n_steps,
         "running": {
             "time": running["time"].values,
             "D_perp": running["D_perp"].values,
@@ -112,11 +124,13 @@ def _execute(
     named = dict(zip(INPUTS, (float(p) for p in params), strict=True))
     seed_seq = np.random.SeedSequence(seed, spawn_key=(index,))
     out = run_fn(named, settings, seed_seq)
-    missing = [f for f in RESULT_FIELDS if f not in out]
+    missing = [f for f in RESULT_FIELDS if f not in out and f not in OPTIONAL_RESULT_FIELDS]
     if missing:
         raise TypeError(f"the simulation returned no {', '.join(missing)} for sample {index}.")
     record: dict[str, Any] = {"index": int(index), "params": [float(p) for p in params]}
     for name in RESULT_FIELDS:
+        if name not in out and name in OPTIONAL_RESULT_FIELDS:
+            continue  # a run function written for schema 1
         value = out[name]
         record[name] = bool(value) if name in _FLAGS else float(value)
     if running_times is not None:

@@ -34,6 +34,8 @@ def boris_push_kernel(
     tables,
     has_bz,
     realization,
+    origin,
+    gc_origin,
     pos0,
     u0,
     gamma,
@@ -47,20 +49,25 @@ def boris_push_kernel(
 ):  # pragma: no cover - compiled
     """Push an ensemble with drift-kick-drift Boris steps; code units, see ``propagate``.
 
-    Particle p moves in realization ``realization[p]``. After step n == save_steps[k] the
-    displacement r - r(0) is written to ``out_disp[p, k]`` and that of the guiding centre
-    R = r + u x e_z to ``out_gc[p, k]``; final state to ``out_pos``, ``out_u``.
+    Particle p moves in realization ``realization[p]`` from ``(pos0[p], u0[p])``. After step
+    n == save_steps[k] the displacement r - origin is written to ``out_disp[p, k]`` and that of
+    the guiding centre R = r + u x e_z, R - gc_origin, to ``out_gc[p, k]``; final state to
+    ``out_pos``, ``out_u``. A fresh run passes ``origin = pos0`` and ``gc_origin = R(pos0, u0)``;
+    a continued run passes the first run's origins and final state, and then computes what one
+    longer run would to round-off.
     """
     half = 0.5 * dt / gamma  # half drift x += (dt/2) u/gamma, and rotation t = B dt/(2 gamma)
     n_save = save_steps.shape[0]
     for p in numba.prange(pos0.shape[0]):
         table = tables[realization[p]]
-        x0 = pos0[p, 0]
-        y0 = pos0[p, 1]
-        z0 = pos0[p, 2]
-        gx0 = x0 + u0[p, 1]  # guiding centre about the mean field, R_perp = r_perp + u x e_z
-        gy0 = y0 - u0[p, 0]
-        x, y, z = x0, y0, z0
+        x0 = origin[p, 0]
+        y0 = origin[p, 1]
+        z0 = origin[p, 2]
+        gx0 = gc_origin[p, 0]  # guiding centre about the mean field, R_perp = r_perp + u x e_z
+        gy0 = gc_origin[p, 1]
+        x = pos0[p, 0]
+        y = pos0[p, 1]
+        z = pos0[p, 2]
         ux = u0[p, 0]
         uy = u0[p, 1]
         uz = u0[p, 2]

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from crtransport import units
-from crtransport._validation import check_array, check_int, check_real, warn_accuracy
+from crtransport._validation import (
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    warn_accuracy,
+)
 from crtransport.pusher._kernels import boris_push_kernel
 from crtransport.turbulence._modes import WaveModes
 
 __all__ = ["MAX_ROTATION_PER_STEP", "Displacements", "initial_conditions", "propagate"]
+
+#: Pushers :func:`propagate` can run on (its ``backend`` argument).
+BACKENDS = ("numba", "jax")
+Backend = Literal["numba", "jax"]
 
 #: Rotation angle per step in the RMS field (rad; 2 pi / 20, twenty steps per gyration) above
 #: which propagate warns. The convergence study found D_perp biased by 5-13 % at 20 steps per
@@ -41,12 +52,16 @@ class Displacements:
         r(t_end) in rho0.
     final_momenta : ndarray of float64, shape (n_particles, 3)
         u(t_end) = gamma v / c.
+    origin : ndarray of float64, shape (n_particles, 3)
+        r(0), the reference of ``displacement``.
+    gc_origin : ndarray of float64, shape (n_particles, 3)
+        R(0), the reference of ``gc_displacement``.
     gamma : float
         Lorentz factor (constant: E = 0).
     dt : float
         Time step in 1/omega_c.
     n_steps : int
-        Number of steps taken.
+        Steps taken since r(0) (this call and the runs it resumes).
     """
 
     times: NDArray[np.float64]
@@ -54,6 +69,8 @@ class Displacements:
     gc_displacement: NDArray[np.float64]
     final_positions: NDArray[np.float64]
     final_momenta: NDArray[np.float64]
+    origin: NDArray[np.float64]
+    gc_origin: NDArray[np.float64]
     gamma: float
     dt: float
     n_steps: int
@@ -129,6 +146,8 @@ def propagate(
     n_steps: int,
     save_every: int = 1,
     realization: int | ArrayLike | None = None,
+    resume: Displacements | None = None,
+    backend: Backend = "numba",
 ) -> Displacements:
     r"""Integrate the relativistic equation of motion for an ensemble (Boris, float64).
 
@@ -160,6 +179,23 @@ def propagate(
         Realization of each particle. None: particle ``p`` in realization ``p`` (requires
         ``modes.n_realizations == n_particles``, the paper's method); an int: all particles share
         that realization.
+    resume : Displacements, optional
+        Continue an earlier run of the same ensemble in the same ``modes``: start from its
+        final state, keep its origins (displacements stay relative to r(0)) and its clock
+        (times continue from its last step). ``positions`` and ``momenta`` must then be its
+        ``final_positions`` and ``final_momenta`` and ``dt`` its ``dt``. A run split this way
+        agrees with one long run to round-off (about 1e-14 relative: the compiled loop may
+        fuse the half drifts of consecutive steps, which a split undoes), and a given split is
+        reproduced bit for bit. The resumed run may have used either backend.
+    backend : {'numba', 'jax'}, default: 'numba'
+        The pusher. 'numba': the compiled CPU kernel, parallel over particles. 'jax': the same
+        scheme in JAX, float64, on the first device JAX finds (a GPU if JAX was installed with
+        CUDA support, e.g. ``pip install "jax[cuda12]"``; otherwise JAX's CPU backend, about
+        ten times slower than 'numba'); particles are pushed in batches that fit the device
+        memory. The two agree to round-off over a few hundred steps (the same arithmetic in a
+        different order) and then diverge as any two chaotic trajectories do; ensemble
+        statistics agree within their errors. Each backend reproduces its own results bit for
+        bit on a given machine. See :doc:`/guide/gpu`.
 
     Returns
     -------
@@ -169,7 +205,10 @@ def propagate(
     ------
     ValueError
         On wrong shapes, non-finite values, unequal ``|u|``, ``dt <= 0``, ``n_steps < 1``,
-        ``save_every`` outside ``[1, n_steps]`` or realization indices out of range.
+        ``save_every`` outside ``[1, n_steps]``, realization indices out of range or an
+        unknown ``backend``.
+    ImportError
+        If ``backend='jax'`` and JAX is not installed.
 
     Warns
     -----
@@ -177,6 +216,7 @@ def propagate(
         If the step turns the velocity by more than ``MAX_ROTATION_PER_STEP`` rad in the RMS
         field ``sqrt(1 + b^2)`` (the default rule of :func:`crtransport.simulate` keeps 0.16).
     """
+    check_choice("backend", backend, BACKENDS)
     pos = check_array("positions", positions, shape=(None, 3), shape_text="(n_particles, 3)")
     n = pos.shape[0]
     mom = check_array("momenta", momenta, shape=(n, 3), shape_text=f"(n_particles, 3) = ({n}, 3)")
@@ -214,15 +254,38 @@ def propagate(
             f"{MAX_ROTATION_PER_STEP:.3g} rad (20 steps per gyration), i.e. dt < "
             f"{MAX_ROTATION_PER_STEP * gamma / field_rms:.3g}."
         )
+    if resume is None:
+        origin = pos
+        gc_origin = _guiding_centre(pos, mom)
+        steps_before = 0
+    else:
+        if resume.final_positions.shape != (n, 3):
+            raise ValueError(
+                f"`resume` holds {resume.final_positions.shape[0]} particles; got {n} positions."
+            )
+        if not (
+            np.array_equal(resume.final_positions, pos)
+            and np.array_equal(resume.final_momenta, mom)
+        ):
+            raise ValueError(
+                "`positions` and `momenta` must be the `final_positions` and `final_momenta` of "
+                "`resume` (the run being continued)."
+            )
+        if dt != resume.dt:
+            raise ValueError(f"`dt` must be the resumed run's dt = {resume.dt!r}; got {dt!r}.")
+        origin, gc_origin, steps_before = resume.origin, resume.gc_origin, resume.n_steps
     save_steps = np.arange(save_every, n_steps + 1, save_every, dtype=np.int64)
     out_disp = np.empty((n, save_steps.size, 3))
     out_gc = np.empty((n, save_steps.size, 3))
     out_pos = np.empty((n, 3))
     out_u = np.empty((n, 3))
-    boris_push_kernel(
+    push = boris_push_kernel if backend == "numba" else _jax_push()
+    push(
         modes._tables,
         modes.has_bz,
         real,
+        origin,
+        gc_origin,
         pos,
         mom,
         gamma,
@@ -235,12 +298,37 @@ def propagate(
         out_u,
     )
     return Displacements(
-        times=(save_steps * dt).astype(np.float64),
+        times=((steps_before + save_steps) * dt).astype(np.float64),
         displacement=out_disp,
         gc_displacement=out_gc,
         final_positions=out_pos,
         final_momenta=out_u,
+        origin=origin,
+        gc_origin=gc_origin,
         gamma=gamma,
         dt=dt,
-        n_steps=n_steps,
+        n_steps=steps_before + n_steps,
     )
+
+
+def _jax_push():
+    """The JAX pusher (imports JAX on first use only)."""
+    try:
+        import jax  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            "`backend` 'jax' needs JAX: `pip install jax` (CPU) or `pip install \"jax[cuda12]\"` "
+            "(NVIDIA GPUs); see the GPU section of the docs."
+        ) from exc
+    from crtransport.pusher._jax import boris_push_jax
+
+    return boris_push_jax
+
+
+def _guiding_centre(pos: NDArray[np.float64], mom: NDArray[np.float64]) -> NDArray[np.float64]:
+    """R = r + u x e_z (in B0, so R_perp = r_perp + (u_y, -u_x)) and R_z = z."""
+    gc = np.empty_like(pos)
+    gc[:, 0] = pos[:, 0] + mom[:, 1]
+    gc[:, 1] = pos[:, 1] - mom[:, 0]
+    gc[:, 2] = pos[:, 2]
+    return gc

@@ -39,6 +39,8 @@ class DiffusionEstimate:
         The late fitting window (t_start, t_end) in 1/omega_c.
     estimator : str
         Description of the estimator.
+    diff_error : float
+        Standard error of the paired difference ``value - previous_value``.
     """
 
     value: float
@@ -47,6 +49,7 @@ class DiffusionEstimate:
     previous_value: float
     window: tuple[float, float]
     estimator: str
+    diff_error: float = float("nan")
 
 
 def _validate(times: ArrayLike, displacement: ArrayLike) -> tuple[NDArray, NDArray]:
@@ -234,4 +237,5 @@ def asymptotic_diffusion(
             f"half the least-squares slope of <d{direction}^2>(t) over "
             f"[{lo:g}, {hi:g}] x t_end; error: std of per-particle slopes / sqrt(N)"
         ),
+        diff_error=diff_err,
     )

@@ -1,0 +1,195 @@
+"""Run rules, presets, adaptive runs and the ways to state a run (simulate's boundary)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import crtransport as crt
+from crtransport import units
+from crtransport._run_rules import PAPER_DT, RUN_RULES, RunRules
+from crtransport._simulate import SimulationConfig
+
+FAST = dict(n_particles=64, n_waves=16)
+
+
+def test_paper_rules_reproduce_every_shipped_rows_step_and_length():
+    """The 'paper' preset resolves the dt and t_max of all 4750 simulated rows exactly."""
+    ds = crt.open_dataset(crt.datasets.paper())
+    sim = ~ds["is_analytic"].values
+    for T, b, lam, lam_par, mu, dt, t_max in zip(
+        *(ds[n].values[sim] for n in ("T", "b", "lambda_perp", "lambda_par", "mu", "dt", "t_max"))
+    ):
+        cfg = crt.resolve_config(T, b, lam, lambda_par=lam_par, mu=mu, rules="paper")
+        assert (cfg.dt, cfg.t_max) == (dt, t_max)
+
+
+def test_presets_and_their_round_trip():
+    paper, default = RUN_RULES["paper"], RUN_RULES["default"]
+    assert paper.max_dt == PAPER_DT and not paper.adaptive and paper.plateau_tolerance is None
+    assert default.max_dt is None and default.adaptive
+    for rules in (paper, default, RunRules(steps_per_gyration=80, growth=2.0)):
+        again = RunRules.from_dict(json.loads(json.dumps(rules.to_dict())))
+        assert again == rules
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("steps_per_gyration", 2.0, "steps_per_gyration"),
+        ("crossing_fraction", 0.0, "crossing_fraction"),
+        ("plateau_tolerance", 1.0, "plateau_tolerance"),
+        ("plateau_tolerance", 0.0, "plateau_tolerance"),
+        ("plateau_tolerance", -0.1, "plateau_tolerance"),
+        ("growth", 1.0, "growth"),
+        ("max_extension", 0.5, "max_extension"),
+        ("max_dt", -1.0, "max_dt"),
+        ("mu_floor", 0.0, "mu_floor"),
+    ],
+)
+def test_bad_rules_name_the_parameter(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        RunRules(**{field: value})
+
+
+def test_default_step_is_similar_and_uncapped_at_high_energy():
+    """At T = 10 the default takes 40 steps per gyration in the RMS field, not the paper's 110."""
+    b, lam = 0.2, 1e3
+    for rules, steps in (("default", 40.0), ("paper", 2 * math.pi * 11 / PAPER_DT)):
+        cfg = crt.resolve_config(T=10.0, b=b, lambda_perp=lam, rules=rules)
+        per_gyration = 2 * math.pi * 11 / math.sqrt(1 + b * b) / cfg.dt
+        assert per_gyration == pytest.approx(
+            steps / math.sqrt(1 + b * b) if rules == "paper" else steps
+        )
+    # ... and the run length is the same number of decorrelation times at every energy
+    for T in (0.01, 1.0, 1e3):
+        lam = float(units.u_from_T(T)) / 0.05  # R = 0.05: the decorrelation time sets it
+        cfg = crt.resolve_config(T=T, b=0.5, lambda_perp=lam)
+        tau_c = 10 * lam / (float(units.speed_from_T(T)) * 0.5)
+        assert cfg.t_max == pytest.approx(8 * tau_c, rel=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(mu="random"), "`mu` must be a pitch cosine in \\[-1, 1\\] or 'isotropic'"),
+        (dict(mu=1.5), "`mu`"),
+        (dict(R=0.0, T=None, lambda_perp=None), "`R`"),
+        (dict(R=-1.0, lambda_perp=None), "`R`"),
+        (dict(t_cap=1.0), "`t_cap`"),
+        (dict(t_cap=1e4, t_max=100.0), "`t_cap` bounds an adaptive run"),
+        (dict(rules="fast"), "`rules`"),
+        (dict(converge="all"), "`converge`"),
+        (dict(R=1.0), "at most two of `T`, `lambda_perp` and `R`"),
+        (dict(anisotropy=3.0, lambda_par=30.0), "`lambda_par` or `anisotropy`"),
+        (dict(anisotropy=0.0), "`anisotropy`"),
+        (dict(model="slab"), "model 'slab' has no perpendicular scale"),
+        (dict(turbulence=crt.turbulence.TwoDTurbulence(b=0.1, lambda_perp=1.0)), "do not also"),
+    ],
+)
+def test_bad_input_is_a_clear_error(kwargs, match):
+    args = dict(T=1.0, b=0.2, lambda_perp=5.0, **FAST)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        crt.resolve_config(**args)
+
+
+def test_a_cap_shorter_than_a_gyration_is_refused():
+    gyration = 2 * math.pi * 2.0
+    with pytest.raises(ValueError, match=f"`t_cap` must be at least one gyration.*{gyration:.6g}"):
+        crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, t_cap=0.9 * gyration)
+
+
+def test_dimensionless_statements_resolve_to_the_same_run():
+    u1 = float(units.u_from_T(1.0))
+    a = crt.resolve_config(T=1.0, b=0.3, lambda_perp=u1 / 0.5, anisotropy=5.0)
+    b = crt.resolve_config(R=0.5, b=0.3, anisotropy=5.0)  # T = 1 by default
+    assert b.T == 1.0 and b.turbulence.lambda_perp == pytest.approx(a.turbulence.lambda_perp)
+    assert b.turbulence.lambda_par == pytest.approx(5 * b.turbulence.lambda_perp)
+    assert math.isclose(b.R, 0.5) and b.dt == pytest.approx(a.dt)
+    c = crt.resolve_config(R=0.5, b=0.3, lambda_perp=2.0)  # T from R lambda_perp
+    assert float(units.u_from_T(c.T)) == pytest.approx(1.0, rel=1e-12)
+    tiny = crt.resolve_config(R=1e-3, b=0.3, lambda_perp=1e-3)  # u = 1e-6: T = u^2 / 2
+    assert math.isclose(tiny.T, 0.5e-12, rel_tol=1e-9)
+    slab = crt.resolve_config(R=2.0, b=0.3, T=3.0, model="slab")
+    assert slab.turbulence.lambda_par == pytest.approx(float(units.u_from_T(3.0)) / 2.0)
+
+
+def test_a_turbulence_object_expresses_any_spectrum():
+    turb = crt.turbulence.IsotropicTurbulence(b=1.0, lambda_iso=2.0, q=4.0)  # CRPropa's q = 4
+    cfg = crt.resolve_config(T=1.0, turbulence=turb, **FAST, t_max=50.0)
+    assert cfg.turbulence is turb and cfg.model == "isotropic"
+    cfg_r = crt.resolve_config(R=0.25, turbulence=turb, **FAST)
+    assert math.isclose(cfg_r.R, 0.25)
+    res = crt.simulate(T=1.0, turbulence=turb, seed=1, t_max=50.0, **FAST)
+    assert res.config.turbulence.q == 4.0 and np.isfinite(res.D_perp)
+
+
+def test_config_with_rules_round_trips_through_json():
+    cfg = crt.resolve_config(T=2.0, b=0.3, lambda_perp=2.0, mu="isotropic", **FAST)
+    data = json.loads(json.dumps(cfg.to_dict()))
+    assert SimulationConfig.from_dict(data) == cfg
+    assert data["rules"]["name"] == "default" and data["mu"] == "isotropic"
+
+
+def test_isotropic_pitch_angles_at_b_zero_give_the_averaged_helix():
+    """mu uniform in [-1, 1]: D_zz(t) = v^2 <mu^2> t / 2 = v^2 t / 6 (statistically)."""
+    n = 4000
+    res = crt.simulate(
+        T=1.0, b=0.0, lambda_perp=5.0, mu="isotropic", n_particles=n, n_waves=4, t_max=60.0, seed=3
+    )
+    v = float(units.speed_from_T(1.0))
+    t = res.running["time"].values[-1]
+    # <mu^2> over n uniform draws: mean 1/3, standard deviation sqrt(4/45 / n)
+    mu2 = 2.0 * float(res.running["D_par"].values[-1]) / (v * v * t)
+    assert abs(mu2 - 1.0 / 3.0) < 4.0 * math.sqrt(4.0 / 45.0 / n)
+    assert res.config.is_isotropic and res.reduced()["mu"] != res.reduced()["mu"]  # NaN
+
+
+def test_adaptive_run_stops_on_a_plateau_and_records_why():
+    res = crt.simulate(T=1.0, b=0.5, lambda_perp=2.0, n_particles=1000, n_waves=32, seed=1)
+    assert res.stop_reason == "plateau" and res.converged
+    assert res.t_end == pytest.approx(res.n_steps * res.config.dt)
+    assert res.t_end >= res.config.t_max and res.t_end <= res.config.t_cap * (1 + 1e-12)
+    assert res.wave_evaluations == res.n_steps * 1000 * 32
+    assert res.running.sizes["time"] <= 2 * 200 + 1
+    assert res.regime_perp.regime == "diffusive"
+
+
+def test_adaptive_run_reaches_the_cap_without_a_plateau():
+    """At b = 0 the motion along z stays ballistic: D_par never plateaus."""
+    res = crt.simulate(
+        T=1.0, b=0.0, lambda_perp=2.0, converge="par", n_particles=32, n_waves=4, seed=1
+    )
+    assert res.stop_reason == "cap" and not res.converged_par
+    assert res.t_end == pytest.approx(res.config.t_cap, rel=0.02)
+    assert res.regime_par.alpha == pytest.approx(2.0, abs=1e-3)
+    assert res.regime_par.regime == "super-diffusive"
+
+
+def test_fixed_runs_and_the_paper_preset_do_not_extend():
+    kw = dict(T=1.0, b=0.0, lambda_perp=2.0, converge="par", n_particles=32, n_waves=4, seed=1)
+    assert crt.simulate(**kw, t_max=100.0).stop_reason == "fixed"
+    paper = crt.simulate(**kw, rules="paper")
+    assert paper.stop_reason == "fixed" and paper.n_steps == paper.config.n_steps
+
+
+def test_unknown_backend_is_refused_before_any_work():
+    with pytest.raises(ValueError, match="`backend` must be one of 'numba', 'jax'"):
+        crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, backend="cuda")
+
+
+@pytest.mark.slow
+def test_jax_backend_through_simulate_agrees_with_numba():
+    """The same seed (same waves and starts) on both pushers: D within errors, adaptive too."""
+    kw = dict(T=1.0, b=0.5, lambda_perp=2.0, n_particles=512, n_waves=32, seed=1)
+    a = crt.simulate(**kw)
+    b = crt.simulate(**kw, backend="jax")
+    assert b.config.backend == "jax" and b.stop_reason in ("plateau", "cap")
+    z = (a.D_perp - b.D_perp) / math.hypot(a.D_perp_err, b.D_perp_err)
+    assert abs(z) < 3.0
+    again = crt.simulate(**kw, backend="jax")
+    assert again.D_perp == b.D_perp  # each backend reproduces itself bit for bit
