@@ -1,6 +1,6 @@
 """Analytic transport theories against test-particle simulations on the same turbulence.
 
-    NUMBA_NUM_THREADS=1 python scripts/theory_validation.py     # about 25 core-minutes
+    NUMBA_NUM_THREADS=1 python scripts/theory_validation.py     # about 17 CPU-minutes
 
 writes ``docs/_static/theory_validation.json`` and the figures
 ``docs/_static/figures/theory_{slab_qlt,composite_perp,dmumu}.png``; the docs build turns the JSON

@@ -202,7 +202,7 @@ def unlt_perpendicular_diffusion(
     D_par : float
         Parallel diffusion coefficient in rho0^2 omega_c, > 0.
     a2 : float, default: 1/3
-        The constant :math:`a^2`, in (0, 10] (1/3 as in NLGC; Shalchi also uses a^2 = 1/3).
+        The constant :math:`a^2`, in (0, 10] (default: the NLGC value 1/3; fitted, not derived).
     rtol : float, default: 1e-10
         Relative tolerance of the implicit equation.
 
