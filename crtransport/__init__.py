@@ -4,7 +4,8 @@ Test-particle simulations of relativistic cosmic rays in synthetic turbulence
 (:func:`simulate`), databases of diffusion coefficients built from them
 (:func:`crtransport.dataset.build_dataset`, :func:`crtransport.dataset.open_dataset`), and a
 neural surrogate that predicts the perpendicular diffusion coefficient
-(:class:`crtransport.surrogate.Surrogate`), after Palade (2023).
+(:class:`crtransport.surrogate.Surrogate`), after Palade (2023), and the analytic transport
+theories (QLT, FLRW, NLGC, UNLT) evaluated on the same turbulence (:mod:`crtransport.theory`).
 
 All quantities are in the paper's scaled units; see :mod:`crtransport.units`.
 
@@ -20,7 +21,16 @@ from crtransport._validation import AccuracyWarning
 from crtransport._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crtransport import dataset, datasets, pusher, surrogate, transport, turbulence, units
+    from crtransport import (
+        dataset,
+        datasets,
+        pusher,
+        surrogate,
+        theory,
+        transport,
+        turbulence,
+        units,
+    )
     from crtransport._run_rules import RUN_RULES, RunRules
     from crtransport._simulate import (
         SimulationConfig,
@@ -38,6 +48,7 @@ __all__ = [
     "datasets",
     "pusher",
     "surrogate",
+    "theory",
     "transport",
     "turbulence",
     "units",
@@ -59,7 +70,16 @@ __all__ = [
     "__version__",
 ]
 
-_SUBPACKAGES = {"dataset", "datasets", "pusher", "surrogate", "transport", "turbulence", "units"}
+_SUBPACKAGES = {
+    "dataset",
+    "datasets",
+    "pusher",
+    "surrogate",
+    "theory",
+    "transport",
+    "turbulence",
+    "units",
+}
 _LAZY = {
     "simulate": "crtransport._simulate",
     "resolve_config": "crtransport._simulate",

@@ -15,9 +15,11 @@ import crtransport
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _pretrained_tables
 import _run_rules_table
+import _theory_tables
 
 _pretrained_tables.write(Path(__file__).resolve().parent)
 _run_rules_table.write(Path(__file__).resolve().parent)
+_theory_tables.write(Path(__file__).resolve().parent)
 
 project = "crtransport"
 author = "crtransport developers"

@@ -12,7 +12,16 @@ import pytest
 import crtransport
 
 DOCS_API = pathlib.Path(__file__).resolve().parents[1] / "docs" / "api"
-SUBPACKAGES = ["turbulence", "pusher", "transport", "units", "dataset", "datasets", "surrogate"]
+SUBPACKAGES = [
+    "turbulence",
+    "pusher",
+    "transport",
+    "theory",
+    "units",
+    "dataset",
+    "datasets",
+    "surrogate",
+]
 
 
 def _available(name):
