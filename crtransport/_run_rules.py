@@ -36,6 +36,8 @@ from crtransport.turbulence._models import Turbulence
 
 __all__ = ["PAPER_DT", "RUN_RULES", "RunRules", "get_run_rules"]
 
+#: Smallest T the crtransport 0.1 kinematics (``kinematics='0.1'``) accept.
+LEGACY_MIN_T = 1e-8
 #: The paper's time step 2 pi / 10 (ten steps per non-relativistic gyro-period).
 PAPER_DT = 2.0 * math.pi / 10.0
 
@@ -151,16 +153,26 @@ class RunRules:
     def speed(self, T: float) -> float:
         """Particle speed ``v`` in c for kinetic energy ``T`` (see ``kinematics``)."""
         if self.kinematics == "0.1":
-            gamma = 1.0 + T
+            gamma = 1.0 + self._legacy_energy(T)
             return math.sqrt(1.0 - 1.0 / gamma**2)
         return float(units.speed_from_T(T))
 
     def momentum(self, T: float) -> float:
         """``|u| = gamma v`` in c for kinetic energy ``T`` (see ``kinematics``)."""
         if self.kinematics == "0.1":
-            gamma = 1.0 + T
+            gamma = 1.0 + self._legacy_energy(T)
             return math.sqrt(gamma**2 - 1.0)
         return float(units.u_from_T(T))
+
+    def _legacy_energy(self, T: float) -> float:
+        # 1 - 1/gamma^2 keeps about 1e-8 relative accuracy down to T = 1e-8 and none below
+        if not T >= LEGACY_MIN_T:
+            raise ValueError(
+                f"`T` = {T:g} is below {LEGACY_MIN_T:g}, where the {self.name!r} rules' "
+                "kinematics ('0.1': v = sqrt(1 - 1/gamma^2)) lose their accuracy; use the "
+                "default rules (exact at any T)."
+            )
+        return T
 
     def dt(self, T: float, b: float, turbulence: Turbulence | float) -> float:
         """Time step in 1/omega_c for kinetic energy ``T`` and RMS field ``b``.
