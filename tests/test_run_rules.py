@@ -197,6 +197,6 @@ def test_jax_backend_through_simulate_agrees_with_numba():
 
 def test_paper_kinematics_refuse_energies_they_cannot_resolve():
     """crtransport 0.1's v = sqrt(1 - 1/gamma^2) is 0 at T = 1e-17: a message, not a crash."""
-    with pytest.raises(ValueError, match="`T` = 1e-17 is below 1e-08.*'paper' rules"):
+    with pytest.raises(ValueError, match=r"`T` = 1e-17 is below 1e-08.*'paper' rules"):
         crt.resolve_config(T=1e-17, b=0.2, lambda_perp=5.0, rules="paper")
     assert RUN_RULES["paper"].speed(1.0) == pytest.approx(float(units.speed_from_T(1.0)))
