@@ -226,8 +226,8 @@ def propagate(
     ValueError
         On wrong shapes, non-finite values, unequal ``|u|``, ``dt <= 0``, ``n_steps < 1``,
         ``save_every`` outside ``[1, n_steps]``, realization indices out of range or an
-        unknown ``backend``; if the work or memory is above the limits of
-        :mod:`crtransport._workload` (1e8 steps, 1e15 wave evaluations, the machine's memory),
+        unknown ``backend``; if the work or memory is above the run limits
+        (``crtransport._workload``: 1e8 steps, 1e15 wave evaluations, the machine's memory),
         or the particles can travel so far that the wave phases exceed ``MAX_PHASE`` = 1e14
         rad (the field's cosine is not exact there).
     TypeError
