@@ -200,3 +200,50 @@ def test_paper_kinematics_refuse_energies_they_cannot_resolve():
     with pytest.raises(ValueError, match=r"`T` = 1e-17 is below 1e-08.*'paper' rules"):
         crt.resolve_config(T=1e-17, b=0.2, lambda_perp=5.0, rules="paper")
     assert RUN_RULES["paper"].speed(1.0) == pytest.approx(float(units.speed_from_T(1.0)))
+
+
+def test_a_database_records_its_run_rules_in_full(tmp_path):
+    from crtransport.dataset import ParameterSpace, build_dataset
+
+    rules = RunRules(name="coarse", steps_per_gyration=20.0, adaptive=False)
+    space = ParameterSpace(T=(0.5, 1.0), b=0.3, lambda_perp=2.0, mu="isotropic")
+    build_dataset(
+        space,
+        n_samples=2,
+        path=tmp_path / "db.nc",
+        seed=1,
+        progress=False,
+        n_workers=1,
+        simulation=dict(n_particles=16, n_waves=8, rules=rules),
+    )
+    ds = crt.open_dataset(tmp_path / "db.nc")
+    stored = json.loads(ds.attrs["simulation"])["rules"]
+    assert RunRules.from_dict(stored) == rules
+    assert np.isnan(ds["mu"].values).all()  # isotropic rows
+    assert set(ds["stop_rule"].values) == {0}  # fixed runs
+
+
+def test_an_isotropic_adaptive_database_with_exact_rows(tmp_path):
+    """Default (adaptive) rules, isotropic rows and an exact b = 0 row: <mu^2> = 1/3 there."""
+    from crtransport.dataset import ParameterSpace, build_dataset
+
+    space = ParameterSpace(T=(0.5, 1.0), b=0.4, lambda_perp=2.0, mu="isotropic")
+    build_dataset(
+        space,
+        n_samples=3,
+        analytic_fraction=0.34,
+        path=tmp_path / "db.nc",
+        seed=2,
+        progress=False,
+        n_workers=1,
+        simulation=dict(n_particles=32, n_waves=8),
+    )
+    ds = crt.open_dataset(tmp_path / "db.nc")
+    assert ds.attrs["schema_version"] == 2 and int(ds["is_analytic"].sum()) == 1
+    exact = ds.isel(sample=int(np.flatnonzero(ds["is_analytic"].values)[0]))
+    v = float(units.speed_from_T(float(exact["T"])))
+    assert float(exact["D_par"]) == pytest.approx(v * v / 3 * float(exact["t_max"]) / 2)
+    assert int(exact["stop_rule"]) == 3
+    sim = ds.isel(sample=~ds["is_analytic"].values)
+    assert set(sim["stop_rule"].values) <= {1, 2}  # adaptive: plateau or cap
+    assert np.all(sim["n_steps"].values * sim["dt"].values == pytest.approx(sim["t_max"].values))

@@ -38,7 +38,13 @@ from crtransport.dataset._journal import (
 )
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION, STOP_RULES
 from crtransport.dataset._space import ParameterSpace
-from crtransport.dataset._worker import RunFn, _execute, _init_worker, _simulate_run
+from crtransport.dataset._worker import (
+    RunFn,
+    _execute,
+    _init_worker,
+    _simulate_run,
+    pitch_argument,
+)
 
 __all__ = ["build_dataset"]
 
@@ -104,6 +110,10 @@ def _resolve_settings(
             f"{', '.join(map(repr, sorted(defaults)))}."
         )
     merged = {**defaults, **given}
+    if "rules" in merged:
+        # record the rules themselves, not only a preset's name: the file stays self-describing
+        # if a preset changes, and a RunRules object (not JSON) can be given
+        merged["rules"] = get_run_rules(merged["rules"]).to_dict()
     return {k: _json_safe(merged[k], k) for k in sorted(merged)}
 
 
@@ -237,7 +247,7 @@ def _check_rows(rows: NDArray, settings: Mapping[str, Any]) -> None:
                 named["b"],
                 named["lambda_perp"],
                 lambda_par=named["lambda_par"],
-                mu=named["mu"],
+                mu=pitch_argument(named["mu"]),
                 **settings,
             )
         except (TypeError, ValueError) as exc:
@@ -254,13 +264,12 @@ def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any
     from crtransport._simulate import resolve_config
 
     keys = ("dt", "t_max", "k_perp_range", "k_par_range", "model", "n_save", "rules")
-    mu = params["mu"]
     config = resolve_config(
         params["T"],
         0.0,
         params["lambda_perp"],
         lambda_par=params["lambda_par"],
-        mu="isotropic" if math.isnan(mu) else mu,
+        mu=pitch_argument(params["mu"]),
         **{k: settings[k] for k in keys if settings.get(k) is not None},
     )
     return float(config.dt), float(config.t_max)

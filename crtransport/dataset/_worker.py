@@ -52,13 +52,12 @@ def _simulate_run(
     """
     from crtransport._simulate import simulate
 
-    mu = params["mu"]
     res = simulate(
         params["T"],
         params["b"],
         params["lambda_perp"],
         lambda_par=params["lambda_par"],
-        mu="isotropic" if math.isnan(mu) else mu,  # NaN marks isotropic rows
+        mu=pitch_argument(params["mu"]),
         seed=seed_seq,
         **settings,
     )
@@ -125,6 +124,11 @@ def _watch_parent(parent_pid: int, *, poll: float = 1.0) -> None:
         os._exit(1)  # the builder is gone: nothing will read our result
 
     threading.Thread(target=watch, name="crtransport-parent-watch", daemon=True).start()
+
+
+def pitch_argument(mu: float) -> float | str:
+    """``simulate``'s ``mu`` for a database row: NaN marks isotropic pitch angles."""
+    return "isotropic" if math.isnan(mu) else mu
 
 
 def _finite_or_nan(value: float) -> float:
