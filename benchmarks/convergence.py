@@ -65,16 +65,27 @@ from _machine import machine
 
 import crtransport
 from crtransport import simulate, units
-from crtransport._simulate import (
-    CROSSING_FRACTION,
-    DECORRELATION_TIMES,
-    MIN_GYRATIONS,
-    MU_FLOOR,
-    PAPER_DT,
-    STEPS_PER_GYRATION,
-    default_dt,
-    default_t_max,
-)
+from crtransport._run_rules import PAPER_DT, RUN_RULES
+from crtransport._simulate import default_dt as _default_dt
+from crtransport._simulate import default_t_max as _default_t_max
+
+# The study tested crtransport 0.1's rules, kept as the "paper" preset: its baselines use them.
+_PAPER = RUN_RULES["paper"]
+STEPS_PER_GYRATION = _PAPER.steps_per_gyration
+CROSSING_FRACTION = _PAPER.crossing_fraction
+DECORRELATION_TIMES = _PAPER.decorrelation_times
+MIN_GYRATIONS = _PAPER.min_gyrations
+MU_FLOOR = _PAPER.mu_floor
+
+
+def default_dt(T: float, b: float, lambda_perp: float) -> float:
+    """The "paper" preset's step (the rule this study measured)."""
+    return _default_dt(T, b, lambda_perp, rules="paper")
+
+
+def default_t_max(T: float, mu: float, turbulence) -> float:
+    """The "paper" preset's run length."""
+    return _default_t_max(T, mu, turbulence, rules="paper")
 from crtransport.turbulence import make_turbulence
 from crtransport.turbulence._models import DEFAULT_K_BAND
 
@@ -163,11 +174,12 @@ class Rules:
         return max(self.decorrelation_times * tau_c, MIN_GYRATIONS * 2.0 * math.pi * gamma)
 
     def settings(self, T: float, b: float, lam: float) -> dict:
-        """Explicit simulate() keywords; empty for the library's own defaults."""
+        """Explicit simulate() keywords; only the preset for the library's own rules."""
         if self.library:
-            return {}
+            return {"rules": "paper"}
         lam_par = PAR_OVER_PERP * lam
         return {
+            "rules": "paper",
             "dt": self.dt(T, b, lam),
             "t_max": self.t_max(T, lam_par),
             "k_perp_range": (0.0, self.k_band / lam),
@@ -193,6 +205,7 @@ def steps_per_gyration(T: float, b: float, dt: float) -> float:
 
 def run(point, n_particles: int, seed: int, *, n_waves: int = N_WAVES, **kwargs) -> dict:
     T, b, lam = point
+    kwargs.setdefault("rules", "paper")  # the rules this study measured
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", crtransport.AccuracyWarning)
         res = simulate(
