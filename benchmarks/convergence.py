@@ -68,6 +68,8 @@ from crtransport import simulate, units
 from crtransport._run_rules import PAPER_DT, RUN_RULES
 from crtransport._simulate import default_dt as _default_dt
 from crtransport._simulate import default_t_max as _default_t_max
+from crtransport.turbulence import make_turbulence
+from crtransport.turbulence._models import DEFAULT_K_BAND
 
 # The study tested crtransport 0.1's rules, kept as the "paper" preset: its baselines use them.
 _PAPER = RUN_RULES["paper"]
@@ -86,8 +88,6 @@ def default_dt(T: float, b: float, lambda_perp: float) -> float:
 def default_t_max(T: float, mu: float, turbulence) -> float:
     """The "paper" preset's run length."""
     return _default_t_max(T, mu, turbulence, rules="paper")
-from crtransport.turbulence import make_turbulence
-from crtransport.turbulence._models import DEFAULT_K_BAND
 
 #: (T, b, lambda_perp): the paper's reference point first, then points spanning its cube.
 POINTS = [
