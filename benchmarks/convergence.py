@@ -89,6 +89,7 @@ def default_t_max(T: float, mu: float, turbulence) -> float:
     """The "paper" preset's run length."""
     return _default_t_max(T, mu, turbulence, rules="paper")
 
+
 #: (T, b, lambda_perp): the paper's reference point first, then points spanning its cube.
 POINTS = [
     (1.0, 0.2, 5.0),
