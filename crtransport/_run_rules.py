@@ -28,7 +28,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from crtransport import units
 from crtransport._validation import check_choice, check_real
@@ -89,6 +89,12 @@ class RunRules:
         Factor by which an adaptive run lengthens at each extension, in (1, 4].
     max_extension : float, default: 16
         Cap of an adaptive run as a multiple of ``t_1``, >= 1.
+    sampler : {'quantile', 'rejection'}, default: 'quantile'
+        How wave numbers are drawn (:meth:`crtransport.turbulence.Turbulence.sample`'s
+        ``method``): ``'quantile'``, one uniform per wave number through a cached quantile
+        table and fused kernels (5x faster on 2 cores for 1e4 x 500 waves), or
+        ``'rejection'``, crtransport 0.1's exact acceptance-rejection draws (the ``"paper"``
+        preset keeps them, for its bit-for-bit rebuilds).
     kinematics : {'exact', '0.1'}, default: 'exact'
         How ``v`` and ``|u|`` follow from ``T``: ``'exact'`` as ``sqrt(T) sqrt(T + 2)`` (over
         ``1 + T`` for ``v``), without cancellation at any ``T``; ``'0.1'`` as crtransport 0.1
@@ -112,6 +118,7 @@ class RunRules:
     adaptive: bool = True
     growth: float = 1.5
     max_extension: float = 16.0
+    sampler: Literal["quantile", "rejection"] = "quantile"
     kinematics: str = "exact"
     plateau_tolerance: float | None = 0.05
 
@@ -146,6 +153,7 @@ class RunRules:
         if self.max_dt is not None:
             set_(self, "max_dt", check_real("max_dt", self.max_dt, low=0.0, low_open=True))
         check_choice("kinematics", self.kinematics, ("exact", "0.1"))
+        check_choice("sampler", self.sampler, ("quantile", "rejection"))
         if not isinstance(self.adaptive, bool):
             raise TypeError(f"`adaptive` must be a bool; got {type(self.adaptive).__name__}.")
 
@@ -224,6 +232,7 @@ RUN_RULES: dict[str, RunRules] = {
         decorrelation_times=10.0,
         min_gyrations=20.0,
         adaptive=False,
+        sampler="rejection",
         kinematics="0.1",
         plateau_tolerance=None,
     ),

@@ -799,9 +799,12 @@ class _Ensemble:
         self.n_steps = 0
         ss = config.seed_sequence()
         turb = config.turbulence
+        sampler = config.rules.sampler
         self._shared = None
         if config.shared_field:
-            self._shared = turb.sample(config.n_waves, 1, seed=_child(ss, 0))
+            self._shared = turb.sample(
+                config.n_waves, 1, seed=_child(ss, 0), method=config.rules.sampler
+            )
         n_save = self._n_save = config.n_steps // config.save_every
         self.displacement = np.empty((n, n_save, 3))
         self.gc_displacement = np.empty((n, n_save, 3))
@@ -811,7 +814,7 @@ class _Ensemble:
             m = min(BLOCK_SIZE, n - self._starts[block])
             rng = np.random.default_rng(_child(ss, 1, block))
             if self._shared is None:
-                modes = turb.sample(config.n_waves, m, seed=rng)
+                modes = turb.sample(config.n_waves, m, seed=rng, method=sampler)
                 positions, realization = None, None
             else:
                 # shared field: starting points spread over 100 correlation lengths

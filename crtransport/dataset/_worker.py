@@ -126,7 +126,7 @@ def _watch_parent(parent_pid: int, *, poll: float = 1.0) -> None:
     threading.Thread(target=watch, name="crtransport-parent-watch", daemon=True).start()
 
 
-def pitch_argument(mu: float) -> float | str:
+def pitch_argument(mu: float) -> Any:
     """``simulate``'s ``mu`` for a database row: NaN marks isotropic pitch angles."""
     return "isotropic" if math.isnan(mu) else mu
 

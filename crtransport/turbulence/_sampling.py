@@ -13,6 +13,7 @@ the acceptance rate stays high (about 60-80 % for the bend-over spectra).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -385,3 +386,56 @@ def rejection_sample(
     return RejectionSample(
         values=out, acceptance_rate=have / proposed, n_proposed=proposed, bound=float(bound)
     )
+
+
+#: Cells of the quantile tables (:func:`bendover_quantiles`): 2^16 cells of probability
+#: 1.5e-5 each, built from 2^18 points of the exact CDF.
+QUANTILE_CELLS = 1 << 16
+_QUANTILE_FINE = 1 << 18
+
+
+@functools.lru_cache(maxsize=64)
+def _quantile_table(q: float, s: float, lo: float, hi: float) -> NDArray[np.float64]:
+    density = BendOverDensity(q, s)
+    proposal = density.proposal()
+    g_lo, g_hi = (float(v) for v in proposal._cdf_abs(np.array([lo, hi])))
+    # the proposal's CDF matches both power-law ends, so in g = G(x) the target's density
+    # f / g_pdf is bounded and smooth: a uniform grid in g integrates it accurately
+    g = np.linspace(g_lo, g_hi, _QUANTILE_FINE + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = proposal._ppf_abs(g)
+        x[0], x[-1] = lo, hi
+        ratio = density(x) / proposal.pdf(x)
+    if lo == 0.0:
+        # f ~ x^q and g ~ c d x^(c - 1) with c = q + 1: f / g -> 1 / (c d) at x = 0
+        ratio[0] = 1.0 / (proposal.c * proposal.d)
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (ratio[1:] + ratio[:-1]))])
+    cdf /= cdf[-1]
+    g_at = np.interp(np.linspace(0.0, 1.0, QUANTILE_CELLS + 1), cdf, g)
+    x_at = proposal._ppf_abs(g_at)
+    x_at[0], x_at[-1] = lo, hi
+    x_at.setflags(write=False)
+    return x_at
+
+
+def bendover_quantiles(
+    density: BendOverDensity, band: tuple[float, float]
+) -> NDArray[np.float64]:
+    """Quantile table of the bend-over density on ``band``: ``x`` at ``F = i / 2^16``.
+
+    The CDF is integrated exactly enough (trapezoid on 2^18 points in the variable of the
+    matched Burr proposal, where the density is bounded and smooth) that a drawn value's exact
+    CDF is within 1e-6 of its target probability (3e-7 measured for the library's spectra;
+    tested), far below the 4e-4 a test on 5e6 waves could resolve. The table is cached per
+    ``(q, s, band)``. :func:`crtransport.turbulence._kernels.quantile_kernel` draws from it
+    with one uniform per value and no rejection: the sampler of ``method='quantile'``.
+
+    Raises
+    ------
+    ValueError
+        If the band is not finite or holds no probability.
+    """
+    lo, hi = check_range("band", band)
+    if not math.isfinite(hi):
+        raise ValueError(f"`band` must be finite for a quantile table; got {band}.")
+    return _quantile_table(float(density.q), float(density.s), float(lo), float(hi))
