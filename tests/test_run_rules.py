@@ -247,3 +247,14 @@ def test_an_isotropic_adaptive_database_with_exact_rows(tmp_path):
     sim = ds.isel(sample=~ds["is_analytic"].values)
     assert set(sim["stop_rule"].values) <= {1, 2}  # adaptive: plateau or cap
     assert np.all(sim["n_steps"].values * sim["dt"].values == pytest.approx(sim["t_max"].values))
+
+
+def test_an_adaptive_run_that_cannot_keep_its_waves_is_refused(monkeypatch):
+    from crtransport import _simulate
+
+    monkeypatch.setattr(_simulate, "physical_memory", lambda: 1e9)  # a 1 GB machine
+    # 1e5 particles x 500 waves = 2.8 GB of wave tables
+    with pytest.raises(ValueError, match="adaptive run keeps every particle's waves"):
+        crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, n_particles=100_000)
+    fixed = crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, n_particles=100_000, t_max=100.0)
+    assert not fixed.adaptive
