@@ -99,3 +99,14 @@ def test_theory_math_is_typeset_in_a_headless_browser(built_docs):
     text = re.sub(r"<mjx-container.*?</mjx-container>", "", dom, flags=re.DOTALL)
     text = re.sub(r"<(script|style)\b.*?</\1>", "", text, flags=re.DOTALL)
     assert "\\(" not in text and "\\[" not in text
+
+
+def test_accuracy_table_numbers_do_not_wrap():
+    spec = importlib.util.spec_from_file_location(
+        "_pretrained_tables", ROOT / "docs" / "_pretrained_tables.py"
+    )
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    # "138 125 %" was wrapped over three lines in its column: no breakable space inside a number
+    assert tables._pct(1381.25) == "138\u00a0125\u00a0%"
+    assert " " not in tables._pct(29928.15) and " " not in tables._pct(0.0237)
