@@ -8,8 +8,9 @@ Both commands take the same options, in the paper's scaled units or in physical 
   unit (``0.01au``);
 * ``--b`` (units of B0) and ``--mu``: dimensionless;
 * ``--B0`` (the mean field with a unit, ``5nT``) and ``--species`` (default proton) fix the
-  physical unit system. Any input with a unit needs ``--B0``; with ``--B0`` the commands also
-  print the diffusion coefficients in m^2/s and cm^2/s.
+  physical unit system. A length with a unit needs ``--B0`` (rho0 depends on it); an energy
+  needs only the species. With ``--B0`` the commands also print the diffusion coefficients in
+  m^2/s and cm^2/s.
 
 Every conversion goes through :mod:`crtransport.units`; this module only reads the options,
 checks them and reports user errors as :class:`ValueError` whose message starts with the
@@ -199,8 +200,10 @@ def add_input_arguments(
         default=None,
         metavar="FIELD",
         help="mean magnetic field with a unit, e.g. 5nT (one of "
-        f"{', '.join(_UNITS['field'])}): needed by any input with a unit; with it the "
-        "diffusion coefficients are also printed in m^2/s and cm^2/s",
+        f"{', '.join(_UNITS['field'])}): needed by lengths with a unit (they are converted "
+        "to rho0, which depends on B0), not by --energy (converted with the rest energy of "
+        "--species alone); with it the diffusion coefficients are also printed in m^2/s and "
+        "cm^2/s",
     )
     parser.add_argument(
         "--species",

@@ -8,6 +8,7 @@ and B0 in T gives metres, and the diffusion unit rho0^2 omega_c = m c^2 / (|q| B
 
 from __future__ import annotations
 
+import argparse
 import json
 from types import SimpleNamespace
 
@@ -283,6 +284,10 @@ def test_simulate_receives_the_converted_inputs_and_prints_physical_units(monkey
     assert rc == 0, err
     assert "proton, B0 = 5nT (5e-09 T): rho0 = 6.25948e+08 m" in out
     assert f"D_perp = {2.0 * rho0 * C:.6g} ± {0.1 * rho0 * C:.2g} m2/s" in out
+    # D_par has no plateau here (converged_par=False, alpha = 1.0 in the fake): no error bar
+    assert "D_par ~ 30   (not converged: no plateau by t = 10/omega_c" in out
+    assert f"D_par ~ {30.0 * rho0 * C:.4g} m2/s (no plateau)" in out
+    assert "± 1" not in out.split("D_par", 1)[1].split("\n", 1)[0]
 
     # scaled inputs: no conversion, no physical lines
     rc, out, err = run(["simulate", "--T", "1", "--b", "0.2", "--lambda-perp", "5"], capsys)
@@ -306,3 +311,38 @@ def test_simulate_with_physical_units_end_to_end(capsys):
     for name in ("D_perp", "D_perp_err", "D_par", "D_par_err"):
         assert record[f"{name}_m2/s"] == pytest.approx(record[name] * rho0 * C, rel=1e-12)
         assert record[f"{name}_cm2/s"] == pytest.approx(1e4 * record[name] * rho0 * C, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "relation", "words"),
+    [(1.4, ">=", "a lower bound: it still grows"), (0.6, "<=", "an upper bound: it still falls")],
+)
+def test_unconverged_coefficient_is_printed_as_a_bound_not_an_error_bar(alpha, relation, words):
+    # issue 17: "170.2 +- 1.4" beside "converged: False" read as a tight diffusion coefficient
+    from crtransport._simulate_cli import _coefficient_line
+
+    regime = SimpleNamespace(alpha=alpha, alpha_err=0.02, regime="x-diffusive")
+    line = _coefficient_line("D_par ", 170.2, 1.4, False, regime, 4000.0)
+    assert line.startswith(f"D_par {relation} 170.2   (not converged: no plateau by t = 4000/")
+    assert words in line and f"alpha = {alpha:g} ± 0.02" in line
+    assert "±" not in line.split("alpha")[0]
+    assert _coefficient_line("D_par ", 170.2, 1.4, True, regime, 4000.0) == (
+        "D_par  = 170.2 ± 1.4   (converged)"
+    )
+
+
+def test_every_simulate_option_has_help():
+    from crtransport.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("simulate", "predict", "train", "build"):
+        if command not in sub.choices:
+            continue
+        for action in sub.choices[command]._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{command} {action.option_strings[0]} has no help"
+    b0 = next(a for a in sub.choices["simulate"]._actions if "--B0" in a.option_strings)
+    # energies need only --species: --B0 is for lengths with a unit and the physical output
+    assert "needed by any input with a unit" not in b0.help
+    assert "--energy" in b0.help
