@@ -98,7 +98,7 @@ html_theme_options = {
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
-    # only plot_*.py run at build time; run_*.py are shown, not executed
+    # every example is a plot_*.py and runs at build time (examples/README.rst says so)
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"(__init__|_helpers)\.py",
     "download_all_examples": False,

@@ -50,3 +50,13 @@ def test_install_commands_use_python3():
             text = path.read_text()
             assert not re.search(r"(?<![\w.])python -m venv", text), path
     assert "python3 -m venv" in (ROOT / "README.md").read_text()
+
+
+def test_examples_page_promises_only_what_exists():
+    text = (ROOT / "examples" / "README.rst").read_text()
+    # it promised "each runs in under a minute" (the training example took 87 s) and described
+    # run_*.py scripts that do not exist
+    assert "under a minute" not in text
+    scripts = list((ROOT / "examples").rglob("run_*.py"))
+    assert ("run_" in text) == bool(scripts)
+    assert all(p.name.startswith("plot_") for p in (ROOT / "examples").rglob("*.py"))
