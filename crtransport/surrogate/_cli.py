@@ -76,7 +76,8 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="NAME=EXPONENT",
         help="output prior: the network learns the target over the product of these powers "
-        "of the inputs, e.g. b=2 (default: none)",
+        "of the inputs, e.g. b=2 (default: none); rows where the prior is 0 (the exact b = 0 "
+        "rows under b=2) are reproduced by it and not trained on, which the output reports",
     )
     train.set_defaults(func=_train)
 
@@ -186,6 +187,7 @@ def _train(args: argparse.Namespace) -> int:
         train, test = split(data, fraction, seed=args.key)
     else:
         train, test = data, None
+    n_prior = _rows_the_prior_reproduces(sur.config, train)
     sur.fit(train, epochs=args.epochs, key=args.key, validation=test)
     path = sur.save(args.output)
     history = sur.history
@@ -193,6 +195,15 @@ def _train(args: argparse.Namespace) -> int:
         f"model      {sur!r}",
         f"rows       {history.n_train} train, {history.n_test} test"
         + (f" ({n_dropped} unconverged rows dropped)" if args.drop_unconverged else ""),
+    ]
+    if n_prior:
+        powers = " * ".join(f"{name}**{p:g}" for name, p in sur.config.output_powers)
+        zero = ", ".join(f"{name} = 0" for name, p in sur.config.output_powers if p > 0)
+        lines.append(
+            f"note       {n_prior} training rows with {zero} are not trained on: the output "
+            f"prior {powers} is 0 there and reproduces their {sur.config.target} = 0 exactly"
+        )
+    lines += [
         f"epochs     {history.n_epochs_run}"
         + (" (stopped early)" if history.is_stopped_early else ""),
         f"train loss {float(np.min(history.train_loss[:, -1])):.4g}",
@@ -206,6 +217,19 @@ def _train(args: argparse.Namespace) -> int:
     lines.append(f"written    {path}")
     print("\n".join(lines))
     return 0
+
+
+def _rows_the_prior_reproduces(config: Any, data: Any) -> int:
+    """Rows of ``data`` where the output prior vanishes (``fit`` leaves them out)."""
+    import numpy as np
+
+    if not config.output_powers:
+        return 0
+    zero = np.zeros(data.sizes["sample"], dtype=bool)
+    for name, p in config.output_powers:
+        if p > 0 and name in data:
+            zero |= np.asarray(data[name].values) == 0
+    return int(zero.sum())
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -96,6 +96,11 @@ def test_train_with_an_output_prior(database, tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "97 train, 11 test" in out  # the 12 exact b = 0 rows are the prior's, not trained on
+    # ... and the output says so (they were dropped silently, issue 17)
+    assert (
+        "note       12 training rows with b = 0 are not trained on: the output prior b**2 is 0 "
+        "there and reproduces their D_perp = 0 exactly"
+    ) in out
     config = Surrogate.load(model).config
     assert config.output_powers == (("b", 2.0),)
     assert (config.output_activation, config.init) == ("exp", "glorot")
