@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 #: a no-break space: "138 125 %" stays on one line in a narrow table column
 NBSP = "\u00a0"
 

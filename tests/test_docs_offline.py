@@ -62,7 +62,9 @@ def _missing_docs_tools() -> list[str]:
 def built_docs(tmp_path_factory):
     missing = _missing_docs_tools()
     if missing:
-        pytest.skip(f"docs extra not installed (missing {', '.join(missing)}): pip install -e '.[docs]'")
+        pytest.skip(
+            f"docs extra not installed (missing {', '.join(missing)}): pip install -e '.[docs]'"
+        )
     out = tmp_path_factory.mktemp("html")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     subprocess.run(
