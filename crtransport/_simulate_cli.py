@@ -87,6 +87,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "seed gives the same numbers on any number of threads",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (default: a bar on stderr, counting blocks of particles, when "
+        "stderr is a terminal)",
+    )
     p.set_defaults(func=_run)
 
 
@@ -117,6 +123,7 @@ def _run(args: argparse.Namespace) -> int:
         converge=args.converge,
         model=args.model,
         seed=args.seed,
+        progress=False if args.no_progress else None,
         **scales,
     )
     coefficients = {

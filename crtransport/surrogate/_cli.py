@@ -79,6 +79,11 @@ def register(subparsers: Any) -> None:
         "of the inputs, e.g. b=2 (default: none); rows where the prior is 0 (the exact b = 0 "
         "rows under b=2) are reproduced by it and not trained on, which the output reports",
     )
+    train.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (default: a bar of the epochs on stderr when it is a terminal)",
+    )
     train.set_defaults(func=_train)
 
     predict = subparsers.add_parser(
@@ -188,7 +193,13 @@ def _train(args: argparse.Namespace) -> int:
     else:
         train, test = data, None
     n_prior = _rows_the_prior_reproduces(sur.config, train)
-    sur.fit(train, epochs=args.epochs, key=args.key, validation=test)
+    sur.fit(
+        train,
+        epochs=args.epochs,
+        key=args.key,
+        validation=test,
+        progress=False if args.no_progress else None,
+    )
     path = sur.save(args.output)
     history = sur.history
     lines = [

@@ -485,6 +485,7 @@ class Surrogate:
         key: int | jax.Array = 0,
         validation: Any = None,
         domain: Mapping[str, tuple[float, float]] | None = None,
+        progress: bool | None = False,
     ) -> Surrogate:
         """Train the network (all epochs inside one jitted ``lax.scan``); return ``self``.
 
@@ -510,6 +511,10 @@ class Surrogate:
             ``parameter_space`` attribute, e.g. the paper's hypercube), otherwise the range
             of the training inputs; the domain always covers the training inputs.
             Prediction outside it warns or raises (``on_extrapolate``).
+        progress : bool or None, default: False
+            Show a tqdm progress bar of the epochs on stderr (the scan then runs in chunks of
+            250 epochs, with the same numbers). None shows it only when stderr is a terminal
+            (what ``crtransport train`` does).
 
         Returns
         -------
@@ -608,6 +613,7 @@ class Surrogate:
             None if Xv is None else scaled(Xv),
             None if Yv is None else (Yv / output_scale[0]).astype(np.float32),
             n_epochs=n_epochs,
+            progress=progress,
         )
         finite = all(np.all(np.isfinite(a)) for layer in out.params for a in layer)
         if not finite:
