@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from crtransport import cli
+from crtransport import cli, units
 
 C = 299_792_458.0  # m/s, exact
 AU = 149_597_870_700.0  # m, exact (IAU 2012)
@@ -178,7 +178,28 @@ def test_table_echoes_scaled_inputs_and_physical_columns(model, capsys):
 def test_missing_input_names_both_energy_options(model, capsys):
     rc, _, err = run(["predict", "--model", model.path, "--b", "0.5", "--lambda-perp", "5"], capsys)
     assert rc == 2
-    assert "give --T or --energy" in err
+    assert "give --T, --energy or --rigidity" in err
+
+
+@pytest.mark.parametrize(
+    ("species", "A", "Z"),
+    [("iron", 56, 26), ("56Fe", 56, 26), ("carbon", 12, 6), ("A=3,Z=2", 3, 2)],
+)
+def test_any_nucleus_and_rigidity_inputs(model, capsys, species, A, Z):
+    # issue 17: only proton, electron and alpha were known, and no rigidity input
+    E0 = units.nucleus(A, Z).rest_energy_eV
+    record = predict_json(
+        model, ["--species", species, "--rigidity", "10GV", "--lambda-perp", "5", *MODEL_ARGS],
+        capsys,
+    )  # fmt: skip
+    pc = Z * 10e9  # p c = |Z| R
+    np.testing.assert_allclose(record["T"], [(np.hypot(pc, E0) - E0) / E0], rtol=1e-12)
+    record = predict_json(
+        model, ["--species", species, "--energy", "20GeV", "--B0", "5nT", "--lambda-perp",
+                "0.01au", *MODEL_ARGS], capsys,
+    )  # fmt: skip
+    np.testing.assert_allclose(record["T"], [20e9 / E0], rtol=1e-12)
+    np.testing.assert_allclose(record["lambda_perp"], [0.01 * AU / rho0_m(5e-9, E0, Z)], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -223,7 +244,9 @@ BAD = [
     (["--T", "1", "--mu", "1.5"], "--mu: '1.5' is not a finite number in [-1, 1]"),
     # unknown species
     (["--T", "1", "--species", "muon"],
-     "--species: 'muon' is not a known species; use one of proton, electron, alpha"),
+     "--species: 'muon' is not a known species; use one of proton, electron, alpha, helium"),
+    (["--rigidity", "10GeV"], "--rigidity: '10GeV' is an energy, not a rigidity; use a number "
+     "with one of V, kV, MV, GV, TV, PV, EV"),
 ]  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from crtransport._cli_units import DIFFUSION_UNITS, add_input_arguments, resolve
 logger = logging.getLogger("crtransport.surrogate")
 
 #: The options that give each input of ``predict`` (for the "missing input" message).
-_INPUT_FLAGS = {"T": "--T or --energy"}
+_INPUT_FLAGS = {"T": "--T, --energy or --rigidity"}
 
 
 def register(subparsers: Any) -> None:
