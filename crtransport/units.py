@@ -137,7 +137,10 @@ _SPECIES = {s.name: s for s in (PROTON, ELECTRON, ALPHA)}
 _U_EV = 931.494_102_42e6
 _ELECTRON_EV = 0.510_998_950_00e6
 #: Element symbols by charge number Z = 1 .. 28 (hydrogen to nickel).
-_SYMBOLS = ["H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni"]
+_SYMBOLS: tuple[str, ...] = (
+    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si",
+    "P", "S", "Cl", "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni",
+)  # fmt: skip
 #: Atomic masses in u of the isotopes cosmic-ray work names by element (the most abundant).
 _ATOMIC_MASS_U = {
     (1, 1): 1.007_825_032_23,
