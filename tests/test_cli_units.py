@@ -369,3 +369,24 @@ def test_every_simulate_option_has_help():
     # energies need only --species: --B0 is for lengths with a unit and the physical output
     assert "needed by any input with a unit" not in b0.help
     assert "--energy" in b0.help
+
+
+def test_extrapolation_messages_speak_cli(model, capsys):
+    # issue 17: the warning printed a Python source path, named the keyword on_extrapolate and
+    # said "at 1"
+    argv = ["predict", "--model", model.path, "--T", "30", "--lambda-perp", "5", *MODEL_ARGS]
+    rc, out, err = run(argv, capsys)
+    assert rc == 0 and out
+    lines = err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("crtransport predict: warning: the input point lies outside the")
+    assert "T = 30 is outside the trained range [0, 10]" in lines[0]
+    assert "--on-extrapolate ignore" in lines[0]
+    assert "on_extrapolate=" not in err and ".py" not in err and " at 1" not in err
+    rc, _, err = run([*argv, "--on-extrapolate", "ignore"], capsys)
+    assert rc == 0 and err == ""
+    rc, _, err = run([*argv[:4], "30", "40", "1", *argv[5:], "--on-extrapolate", "raise"], capsys)
+    assert rc == 2
+    assert err.startswith("crtransport predict: error: 2 of 3 input points lie outside")
+    assert "T = 40 is outside the trained range [0, 10] (2 points, this the farthest)" in err
+    assert "on_extrapolate=" not in err
