@@ -36,7 +36,7 @@ def test_simulate_progress_counts_blocks_and_stretches(bars, capsys, monkeypatch
     )
     n = sim.BLOCK_SIZE + 8  # two blocks
     # weak turbulence, waiting for D_par too: an adaptive run that extends until its cap
-    run = {**SMALL, "b": 0.1, "converge": "both", "t_cap": 3000.0, "n_particles": n}
+    run = {**SMALL, "b": 0.1, "converge": "both", "t_cap": 2000.0, "n_particles": n, "n_waves": 4}
     res = sim.simulate(**run, progress=True)
     (bar,) = bars
     assert res.stop_reason == "cap" and len(extends) >= 2  # stretches after the first
