@@ -43,7 +43,8 @@ def register(subparsers: Any) -> None:
         "2.4 % RMS on the reference database); paper (Palade 2023's 3-10-5-1 network on the "
         "squared error, 5000 epochs: it fits the large D_perp and leaves the small ones with "
         "errors of hundreds to 1e5 %, since D_perp spans five decades); ensemble (4 networks "
-        "of the improved kind with a b^2 T^0.5 prior; predict --json gives their spread).",
+        "of the improved kind with a b^2 T^0.5 prior, whose spread Surrogate.predict(return_std=True) "
+        "gives).",
     )
     train.add_argument("dataset", help="database file written by `crtransport build` (netCDF)")
     train.add_argument("-o", "--output", required=True, help="model file to write")
@@ -75,10 +76,16 @@ def register(subparsers: Any) -> None:
     )
     train.add_argument("--target", default=None, help="target variable (default: D_perp)")
     train.add_argument(
-        "--hidden-widths", type=int, nargs="+", default=None, help="hidden widths (default: 10 5)"
+        "--hidden-widths",
+        type=int,
+        nargs="+",
+        default=None,
+        help="hidden widths (default: the recipe's: 32 32, paper 10 5)",
     )
     train.add_argument("--activation", default=None, help="hidden activation (default: tanh)")
-    train.add_argument("--loss", default=None, help="mse, relative or log (default: mse)")
+    train.add_argument(
+        "--loss", default=None, help="mse, relative or log (default: the recipe's: log, paper mse)"
+    )
     train.add_argument(
         "--learning-rate",
         type=float,
@@ -87,15 +94,29 @@ def register(subparsers: Any) -> None:
         "1e-2 to 1e-4 for the others)",
     )
     train.add_argument("--batch-size", type=int, default=None, help="mini-batch size")
-    train.add_argument("--n-models", type=int, default=None, help="ensemble size (default: 1)")
+    train.add_argument(
+        "--n-models",
+        type=int,
+        default=None,
+        help="ensemble size (default: the recipe's: 1, ensemble 4)",
+    )
     train.add_argument("--patience", type=int, default=None, help="early-stopping patience")
     train.add_argument(
-        "--log-features", nargs="+", default=None, help="inputs passed through a log first"
+        "--log-features",
+        nargs="+",
+        default=None,
+        help="inputs passed through a log first (default: the recipe's: T lambda_perp, paper none)",
     )
     train.add_argument(
-        "--output-activation", default=None, help="square, identity, exp or softplus (square)"
+        "--output-activation",
+        default=None,
+        help="square, identity, exp or softplus (default: the recipe's: exp, paper square)",
     )
-    train.add_argument("--init", default=None, help="normal or glorot (default: normal)")
+    train.add_argument(
+        "--init",
+        default=None,
+        help="normal or glorot (default: the recipe's: glorot, paper normal)",
+    )
     train.add_argument(
         "--output-powers",
         nargs="+",
@@ -103,7 +124,7 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="NAME=EXPONENT",
         help="output prior: the network learns the target over the product of these powers "
-        "of the inputs, e.g. b=2 (default: none); rows where the prior is 0 (the exact b = 0 "
+        "of the inputs, e.g. b=2 (default: the recipe's: b=2, paper none); rows where the prior is 0 (the exact b = 0 "
         "rows under b=2) are reproduced by it and not trained on, which the output reports",
     )
     train.add_argument(
