@@ -43,8 +43,8 @@ def register(subparsers: Any) -> None:
         "2.4 % RMS on the reference database); paper (Palade 2023's 3-10-5-1 network on the "
         "squared error, 5000 epochs: it fits the large D_perp and leaves the small ones with "
         "errors of hundreds to 1e5 %, since D_perp spans five decades); ensemble (4 networks "
-        "of the improved kind with a b^2 T^0.5 prior, whose spread Surrogate.predict(return_std=True) "
-        "gives).",
+        "of the improved kind with a b^2 T^0.5 prior, whose spread "
+        "Surrogate.predict(return_std=True) gives).",
     )
     train.add_argument("dataset", help="database file written by `crtransport build` (netCDF)")
     train.add_argument("-o", "--output", required=True, help="model file to write")
@@ -124,8 +124,8 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="NAME=EXPONENT",
         help="output prior: the network learns the target over the product of these powers "
-        "of the inputs, e.g. b=2 (default: the recipe's: b=2, paper none); rows where the prior is 0 (the exact b = 0 "
-        "rows under b=2) are reproduced by it and not trained on, which the output reports",
+        "of the inputs, e.g. b=2 (default: the recipe's: b=2, paper none); rows where the "
+        "prior is 0 (the exact b = 0 rows under b=2) are reproduced by it and not trained on, which the output reports",
     )
     train.add_argument(
         "--no-progress",
