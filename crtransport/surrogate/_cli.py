@@ -125,7 +125,8 @@ def register(subparsers: Any) -> None:
         metavar="NAME=EXPONENT",
         help="output prior: the network learns the target over the product of these powers "
         "of the inputs, e.g. b=2 (default: the recipe's: b=2, paper none); rows where the "
-        "prior is 0 (the exact b = 0 rows under b=2) are reproduced by it and not trained on, which the output reports",
+        "prior is 0 (the exact b = 0 rows under b=2) are reproduced by it and not trained "
+        "on, which the output reports",
     )
     train.add_argument(
         "--no-progress",
