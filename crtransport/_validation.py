@@ -22,7 +22,7 @@ __all__ = ["AccuracyWarning"]
 #: it (``crtransport.cli`` swaps them: CLI messages name flags, not keywords).
 EXTRAPOLATE_ADVICE = "Pass on_extrapolate='ignore' to accept this or 'raise' to make it an error."
 EXTRAPOLATE_ADVICE_CLI = (
-    "Give --on-extrapolate ignore to accept this or --on-extrapolate raise to make it an error."
+    "(--on-extrapolate ignore accepts such inputs; --on-extrapolate raise makes them an error.)"
 )
 
 
