@@ -104,6 +104,26 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def cf(session: nox.Session) -> None:
+    """CF compliance of the database files: cfchecks on a built database (needs the UDUNITS-2
+    C library, ``apt-get install libudunits2-dev``; the test fails here instead of skipping)."""
+    session.install("-e", ".[test,cf]")
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "tests/dataset/test_cf_compliance.py", "-rs",
+        env={"CRTRANSPORT_REQUIRE_CFCHECKS": "1"},
+    )  # fmt: skip
+
+
+@nox.session
+def docs_offline(session: nox.Session) -> None:
+    """The docs work offline: build them, fail if a page loads anything from the network, and
+    check in headless chromium (``apt-get install chromium``) that the theory page's math is
+    typeset by the bundled MathJax (tests/test_docs_offline.py, slow tests included)."""
+    session.install("-e", ".[docs,test]")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/test_docs_offline.py", "-rs")
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """The benchmarks in benchmarks/ (each prints a table and one JSON line)."""
     session.install("-e", ".")

@@ -2,14 +2,15 @@
 
 Both commands take the same options, in the paper's scaled units or in physical units:
 
-* ``--T`` (kinetic energy in m c^2) or ``--energy`` (a kinetic energy with a unit, ``1GeV``),
-  never both;
+* ``--T`` (kinetic energy in m c^2), ``--energy`` (a kinetic energy with a unit, ``1GeV``) or
+  ``--rigidity`` (``10GV``), exactly one;
 * ``--lambda-perp`` and ``--lambda-par``: a plain number (units of rho0) or a length with a
   unit (``0.01au``);
 * ``--b`` (units of B0) and ``--mu``: dimensionless;
 * ``--B0`` (the mean field with a unit, ``5nT``) and ``--species`` (default proton) fix the
-  physical unit system. Any input with a unit needs ``--B0``; with ``--B0`` the commands also
-  print the diffusion coefficients in m^2/s and cm^2/s.
+  physical unit system. A length with a unit needs ``--B0`` (rho0 depends on it); an energy
+  needs only the species. With ``--B0`` the commands also print the diffusion coefficients in
+  m^2/s and cm^2/s.
 
 Every conversion goes through :mod:`crtransport.units`; this module only reads the options,
 checks them and reports user errors as :class:`ValueError` whose message starts with the
@@ -37,6 +38,7 @@ _KIND_NAMES = {
     "length": "a length",
     "diffusion": "a diffusion coefficient",
     "time": "a time",
+    "rigidity": "a rigidity",
 }
 
 #: The units the options name in ``--help`` and in the messages: those of crtransport.units.
@@ -46,6 +48,7 @@ _UNITS = {
     "length": units.unit_names("length"),
     "diffusion": units.unit_names("diffusion"),
     "time": units.unit_names("time"),
+    "rigidity": units.unit_names("rigidity"),
 }
 _SPECIES_NAMES = units.species_names()
 
@@ -160,6 +163,15 @@ def add_input_arguments(
         f"{', '.join(_UNITS['energy'])}; converted with the rest energy of --species); "
         "instead of --T",
     )
+    energy.add_argument(
+        "--rigidity",
+        nargs=nargs,
+        default=None,
+        metavar="RIGIDITY",
+        help="magnetic rigidity p c/(|Z| e) with a unit, e.g. 10GV (one of "
+        f"{', '.join(_UNITS['rigidity'])}), as propagation codes state energies; converted "
+        "with the mass and charge of --species; instead of --T or --energy",
+    )
     parser.add_argument(
         "--b",
         type=float,
@@ -199,14 +211,18 @@ def add_input_arguments(
         default=None,
         metavar="FIELD",
         help="mean magnetic field with a unit, e.g. 5nT (one of "
-        f"{', '.join(_UNITS['field'])}): needed by any input with a unit; with it the "
-        "diffusion coefficients are also printed in m^2/s and cm^2/s",
+        f"{', '.join(_UNITS['field'])}): needed by lengths with a unit (they are converted "
+        "to rho0, which depends on B0), not by --energy (converted with the rest energy of "
+        "--species alone); with it the diffusion coefficients are also printed in m^2/s and "
+        "cm^2/s",
     )
     parser.add_argument(
         "--species",
         default="proton",
         metavar="NAME",
-        help=f"particle species for the conversions: {', '.join(_SPECIES_NAMES)} (default: proton)",
+        help=f"particle species for the conversions: {', '.join(_SPECIES_NAMES)}, or any fully "
+        "ionised nucleus by mass number and symbol (3He, 56Fe, Fe-56) or as A=56,Z=26 "
+        "(default: proton)",
     )
 
 
@@ -243,6 +259,10 @@ def resolve_inputs(args: argparse.Namespace) -> ScaledInputs:
         texts = _as_list(args.energy)
         eV = np.array([_quantity("--energy", t, "energy") for t in texts])
         values["T"] = units.energy_to_scaled(eV, species=species, unit="eV")
+    if getattr(args, "rigidity", None) is not None:
+        texts = _as_list(args.rigidity)
+        volts = np.array([_quantity("--rigidity", t, "rigidity") for t in texts])
+        values["T"] = units.rigidity_to_scaled(volts, species=species, unit="V")
     for flag, name in (("--lambda-perp", "lambda_perp"), ("--lambda-par", "lambda_par")):
         given = getattr(args, name)
         if given is not None:
@@ -284,11 +304,13 @@ def _allowed(kind: str) -> str:
 
 
 def _species(name: str) -> units.Species:
-    if name not in _SPECIES_NAMES:
+    try:
+        return units.get_species(name)
+    except ValueError:
         raise ValueError(
-            f"--species: {name!r} is not a known species; use one of {', '.join(_SPECIES_NAMES)}."
-        )
-    return units.get_species(name)
+            f"--species: {name!r} is not a known species; use one of "
+            f"{', '.join(_SPECIES_NAMES)}, or a nucleus such as 56Fe or A=56,Z=26."
+        ) from None
 
 
 def _quantity(flag: str, text: str, kind: str) -> float:
@@ -324,7 +346,8 @@ def _parses(text: str, kind: str) -> bool:
 
 
 def _example(kind: str) -> str:
-    return {"energy": "1GeV", "field": "5nT", "length": "0.01au"}.get(kind, "1" + _UNITS[kind][0])
+    examples = {"energy": "1GeV", "field": "5nT", "length": "0.01au", "rigidity": "10GV"}
+    return examples.get(kind, "1" + _UNITS[kind][0])
 
 
 def _positive(flag: str, given: Sequence[Any]) -> NDArray[np.float64]:

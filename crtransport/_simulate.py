@@ -559,6 +559,7 @@ def simulate(
     n_save: int = 200,
     shared_field: bool = False,
     backend: Backend = "numba",
+    progress: bool | None = False,
 ) -> SimulationResult:
     r"""Run the test-particle experiment and return diffusion coefficients.
 
@@ -635,6 +636,10 @@ def simulate(
         same scheme in JAX, for a GPU (:doc:`/guide/gpu`). The same seed gives the same waves
         and initial conditions on both; the trajectories agree to round-off and D within its
         statistical error; each backend reproduces its own numbers bit for bit.
+    progress : bool or None, default: False
+        Show a tqdm progress bar on stderr that counts the blocks of particles pushed, stretch
+        by stretch of an adaptive run, with the time reached. None shows it only when stderr
+        is a terminal (what ``crtransport simulate`` does). It changes no number.
 
     Returns
     -------
@@ -692,13 +697,37 @@ def simulate(
         shared_field=shared_field,
         backend=backend,
     )
-    return run(config, _t0=t0)
+    return run(config, _t0=t0, progress=progress)
 
 
-def run(config: SimulationConfig, *, _t0: float | None = None) -> SimulationResult:
-    """Run a resolved :class:`SimulationConfig` (what :func:`simulate` does after resolving)."""
+def run(
+    config: SimulationConfig, *, _t0: float | None = None, progress: bool | None = False
+) -> SimulationResult:
+    """Run a resolved :class:`SimulationConfig` (what :func:`simulate` does after resolving).
+
+    ``progress`` as in :func:`simulate`.
+    """
     t0 = time.perf_counter() if _t0 is None else _t0
-    ensemble = _Ensemble(config)
+    with _progress_bar(config, progress) as bar:
+        return _run(config, t0, bar)
+
+
+def _progress_bar(config: SimulationConfig, progress: bool | None) -> Any:
+    """A tqdm bar over the blocks of particles (disabled unless ``progress``; None: on a TTY)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=-(-config.n_particles // BLOCK_SIZE),
+        unit="block",
+        desc=f"crtransport simulate t={config.n_steps * config.dt:.4g}",
+        disable=(not progress) if progress is not None else None,
+        dynamic_ncols=True,
+        leave=False,
+    )
+
+
+def _run(config: SimulationConfig, t0: float, bar: Any) -> SimulationResult:
+    ensemble = _Ensemble(config, bar)
     while True:
         perp, par = ensemble.estimates()
         times, disp, gc = ensemble.times, ensemble.displacement, ensemble.gc_displacement
@@ -801,8 +830,9 @@ class _Ensemble:
     28 MB per 1000 particles at 500 waves) to continue them.
     """
 
-    def __init__(self, config: SimulationConfig) -> None:
+    def __init__(self, config: SimulationConfig, bar: Any = None) -> None:
         self.config = config
+        self._bar = bar
         n = config.n_particles
         self._starts = list(range(0, n, BLOCK_SIZE))
         self._blocks: list[tuple[Any, Any, Any]] = []  # (modes, realization, last state)
@@ -864,6 +894,8 @@ class _Ensemble:
                 self.gc_displacement[start:stop] = out.gc_displacement
                 if keep:
                     self._blocks.append((modes, realization, _last_state(out)))
+                if bar is not None:
+                    bar.update(1)
         self.n_steps = config.n_steps
         self.acceptance_rate = float(np.mean(acceptance))
 
@@ -897,6 +929,13 @@ class _Ensemble:
         more = min(more, se * ((cap_steps - self.n_steps) // se))
         if more < se:
             raise RuntimeError("extend() past the cap")  # pragma: no cover - run() checks
+        bar = self._bar
+        if bar is not None:  # one more stretch: every block again
+            bar.total += len(self._blocks)
+            bar.set_description(
+                f"crtransport simulate t={(self.n_steps + more) * config.dt:.4g}", refresh=False
+            )
+            bar.refresh()
         parts, gc_parts = [], []
         for i, (modes, realization, state) in enumerate(self._blocks):
             out = propagate(
@@ -911,6 +950,8 @@ class _Ensemble:
                 backend=config.backend,
             )
             self._blocks[i] = (modes, realization, _last_state(out))
+            if bar is not None:
+                bar.update(1)
             parts.append(out.displacement)
             gc_parts.append(out.gc_displacement)
         disp = np.concatenate([self.displacement, np.concatenate(parts)], axis=1)

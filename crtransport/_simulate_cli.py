@@ -27,8 +27,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         required=True,
         notes={"lambda_par": "default: 10 lambda_perp", "mu": "default: 0.5"},
     )
-    p.add_argument("--n-particles", type=int, default=10_000)
-    p.add_argument("--n-waves", type=int, default=500)
+    p.add_argument(
+        "--n-particles",
+        type=int,
+        default=10_000,
+        help="test particles, each in its own field realization (default: 10000, the paper's); "
+        "the statistical error falls as 1/sqrt(N)",
+    )
+    p.add_argument(
+        "--n-waves",
+        type=int,
+        default=500,
+        help="plane waves per field realization (default: 500, the paper's)",
+    )
     p.add_argument(
         "--isotropic",
         action="store_true",
@@ -68,8 +79,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="turbulence model (default: 2d); slab has one scale, --lambda-par (else "
         "--lambda-perp is read as it)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the field realizations and initial phases (default: 0); the same "
+        "seed gives the same numbers on any number of threads",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (default: a bar on stderr, counting blocks of particles, when "
+        "stderr is a terminal)",
+    )
     p.set_defaults(func=_run)
 
 
@@ -100,6 +123,7 @@ def _run(args: argparse.Namespace) -> int:
         converge=args.converge,
         model=args.model,
         seed=args.seed,
+        progress=False if args.no_progress else None,
         **scales,
     )
     coefficients = {
@@ -145,7 +169,7 @@ def _run(args: argparse.Namespace) -> int:
             ("D_perp", res.D_perp, res.D_perp_err, res.converged, res.regime_perp),
             ("D_par ", res.D_par, res.D_par_err, res.converged_par, res.regime_par),
         ):
-            print(_coefficient_line(name, value, err, ok, regime))
+            print(_coefficient_line(name, value, err, ok, regime, res.t_end))
         print(f"units: rho0^2 omega_c; wall time {res.wall_time:.2f} s")
         if scale is not None:
             print(scale.describe())
@@ -154,8 +178,9 @@ def _run(args: argparse.Namespace) -> int:
                     float(scale.diffusion(v, unit)) for v in coefficients.values()
                 )
                 print(
-                    f"D_perp = {perp:.6g} ± {perp_err:.2g} {unit}   "
-                    f"D_par = {par:.6g} ± {par_err:.2g} {unit}"
+                    _physical("D_perp", perp, perp_err, unit, res.converged, res.regime_perp)
+                    + "   "
+                    + _physical("D_par", par, par_err, unit, res.converged_par, res.regime_par)
                 )
     return 0 if math.isfinite(res.D_perp) else 1
 
@@ -167,12 +192,41 @@ _STOPS = {
 }
 
 
-def _coefficient_line(name: str, value: float, err: float, ok: bool, regime: Any) -> str:
-    """A converged coefficient with its error, or what the run shows instead of one."""
+def _bound(regime: Any) -> tuple[str, str]:
+    """``(relation, words)`` for the end-of-run slope of a coefficient without a plateau.
+
+    A running coefficient that still grows (super-diffusive, alpha > 1) only rises with a
+    longer run: its end value is a lower bound; one that still falls (sub-diffusive) an upper
+    bound.
+    """
+    if regime.alpha > 1:
+        return ">=", "a lower bound: it still grows"
+    if regime.alpha < 1:
+        return "<=", "an upper bound: it still falls"
+    return "~", "no plateau yet"
+
+
+def _coefficient_line(
+    name: str, value: float, err: float, ok: bool, regime: Any, t_end: float
+) -> str:
+    """A converged coefficient with its error, or what the run shows instead of one.
+
+    Without a plateau there is no diffusion coefficient to give an error bar to: the line
+    states the bound the end-of-run slope gives and the transport-regime exponent.
+    """
     if ok:
         return f"{name} = {value:.6g} ± {err:.2g}   (converged)"
+    relation, words = _bound(regime)
     return (
-        f"{name}: no plateau; <dx^2> ~ t^alpha with alpha = {regime.alpha:.3g} ± "
-        f"{regime.alpha_err:.2g} ({regime.regime}); slope at the end of the run "
-        f"{value:.4g} (not a diffusion coefficient)"
+        f"{name.strip()} {relation} {value:.4g}   (not converged: no plateau by t = "
+        f"{t_end:.4g}/omega_c; the slope at the end of the run, {words}; "
+        f"<dx^2> ~ t^alpha with alpha = {regime.alpha:.3g} ± {regime.alpha_err:.2g}, "
+        f"{regime.regime})"
     )
+
+
+def _physical(name: str, value: float, err: float, unit: str, ok: bool, regime: Any) -> str:
+    """One coefficient in a physical unit: ``= value ± err`` or, without a plateau, a bound."""
+    if ok:
+        return f"{name} = {value:.6g} ± {err:.2g} {unit}"
+    return f"{name} {_bound(regime)[0]} {value:.4g} {unit} (no plateau)"

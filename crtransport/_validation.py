@@ -18,6 +18,14 @@ import numpy as np
 __all__ = ["AccuracyWarning"]
 
 
+#: The Python advice that ends an extrapolation warning or error, and how the command line says
+#: it (``crtransport.cli`` swaps them: CLI messages name flags, not keywords).
+EXTRAPOLATE_ADVICE = "Pass on_extrapolate='ignore' to accept this or 'raise' to make it an error."
+EXTRAPOLATE_ADVICE_CLI = (
+    "(--on-extrapolate ignore accepts such inputs; --on-extrapolate raise makes them an error.)"
+)
+
+
 class AccuracyWarning(UserWarning):
     """A setting is legal but may compromise accuracy (the message gives the numbers)."""
 

@@ -11,9 +11,22 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
+from crtransport._validation import EXTRAPOLATE_ADVICE, EXTRAPOLATE_ADVICE_CLI, AccuracyWarning
 from crtransport._version import __version__
+
+#: Python wording in library messages -> what the command line says instead (CLI messages
+#: name flags, not keyword arguments).
+_CLI_WORDING = {EXTRAPOLATE_ADVICE: EXTRAPOLATE_ADVICE_CLI}
+
+
+def _cli_text(text: str) -> str:
+    for python, cli in _CLI_WORDING.items():
+        text = text.replace(python, cli)
+    return text
 
 # module paths of the subcommand providers, in help order
 _PROVIDERS = (
@@ -122,6 +135,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    with warnings.catch_warnings():
+        # the command's accuracy warnings are part of its output: one line each, in CLI words,
+        # never a Python source path (whatever filter the caller has set)
+        warnings.simplefilter("always", AccuracyWarning)
+        warnings.showwarning = _warning_printer(args.command)
+        return _run(args)
+
+
+def _warning_printer(command: str) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints ``crtransport COMMAND: warning: ...`` (accuracy
+    warnings) and logs any other warning."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, AccuracyWarning):
+            logging.getLogger("crtransport").warning("%s: %s", category.__name__, message)
+            return
+        print(f"crtransport {command}: warning: {_cli_text(str(message))}", file=sys.stderr)
+
+    return show
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except USAGE_ERRORS as exc:
@@ -136,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args: argparse.Namespace, exc: BaseException) -> None:
-    text = str(exc) or type(exc).__name__
+    text = _cli_text(str(exc) or type(exc).__name__)
     if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
         text = f"{text} ({exc.filename})"
     if not isinstance(exc, (*USAGE_ERRORS, OSError, RuntimeError)):

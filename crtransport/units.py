@@ -59,9 +59,11 @@ __all__ = [
     "larmor_radius",
     "length_from_scaled",
     "length_to_scaled",
+    "nucleus",
     "omega_c",
     "parse_quantity",
     "rho0",
+    "rigidity_to_scaled",
     "species_names",
     "speed_from_T",
     "time_from_scaled",
@@ -90,6 +92,15 @@ _FIELD_T = {
 _LENGTH_M = {"m": 1.0, "cm": 1e-2, "km": 1e3, "au": AU, "AU": AU, "pc": PARSEC, "kpc": 1e3 * PARSEC}
 _DIFFUSION_M2S = {"m2/s": 1.0, "m^2/s": 1.0, "cm2/s": 1e-4, "cm^2/s": 1e-4}
 _TIME_S = {"s": 1.0, "min": 60.0, "h": 3600.0, "day": 86400.0, "yr": 365.25 * 86400.0}
+_RIGIDITY_V = {"V": 1.0, "kV": 1e3, "MV": 1e6, "GV": 1e9, "TV": 1e12, "PV": 1e15, "EV": 1e18}
+_TABLES = {
+    "energy": _ENERGY_EV,
+    "field": _FIELD_T,
+    "length": _LENGTH_M,
+    "diffusion": _DIFFUSION_M2S,
+    "time": _TIME_S,
+    "rigidity": _RIGIDITY_V,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,20 +133,137 @@ ELECTRON = Species(name="electron", rest_energy_eV=0.510_998_950_00e6, charge_nu
 ALPHA = Species(name="alpha", rest_energy_eV=3727.379_4066e6, charge_number=2)
 _SPECIES = {s.name: s for s in (PROTON, ELECTRON, ALPHA)}
 
+#: Atomic mass unit in eV (CODATA 2018) and the electron's rest energy in eV.
+_U_EV = 931.494_102_42e6
+_ELECTRON_EV = 0.510_998_950_00e6
+#: Element symbols by charge number Z = 1 .. 28 (hydrogen to nickel).
+_SYMBOLS: tuple[str, ...] = (
+    "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si",
+    "P", "S", "Cl", "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni",
+)  # fmt: skip
+#: Atomic masses in u of the isotopes cosmic-ray work names by element (the most abundant).
+_ATOMIC_MASS_U = {
+    (1, 1): 1.007_825_032_23,
+    (2, 1): 2.014_101_778_12,
+    (3, 1): 3.016_049_281_32,
+    (3, 2): 3.016_029_321_97,
+    (4, 2): 4.002_603_254_13,
+    (6, 3): 6.015_122_887_4,
+    (7, 3): 7.016_003_434,
+    (7, 4): 7.016_928_717,
+    (9, 4): 9.012_183_065,
+    (10, 5): 10.012_936_95,
+    (11, 5): 11.009_305_36,
+    (12, 6): 12.0,
+    (14, 7): 14.003_074_004_43,
+    (16, 8): 15.994_914_619_57,
+    (20, 10): 19.992_440_176_2,
+    (24, 12): 23.985_041_697,
+    (28, 14): 27.976_926_534_65,
+    (56, 26): 55.934_936_33,
+}
+#: Common names of fully ionised nuclei: (mass number A, charge number Z).
+_NUCLEI = {
+    "helium": (4, 2),
+    "carbon": (12, 6),
+    "nitrogen": (14, 7),
+    "oxygen": (16, 8),
+    "neon": (20, 10),
+    "magnesium": (24, 12),
+    "silicon": (28, 14),
+    "iron": (56, 26),
+}
+_NUCLEUS_TEXT = re.compile(
+    r"^\s*(?:(?P<a1>\d+)\s*-?\s*(?P<s1>[A-Z][a-z]?)|(?P<s2>[A-Z][a-z]?)\s*-?\s*(?P<a2>\d+)|"
+    r"A\s*=\s*(?P<a3>\d+)\s*,\s*Z\s*=\s*(?P<z3>\d+))\s*$"
+)
+
+
+def nucleus(mass_number: int, charge_number: int, *, name: str | None = None) -> Species:
+    """A fully ionised nucleus as a :class:`Species`.
+
+    Parameters
+    ----------
+    mass_number : int
+        A, the number of nucleons (>= 1).
+    charge_number : int
+        Z, the number of protons, 1 <= Z <= A.
+    name : str, optional
+        Label; default e.g. ``"56Fe"`` (the mass number and the element symbol up to nickel,
+        else ``"A=..,Z=.."``).
+
+    Returns
+    -------
+    Species
+        Rest energy: the atomic mass minus Z electron masses (electron binding energies, a
+        few keV at most, neglected). The built-in table has the atomic masses of 1H to 11B
+        and of the common cosmic-ray nuclei 12C, 14N, 16O, 20Ne, 24Mg, 28Si and 56Fe; any
+        other isotope is taken as A u, which neglects its mass excess (below 0.1 % of the
+        mass for A >= 12 near stability).
+
+    Raises
+    ------
+    ValueError
+        If A < 1, Z < 1 or Z > A.
+
+    Examples
+    --------
+    >>> round(nucleus(56, 26).rest_energy_eV / 1e9, 3)      # iron-56, GeV
+    52.09
+    >>> nucleus(1, 1).rest_energy_eV / PROTON.rest_energy_eV  # doctest: +ELLIPSIS
+    0.99999...
+    """
+    A, Z = int(mass_number), int(charge_number)
+    if A < 1 or Z < 1 or Z > A:
+        raise ValueError(
+            f"a nucleus needs mass number A >= 1 and charge number 1 <= Z <= A; got A={A}, Z={Z}."
+        )
+    atomic = _ATOMIC_MASS_U.get((A, Z), float(A))
+    if name is None:
+        name = f"{A}{_SYMBOLS[Z - 1]}" if len(_SYMBOLS) >= Z else f"A={A},Z={Z}"
+    return Species(name=name, rest_energy_eV=atomic * _U_EV - Z * _ELECTRON_EV, charge_number=Z)
+
 
 def get_species(species: str | Species) -> Species:
-    """Return a :class:`Species` from a name ('proton', 'electron', 'alpha') or a Species."""
+    """Return a :class:`Species` from a name or a Species.
+
+    Names: ``'proton'``, ``'electron'``, ``'alpha'``, the common nuclei ``'helium'`` (the
+    alpha particle), ``'carbon'``, ``'nitrogen'``, ``'oxygen'``, ``'neon'``, ``'magnesium'``,
+    ``'silicon'``, ``'iron'`` (their most abundant isotopes), and any nucleus by mass number
+    and element symbol (``'56Fe'``, ``'Fe-56'``, ``'3He'``) or by numbers (``'A=56,Z=26'``);
+    see :func:`nucleus`. Nuclei are fully ionised.
+    """
     if isinstance(species, Species):
         return species
-    if species not in _SPECIES:
-        allowed = ", ".join(repr(s) for s in _SPECIES)
-        raise ValueError(f"`species` must be one of {allowed} or a Species; got {species!r}.")
-    return _SPECIES[species]
+    if isinstance(species, str):
+        key = species.strip()
+        if key.lower() in _SPECIES:
+            return _SPECIES[key.lower()]
+        if key.lower() == "helium":  # the alpha particle, under its element's name
+            return Species(name="helium", rest_energy_eV=ALPHA.rest_energy_eV, charge_number=2)
+        if key.lower() in _NUCLEI:
+            return nucleus(*_NUCLEI[key.lower()], name=key.lower())
+        match = _NUCLEUS_TEXT.match(key)
+        if match is not None:
+            if match["a3"] is not None:
+                return nucleus(int(match["a3"]), int(match["z3"]))
+            symbol = match["s1"] or match["s2"]
+            if symbol in _SYMBOLS:
+                return nucleus(int(match["a1"] or match["a2"]), _SYMBOLS.index(symbol) + 1)
+    allowed = ", ".join(repr(s) for s in species_names())
+    raise ValueError(
+        f"`species` must be one of {allowed}, a nucleus such as '56Fe' or 'A=56,Z=26', or a "
+        f"Species; got {species!r}."
+    )
 
 
 def species_names() -> tuple[str, ...]:
-    """Names :func:`get_species` knows, e.g. ``('proton', 'electron', 'alpha')``."""
-    return tuple(_SPECIES)
+    """Names :func:`get_species` knows, e.g. ``('proton', 'electron', 'alpha', 'helium', ...)``.
+
+    Any nucleus can also be named by mass number and symbol (``'56Fe'``); see
+    :func:`get_species`.
+    """
+    return (*_SPECIES, *_NUCLEI)
 
 
 def unit_names(kind: str) -> tuple[str, ...]:
@@ -143,20 +271,14 @@ def unit_names(kind: str) -> tuple[str, ...]:
 
     Parameters
     ----------
-    kind : {'energy', 'field', 'length', 'diffusion', 'time'}
+    kind : {'energy', 'field', 'length', 'diffusion', 'time', 'rigidity'}
 
     Examples
     --------
     >>> unit_names("energy")
     ('eV', 'keV', 'MeV', 'GeV', 'TeV', 'PeV', 'EeV')
     """
-    tables = {
-        "energy": _ENERGY_EV,
-        "field": _FIELD_T,
-        "length": _LENGTH_M,
-        "diffusion": _DIFFUSION_M2S,
-        "time": _TIME_S,
-    }
+    tables = _TABLES
     if kind not in tables:
         raise ValueError(f"`kind` must be one of {', '.join(map(repr, tables))}; got {kind!r}.")
     return tuple(tables[kind])
@@ -172,28 +294,24 @@ def parse_quantity(value: Any, kind: str, unit: str | None = None) -> NDArray[np
     ----------
     value : float, array_like or str
         A number or array (then ``unit`` names its unit) or a string with number and unit.
-    kind : {'energy', 'field', 'length', 'diffusion', 'time'}
-        What the quantity is; fixes the allowed units and the SI unit returned (eV, T, m, m^2/s, s).
+    kind : {'energy', 'field', 'length', 'diffusion', 'time', 'rigidity'}
+        What the quantity is; fixes the allowed units and the SI unit returned (eV, T, m, m^2/s,
+        s, V).
     unit : str, optional
         Unit of a numeric ``value``.
 
     Returns
     -------
     ndarray of float64
-        The value in eV (energy), T (field), m (length), m^2/s (diffusion) or s (time).
+        The value in eV (energy), T (field), m (length), m^2/s (diffusion), s (time) or V
+        (rigidity).
 
     Raises
     ------
     ValueError
         If the unit is unknown for ``kind`` or the string cannot be parsed.
     """
-    tables = {
-        "energy": _ENERGY_EV,
-        "field": _FIELD_T,
-        "length": _LENGTH_M,
-        "diffusion": _DIFFUSION_M2S,
-        "time": _TIME_S,
-    }
+    tables = _TABLES
     if kind not in tables:
         raise ValueError(f"`kind` must be one of {', '.join(map(repr, tables))}; got {kind!r}.")
     table = tables[kind]
@@ -291,6 +409,28 @@ def energy_to_scaled(
     """Kinetic energy (e.g. ``"1GeV"``) to ``T`` in units of m c^2."""
     sp = get_species(species)
     return parse_quantity(energy, "energy", unit) / sp.rest_energy_eV
+
+
+def rigidity_to_scaled(
+    rigidity: Any, *, species: str | Species = "proton", unit: str | None = None
+) -> NDArray[np.float64]:
+    """Magnetic rigidity :math:`R = p c / (|Z| e)` (e.g. ``"10GV"``) to ``T`` in units of m c^2.
+
+    With :math:`p c = |Z| R` (in eV for R in V), :math:`T = \\sqrt{(pc)^2 + (mc^2)^2} - mc^2`,
+    computed without cancellation at small rigidity. Propagation codes state energies this way.
+
+    Examples
+    --------
+    >>> round(float(rigidity_to_scaled("1GV")), 4)            # protons: T = 0.433 GeV
+    0.4615
+    >>> round(float(rigidity_to_scaled("10GV", species="iron") * nucleus(56, 26).rest_energy_eV
+    ...             / 1e9), 2)                               # 56Fe at 10 GV: T in GeV
+    213.08
+    """
+    sp = get_species(species)
+    x = abs(sp.charge_number) * parse_quantity(rigidity, "rigidity", unit) / sp.rest_energy_eV
+    # sqrt(1 + x^2) - 1 = x^2 / (sqrt(1 + x^2) + 1)
+    return x * x / (np.sqrt(1.0 + x * x) + 1.0)
 
 
 def energy_from_scaled(

@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+#: a no-break space: "138 125 %" stays on one line in a narrow table column
+NBSP = "\u00a0"
+
 
 def _spaced(x: float, digits: int = 0) -> str:
-    """``x`` with ``digits`` decimals and its thousands separated by spaces."""
-    return f"{x:,.{digits}f}".replace(",", " ")
+    """``x`` with ``digits`` decimals and its thousands separated by no-break spaces."""
+    return f"{x:,.{digits}f}".replace(",", NBSP)
 
 
 def _pct(x: float, digits: int = 2) -> str:
-    """A percentage, whole above 100 %."""
-    return _spaced(100 * x, 0 if abs(x) >= 1 else digits) + " %"
+    """A percentage, whole above 100 %, never broken over lines."""
+    return _spaced(100 * x, 0 if abs(x) >= 1 else digits) + NBSP + "%"
 
 
 def _rows(header: list[str], rows: list[list[str]], widths: str) -> list[str]:

@@ -32,6 +32,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax 3 shipped in a Python package and copied into _static/mathjax: math renders
+    # without network access (cluster login nodes, these machines); see tests/test_docs_offline.py
+    "sphinx-mathjax-offline",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
     "sphinx_gallery.gen_gallery",
@@ -81,22 +84,28 @@ exclude_patterns = [
     "**.codeobj.json",
     "generated/*",  # included pieces, e.g. the pretrained models' tables
 ]
-html_theme = "alabaster"
+# furo: a maintained theme with a wide, responsive content column (code and tables are not cut
+# at 650 px as with alabaster), light and dark modes, and no assets fetched from the network.
+html_theme = "furo"
+html_title = f"crtransport {release}"
 html_static_path = ["_static"]
+html_css_files = ["crtransport.css"]
 html_theme_options = {
-    "description": "Cosmic-ray transport in synthetic turbulence",
-    "fixed_sidebar": True,
+    "sidebar_hide_name": False,
+    "navigation_with_keys": True,
 }
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
-    # only plot_*.py run at build time; run_*.py are shown, not executed
+    # every example is a plot_*.py and runs at build time (examples/README.rst says so)
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"(__init__|_helpers)\.py",
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "matplotlib_animations": False,
+    # the timing pages load jQuery and DataTables from CDNs: not written, the docs stay offline
+    "write_computation_times": False,
 }
 suppress_warnings = ["config.cache"]

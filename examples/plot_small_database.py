@@ -80,19 +80,35 @@ print("train/test rows:", train.sizes["sample"], test.sizes["sample"])
 # ----------
 # Left: ``D_perp`` against ``b`` (error bars: the ensemble error), colour = ``lambda_perp``;
 # the exact ``b = 0`` rows sit at the origin. Right: the running ``D_perp(t)`` of a few
-# samples; each run stops at its own ``t_max``, chosen from the physics.
+# samples; each run stops at its own ``t_max``, chosen from the physics. The right and top
+# axes give the same numbers for protons in a mean field of 5 nT (the solar wind near 1 au):
+# D in cm^2/s and t in seconds (``crtransport.units``).
+D_CM2S = float(crt.units.diffusion_from_scaled(1.0, B0="5nT", unit="cm2/s"))
+T_S = float(crt.units.time_from_scaled(1.0, B0="5nT", unit="s"))
+
+
+def times(factor):
+    """Secondary-axis functions for a unit ``factor`` times the scaled one."""
+    return (lambda x: x * factor, lambda x: x / factor)
+
+
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
 sc = ax1.scatter(ds["b"], ds["D_perp"], c=ds["lambda_perp"], cmap="viridis", zorder=3)
 ax1.errorbar(ds["b"], ds["D_perp"], yerr=ds["D_perp_err"], fmt="none", ecolor="0.6", zorder=2)
 ax1.set_xlabel(r"$b$ [$B_0$]")
 ax1.set_ylabel(r"$D_\perp$ [$\rho_0^2\,\omega_c$]")
-fig.colorbar(sc, ax=ax1, label=r"$\lambda_\perp$ [$\rho_0$]")
+ax1.secondary_yaxis("right", functions=times(D_CM2S)).set_ylabel(
+    r"[cm$^2$/s], protons, $B_0$ = 5 nT"
+)
+fig.colorbar(sc, ax=ax1, label=r"$\lambda_\perp$ [$\rho_0$]", pad=0.18)
 for i in range(0, 28, 7):
     row = ds.isel(sample=i)
     ax2.plot(ds["time"], row["D_perp_running"], label=f"b = {float(row['b']):.2f}")
 ax2.set_xscale("log")
 ax2.set_xlabel(r"$t$ [$1/\omega_c$]")
-ax2.set_ylabel(r"running $D_\perp(t)$")
+ax2.set_ylabel(r"running $D_\perp(t)$ [$\rho_0^2\,\omega_c$]")
+ax2.secondary_xaxis("top", functions=times(T_S)).set_xlabel(r"$t$ [s], protons, $B_0$ = 5 nT")
+ax2.secondary_yaxis("right", functions=times(D_CM2S)).set_ylabel(r"[cm$^2$/s]")
 ax2.legend()
 fig.tight_layout()
 plt.show()

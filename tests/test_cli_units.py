@@ -8,13 +8,14 @@ and B0 in T gives metres, and the diffusion unit rho0^2 omega_c = m c^2 / (|q| B
 
 from __future__ import annotations
 
+import argparse
 import json
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from crtransport import cli
+from crtransport import cli, units
 
 C = 299_792_458.0  # m/s, exact
 AU = 149_597_870_700.0  # m, exact (IAU 2012)
@@ -177,7 +178,28 @@ def test_table_echoes_scaled_inputs_and_physical_columns(model, capsys):
 def test_missing_input_names_both_energy_options(model, capsys):
     rc, _, err = run(["predict", "--model", model.path, "--b", "0.5", "--lambda-perp", "5"], capsys)
     assert rc == 2
-    assert "give --T or --energy" in err
+    assert "give --T, --energy or --rigidity" in err
+
+
+@pytest.mark.parametrize(
+    ("species", "A", "Z"),
+    [("iron", 56, 26), ("56Fe", 56, 26), ("carbon", 12, 6), ("A=3,Z=2", 3, 2)],
+)
+def test_any_nucleus_and_rigidity_inputs(model, capsys, species, A, Z):
+    # issue 17: only proton, electron and alpha were known, and no rigidity input
+    E0 = units.nucleus(A, Z).rest_energy_eV
+    record = predict_json(
+        model, ["--species", species, "--rigidity", "10GV", "--lambda-perp", "5", *MODEL_ARGS],
+        capsys,
+    )  # fmt: skip
+    pc = Z * 10e9  # p c = |Z| R
+    np.testing.assert_allclose(record["T"], [(np.hypot(pc, E0) - E0) / E0], rtol=1e-12)
+    record = predict_json(
+        model, ["--species", species, "--energy", "20GeV", "--B0", "5nT", "--lambda-perp",
+                "0.01au", *MODEL_ARGS], capsys,
+    )  # fmt: skip
+    np.testing.assert_allclose(record["T"], [20e9 / E0], rtol=1e-12)
+    np.testing.assert_allclose(record["lambda_perp"], [0.01 * AU / rho0_m(5e-9, E0, Z)], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -222,7 +244,9 @@ BAD = [
     (["--T", "1", "--mu", "1.5"], "--mu: '1.5' is not a finite number in [-1, 1]"),
     # unknown species
     (["--T", "1", "--species", "muon"],
-     "--species: 'muon' is not a known species; use one of proton, electron, alpha"),
+     "--species: 'muon' is not a known species; use one of proton, electron, alpha, helium"),
+    (["--rigidity", "10GeV"], "--rigidity: '10GeV' is an energy, not a rigidity; use a number "
+     "with one of V, kV, MV, GV, TV, PV, EV"),
 ]  # fmt: skip
 
 
@@ -283,6 +307,10 @@ def test_simulate_receives_the_converted_inputs_and_prints_physical_units(monkey
     assert rc == 0, err
     assert "proton, B0 = 5nT (5e-09 T): rho0 = 6.25948e+08 m" in out
     assert f"D_perp = {2.0 * rho0 * C:.6g} ± {0.1 * rho0 * C:.2g} m2/s" in out
+    # D_par has no plateau here (converged_par=False, alpha = 1.0 in the fake): no error bar
+    assert "D_par ~ 30   (not converged: no plateau by t = 10/omega_c" in out
+    assert f"D_par ~ {30.0 * rho0 * C:.4g} m2/s (no plateau)" in out
+    assert "± 1" not in out.split("D_par", 1)[1].split("\n", 1)[0]
 
     # scaled inputs: no conversion, no physical lines
     rc, out, err = run(["simulate", "--T", "1", "--b", "0.2", "--lambda-perp", "5"], capsys)
@@ -306,3 +334,59 @@ def test_simulate_with_physical_units_end_to_end(capsys):
     for name in ("D_perp", "D_perp_err", "D_par", "D_par_err"):
         assert record[f"{name}_m2/s"] == pytest.approx(record[name] * rho0 * C, rel=1e-12)
         assert record[f"{name}_cm2/s"] == pytest.approx(1e4 * record[name] * rho0 * C, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "relation", "words"),
+    [(1.4, ">=", "a lower bound: it still grows"), (0.6, "<=", "an upper bound: it still falls")],
+)
+def test_unconverged_coefficient_is_printed_as_a_bound_not_an_error_bar(alpha, relation, words):
+    # issue 17: "170.2 +- 1.4" beside "converged: False" read as a tight diffusion coefficient
+    from crtransport._simulate_cli import _coefficient_line
+
+    regime = SimpleNamespace(alpha=alpha, alpha_err=0.02, regime="x-diffusive")
+    line = _coefficient_line("D_par ", 170.2, 1.4, False, regime, 4000.0)
+    assert line.startswith(f"D_par {relation} 170.2   (not converged: no plateau by t = 4000/")
+    assert words in line and f"alpha = {alpha:g} ± 0.02" in line
+    assert "±" not in line.split("alpha")[0]
+    assert _coefficient_line("D_par ", 170.2, 1.4, True, regime, 4000.0) == (
+        "D_par  = 170.2 ± 1.4   (converged)"
+    )
+
+
+def test_every_simulate_option_has_help():
+    from crtransport.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("simulate", "predict", "train", "build"):
+        if command not in sub.choices:
+            continue
+        for action in sub.choices[command]._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{command} {action.option_strings[0]} has no help"
+    b0 = next(a for a in sub.choices["simulate"]._actions if "--B0" in a.option_strings)
+    # energies need only --species: --B0 is for lengths with a unit and the physical output
+    assert "needed by any input with a unit" not in b0.help
+    assert "--energy" in b0.help
+
+
+def test_extrapolation_messages_speak_cli(model, capsys):
+    # issue 17: the warning printed a Python source path, named the keyword on_extrapolate and
+    # said "at 1"
+    argv = ["predict", "--model", model.path, "--T", "30", "--lambda-perp", "5", *MODEL_ARGS]
+    rc, out, err = run(argv, capsys)
+    assert rc == 0 and out
+    lines = err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("crtransport predict: warning: the input point lies outside the")
+    assert "T = 30 is outside the trained range [0, 10]" in lines[0]
+    assert "--on-extrapolate ignore" in lines[0]
+    assert "on_extrapolate=" not in err and ".py" not in err and " at 1" not in err
+    rc, _, err = run([*argv, "--on-extrapolate", "ignore"], capsys)
+    assert rc == 0 and err == ""
+    rc, _, err = run([*argv[:4], "30", "40", "1", *argv[5:], "--on-extrapolate", "raise"], capsys)
+    assert rc == 2
+    assert err.startswith("crtransport predict: error: 2 of 3 input points lie outside")
+    assert "T = 40 is outside the trained range [0, 10] (2 points, this the farthest)" in err
+    assert "on_extrapolate=" not in err

@@ -68,13 +68,62 @@ def test_bad_units():
 
 
 def test_unit_and_species_names_are_what_the_parser_accepts():
-    for kind in ("energy", "field", "length", "diffusion", "time"):
+    for kind in ("energy", "field", "length", "diffusion", "time", "rigidity"):
         names = units.unit_names(kind)
         assert names
         for name in names:
             assert float(units.parse_quantity(f"2 {name}", kind)) > 0
-    assert units.species_names() == ("proton", "electron", "alpha")
+    assert units.species_names()[:3] == ("proton", "electron", "alpha")
+    assert {"helium", "carbon", "oxygen", "iron"} <= set(units.species_names())
     for name in units.species_names():
         assert units.get_species(name).name == name
     with pytest.raises(ValueError, match="`kind` must be one of"):
         units.unit_names("mass")
+
+
+@pytest.mark.parametrize(
+    ("name", "A", "Z", "rest_GeV"),
+    [
+        ("helium", 4, 2, 3.727379),
+        ("carbon", 12, 6, 11.174863),
+        ("oxygen", 16, 8, 14.895081),
+        ("iron", 56, 26, 52.089777),
+        ("56Fe", 56, 26, 52.089777),
+        ("Fe-56", 56, 26, 52.089777),
+        ("A=56,Z=26", 56, 26, 52.089777),
+        ("3He", 3, 2, 2.808391),
+        ("13C", 13, 6, 13.0 * 0.93149410242 - 6 * 0.00051099895),
+    ],
+)
+def test_any_nucleus_by_name_symbol_or_numbers(name, A, Z, rest_GeV):
+    # issue 17: only proton, electron and alpha were known
+    sp = units.get_species(name)
+    assert sp.charge_number == Z
+    assert sp.rest_energy_eV / 1e9 == pytest.approx(rest_GeV, rel=2e-6)
+    # rho0 = m c / (Z e B0): an iron nucleus has rho0 52.09/26 / 0.938 times a proton's
+    ratio = units.rho0("5nT", species=sp) / units.rho0("5nT")
+    assert ratio == pytest.approx(sp.rest_energy_eV / Z / units.PROTON.rest_energy_eV)
+
+
+def test_nucleus_reproduces_the_proton_and_alpha_constants():
+    assert units.nucleus(1, 1).rest_energy_eV == pytest.approx(
+        units.PROTON.rest_energy_eV, rel=1e-7
+    )
+    assert units.nucleus(4, 2).rest_energy_eV == pytest.approx(units.ALPHA.rest_energy_eV, rel=1e-6)
+    with pytest.raises(ValueError, match="charge number 1 <= Z <= A; got A=4, Z=5"):
+        units.nucleus(4, 5)
+    with pytest.raises(ValueError, match="a nucleus such as '56Fe'"):
+        units.get_species("56Xx")
+
+
+@pytest.mark.parametrize(
+    ("rigidity", "species", "T_GeV"),
+    [("1GV", "proton", 0.432988), ("10 GV", "iron", 213.0768), ("1MV", "proton", 5.3289e-7)],
+)
+def test_rigidity_to_scaled(rigidity, species, T_GeV):
+    sp = units.get_species(species)
+    T = units.rigidity_to_scaled(rigidity, species=species)
+    assert float(T) * sp.rest_energy_eV / 1e9 == pytest.approx(T_GeV, rel=1e-4)
+    # p c = |Z| R: back from T through the momentum
+    pc = float(units.u_from_T(T)) * sp.rest_energy_eV
+    assert pc == pytest.approx(abs(sp.charge_number) * units.parse_quantity(rigidity, "rigidity"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import json
 import logging
@@ -36,7 +37,13 @@ from crtransport.dataset._journal import (
     journal_path,
     remove_stale_temporaries,
 )
-from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION, STOP_RULES
+from crtransport.dataset._schema import (
+    CF_CONVENTIONS,
+    INPUTS,
+    REFERENCES,
+    SCHEMA_VERSION,
+    STOP_RULES,
+)
 from crtransport.dataset._space import ParameterSpace
 from crtransport.dataset._worker import (
     RunFn,
@@ -54,6 +61,8 @@ logger = logging.getLogger("crtransport.dataset")
 _PER_SAMPLE = ("T", "b", "lambda_perp", "lambda_par", "mu", "seed")
 #: keyword arguments of ``simulate`` that are other ways to state the inputs, not settings
 _ALTERNATIVE_INPUTS = ("R", "anisotropy", "turbulence")
+#: keyword arguments of ``simulate`` that change how a run reports, never its numbers
+_REPORTING = ("progress",)
 
 
 # --------------------------------------------------------------------------- settings
@@ -75,6 +84,7 @@ def _keyword_defaults(func: Callable[..., Any]) -> dict[str, Any]:
         if p.default is not inspect.Parameter.empty
         and name not in _PER_SAMPLE
         and name not in _ALTERNATIVE_INPUTS
+        and name not in _REPORTING
     }
 
 
@@ -671,6 +681,7 @@ def _build_locked(
             )
     try:
         todo = [i for i in range(n_sim) if i not in records]
+        n_resumed = n_sim - len(todo)  # done by an earlier, interrupted session
         if todo:
             _run_samples(
                 todo, rows, settings, seed, times, threads_per_sample, run_fn,
@@ -683,7 +694,7 @@ def _build_locked(
                 _analytic_record(i, dict(zip(INPUTS, rows[i], strict=True)), settings, times)
             )
         host = f"{platform.platform()}, {os.cpu_count()} cpus"
-        attrs = build_attrs(fingerprint, ordered, host=host)
+        attrs = build_attrs(fingerprint, ordered, host=host, n_resumed=n_resumed)
         ds = assemble(params, ordered, is_analytic=is_analytic, running_times=times, attrs=attrs)
         _report_quality(ds)
         if out_path is None:
@@ -704,8 +715,14 @@ def build_attrs(
     records: Sequence[Mapping[str, Any]],
     *,
     host: str | None = None,
+    n_resumed: int = 0,
 ) -> dict:
     """The database's global attributes: provenance, every setting, and what the build cost.
+
+    The CF attributes (``Conventions``, ``title``, ``source``, ``references``, ``history``)
+    come first. ``history`` has one line per build session, oldest first: with
+    ``n_resumed > 0`` (samples read back from the journal of an interrupted build) a line says
+    that the build was resumed and how much of it the earlier session(s) had done.
 
     The cost is the sum over samples of the wall time of each run (``cost_sample_seconds``;
     core-seconds when each sample runs on one thread) and of the number of wave evaluations
@@ -720,11 +737,24 @@ def build_attrs(
         if rec["wall_time"] > 0:  # analytic rows cost nothing
             n_steps = round(rec["t_max"] / rec["dt"])
             n_wave_evals += float(settings["n_particles"]) * settings["n_waves"] * n_steps
+    n, n_analytic = fingerprint["n_samples"], fingerprint["n_analytic"]
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    history = []
+    if n_resumed:
+        history.append(
+            f"{now} crtransport {version}: build resumed from the journal of an interrupted "
+            f"build, with {n_resumed} of {n - n_analytic} simulated samples done before"
+        )
+    history.append(
+        f"{now} crtransport {version}: build_dataset wrote {n} samples ({n_analytic} exact "
+        f"b = 0 rows), seed {fingerprint['seed']}"
+    )
     attrs = {
+        "Conventions": CF_CONVENTIONS,
         "title": "crtransport database of cosmic-ray diffusion coefficients",
         "source": f"crtransport {version} test-particle simulations",
-        "references": "D. I. Palade, Predicting the turbulent transport of cosmic rays via "
-        "neural networks (2023)",
+        "history": "\n".join(history),
+        "references": REFERENCES,
         "crtransport_version": version,
         "schema_version": np.int32(SCHEMA_VERSION),
         "seed": np.int64(fingerprint["seed"]),

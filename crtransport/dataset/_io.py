@@ -23,6 +23,7 @@ from crtransport.dataset._schema import (
     RESULT_FIELDS,
     RUNNING,
     SAMPLE_DIM,
+    SCALED_UNITS_ATTR,
     SCHEMA_VERSION,
     TIME_DIM,
     VALID_RANGES,
@@ -82,9 +83,38 @@ def _encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     return enc
 
 
+def cf_encode(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` as stored (schema 3): scaled units as ``units = "1"`` plus ``scaled_units``.
+
+    A scaled quantity is the ratio to its reference unit, a pure number, so ``"1"`` is its
+    UDUNITS unit; the reference (``"m c^2"``) moves to :data:`SCALED_UNITS_ATTR`.
+    :func:`cf_decode` undoes it. Variables outside the schema are left alone.
+    """
+    out = ds.copy(deep=False)
+    for name, var in out.variables.items():
+        spec = VARIABLES.get(str(name))
+        if spec is not None and var.attrs.get("units") == spec.units:
+            var.attrs = {**var.attrs, **spec.netcdf_attrs()}
+    return out
+
+
+def cf_decode(ds: xr.Dataset) -> xr.Dataset:
+    """The in-memory form of a stored database: ``units`` is the scaled unit again (all
+    schema versions; files of versions 1 and 2 have no ``scaled_units`` and pass unchanged)."""
+    for var in ds.variables.values():
+        scaled = var.attrs.pop(SCALED_UNITS_ATTR, None)
+        if scaled is not None and var.attrs.get("units") == "1":
+            var.attrs["units"] = scaled
+    return ds
+
+
 def write_dataset(ds: xr.Dataset, path: Path) -> None:
-    """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, fsync, rename."""
+    """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, fsync, rename.
+
+    The file is CF-encoded (:func:`cf_encode`).
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    ds = cf_encode(ds)
     try:
         ds.to_netcdf(tmp, engine=_ENGINE, format="NETCDF4", encoding=_encoding(ds))
         with open(tmp, "rb") as fh:
@@ -157,7 +187,7 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
         raise InvalidDatasetError(
             f"{path} is not a crtransport database: it cannot be read as netCDF4 ({exc})."
         ) from None
-    validate(ds, source=str(path))
+    validate(cf_decode(ds), source=str(path))
     return ds
 
 

@@ -4,6 +4,15 @@ The builder, :func:`~crtransport.dataset.open_dataset`, the surrogate and the te
 every name from here. Units are the paper's scaled units (see :mod:`crtransport.units`); the
 unit strings are written out in words because they are not UDUNITS units.
 
+Files follow the CF conventions (:data:`CF_CONVENTIONS`; ``cfchecks`` passes, see
+tests/dataset/test_cf_compliance.py). A scaled quantity is a pure number, the ratio of the
+quantity to its reference (T / (m c^2), D / (rho0^2 omega_c)): on disk its ``units`` is
+``"1"`` and the attribute :data:`SCALED_UNITS_ATTR` names the reference (``"m c^2"``);
+:func:`~crtransport.dataset.open_dataset` reads it back into ``units``, so in memory every
+variable's ``units`` is the scaled unit, for files of every schema version. Units UDUNITS
+knows (``"s"``, ``"1"``) are stored as they are. Boolean flags and ``stop_rule`` carry
+``flag_values`` and ``flag_meanings``.
+
 A database is an :class:`xarray.Dataset` with one row per sample along the dimension
 :data:`SAMPLE_DIM`. The physical inputs are coordinates on ``sample``, the outputs and flags are
 data variables, and the optional running coefficients add the dimension :data:`TIME_DIM`.
@@ -18,6 +27,11 @@ Schema history
     ``n_steps``; ``mu`` may be NaN, marking isotropic pitch angles
     (``ParameterSpace(mu="isotropic")``); ``t_max`` is the simulated time of an adaptive run.
     Version 1 files read unchanged.
+3
+    CF-1.10 files: scaled units stored as ``units = "1"`` plus :data:`SCALED_UNITS_ATTR`,
+    ``flag_values``/``flag_meanings`` on the flags and ``stop_rule``, and the global
+    attributes ``Conventions``, ``title``, ``source``, ``history`` and ``references``. The
+    in-memory layout is that of version 2; versions 1 and 2 read unchanged.
 """
 
 from __future__ import annotations
@@ -38,7 +52,21 @@ __all__ = [
 
 #: Version of the on-disk layout. Bump it when a name, dim, dtype or unit changes, and teach
 #: ``open_dataset`` to read the older versions it still supports.
-SCHEMA_VERSION: int = 2
+SCHEMA_VERSION: int = 3
+
+#: The CF conventions the files follow (schema 3 on).
+CF_CONVENTIONS: str = "CF-1.10"
+#: On disk, the attribute that names the reference unit of a scaled quantity (its ``units``
+#: there is ``"1"``: the stored number is the ratio to that reference).
+SCALED_UNITS_ATTR: str = "scaled_units"
+#: Unit strings UDUNITS parses, stored as they are.
+UDUNITS_UNITS: frozenset[str] = frozenset({"1", "s"})
+#: The paper the database reproduces (the ``references`` global attribute).
+#: (The paper's arXiv identifier is not in the text the project has; add it here when known.)
+REFERENCES: str = (
+    "D. I. Palade, Predicting the turbulent transport of cosmic rays via neural networks "
+    "(2023); crtransport documentation, page 'The paper reproduced'"
+)
 
 #: Name of the row dimension.
 SAMPLE_DIM: str = "sample"
@@ -87,6 +115,9 @@ class VariableSpec:
         or ``"time"`` (optional coordinate).
     comment : str, default: ""
         Extra note stored as the ``comment`` attribute when not empty.
+    flag_meanings : tuple of str, default: ()
+        For a flag (boolean, or the integer ``stop_rule``): the meaning of the values 0, 1,
+        ... in order, one word each (CF ``flag_meanings``; ``flag_values`` are 0, 1, ...).
     """
 
     name: str
@@ -96,6 +127,7 @@ class VariableSpec:
     long_name: str
     role: Role
     comment: str = ""
+    flag_meanings: tuple[str, ...] = ()
 
     @property
     def is_optional(self) -> bool:
@@ -107,11 +139,25 @@ class VariableSpec:
         """True for variables stored as coordinates (index, inputs, time)."""
         return self.role in ("index", "input", "time")
 
-    def attrs(self) -> dict[str, str]:
-        """The ``units``, ``long_name`` (and ``comment``) attributes of the variable."""
-        out = {"units": self.units, "long_name": self.long_name}
+    def attrs(self) -> dict[str, Any]:
+        """The in-memory attributes: ``units``, ``long_name`` (``comment``, flag attributes)."""
+        out: dict[str, Any] = {"units": self.units, "long_name": self.long_name}
         if self.comment:
             out["comment"] = self.comment
+        if self.flag_meanings:
+            import numpy as np
+
+            dtype = np.int8 if self.dtype == "bool" else np.dtype(self.dtype)
+            out["flag_values"] = np.arange(len(self.flag_meanings), dtype=dtype)
+            out["flag_meanings"] = " ".join(self.flag_meanings)
+        return out
+
+    def netcdf_attrs(self) -> dict[str, Any]:
+        """The attributes on disk (schema 3): :meth:`attrs` with CF-valid ``units``."""
+        out = self.attrs()
+        if self.units not in UDUNITS_UNITS:
+            out["units"] = "1"
+            out[SCALED_UNITS_ATTR] = self.units
         return out
 
 
@@ -149,12 +195,14 @@ _SPECS = (
                  long_name="statistical error of D_par over the particle ensemble",
                  role="output"),
     VariableSpec(name="is_converged_perp", dims=_S, dtype="bool", units=UNIT_NONE,
-                 long_name="running D_perp reached a plateau within its error", role="flag"),
+                 long_name="running D_perp reached a plateau within its error", role="flag",
+                 flag_meanings=("no_plateau", "converged")),
     VariableSpec(name="is_converged_par", dims=_S, dtype="bool", units=UNIT_NONE,
-                 long_name="running D_par reached a plateau within its error", role="flag"),
+                 long_name="running D_par reached a plateau within its error", role="flag",
+                 flag_meanings=("no_plateau", "converged")),
     VariableSpec(name="is_analytic", dims=_S, dtype="bool", units=UNIT_NONE,
                  long_name="exact b = 0 row (not simulated): D_perp = 0", role="flag",
-                 comment=_ANALYTIC_DPAR),
+                 comment=_ANALYTIC_DPAR, flag_meanings=("simulated", "exact_b_zero")),
     VariableSpec(name="dt", dims=_S, dtype="float64", units=UNIT_TIME,
                  long_name="time step of the simulation", role="meta"),
     VariableSpec(name="t_max", dims=_S, dtype="float64", units=UNIT_TIME,
@@ -184,7 +232,9 @@ _SPECS = (
     VariableSpec(name="stop_rule", dims=_S, dtype="int64", units=UNIT_NONE,
                  long_name="what ended the run", role="diagnostic",
                  comment="0: fixed run length; 1: plateau of the requested coefficients; "
-                 "2: cap of an adaptive run without a plateau; 3: exact b = 0 row."),
+                 "2: cap of an adaptive run without a plateau; 3: exact b = 0 row.",
+                 flag_meanings=("fixed_length", "plateau", "cap_without_plateau",
+                                "exact_b_zero")),
     VariableSpec(name="n_steps", dims=_S, dtype="int64", units=UNIT_NONE,
                  long_name="time steps simulated (cost: n_particles x n_waves x n_steps "
                  "wave evaluations)", role="diagnostic"),
@@ -221,6 +271,11 @@ OPTIONAL_RESULT_FIELDS: tuple[str, ...] = tuple(s.name for s in _SPECS if s.role
 
 #: Global attributes every database carries.
 GLOBAL_ATTRS: tuple[str, ...] = (
+    "Conventions",
+    "title",
+    "source",
+    "history",
+    "references",
     "crtransport_version",
     "schema_version",
     "seed",

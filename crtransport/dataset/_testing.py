@@ -71,3 +71,23 @@ def fake_simulate_run(
         "wall_time": 1e-3 * settings["n_particles"] / 100,
         "running": {"time": time_grid, "D_perp": d_perp * relax, "D_par": d_par * relax},
     }
+
+
+def assert_same_database(a: Any, b: Any) -> None:
+    """``xarray.testing.assert_identical`` up to the ``history`` attribute and the on-disk
+    unit encoding: two builds of one database differ only in when they ran (``history``),
+    and a file read with plain ``xarray.load_dataset`` has its CF-encoded units."""
+    import xarray as xr
+
+    from crtransport.dataset._io import cf_decode
+
+    def plain(obj: Any) -> Any:
+        obj = obj.copy(deep=False)
+        if isinstance(obj, xr.Dataset):
+            for var in obj.variables.values():
+                var.attrs = dict(var.attrs)
+            obj = cf_decode(obj)
+        obj.attrs = {k: v for k, v in obj.attrs.items() if k != "history"}
+        return obj
+
+    xr.testing.assert_identical(plain(a), plain(b))

@@ -112,6 +112,13 @@ def state_to_arrays(state: SurrogateState) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and restoring it at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def save_state(state: SurrogateState, path: str | os.PathLike[str]) -> Path:
     """Write ``state`` to ``path`` (exactly that name, atomically); return the path."""
     path = Path(path)
@@ -121,6 +128,9 @@ def save_state(state: SurrogateState, path: str | os.PathLike[str]) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]
+        # mkstemp creates the file 0600; a model file gets the user's umask, like the netCDF
+        # files and any file open() creates (0644 under the usual umask 022)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -20,7 +20,12 @@ import optax
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
-from crtransport._validation import AccuracyWarning, check_choice, check_int
+from crtransport._validation import (
+    EXTRAPOLATE_ADVICE,
+    AccuracyWarning,
+    check_choice,
+    check_int,
+)
 from crtransport.surrogate._config import SurrogateConfig
 from crtransport.surrogate._data import domain_from_attrs, read_table, split_validation
 from crtransport.surrogate._io import load_state, save_state
@@ -485,6 +490,7 @@ class Surrogate:
         key: int | jax.Array = 0,
         validation: Any = None,
         domain: Mapping[str, tuple[float, float]] | None = None,
+        progress: bool | None = False,
     ) -> Surrogate:
         """Train the network (all epochs inside one jitted ``lax.scan``); return ``self``.
 
@@ -510,6 +516,10 @@ class Surrogate:
             ``parameter_space`` attribute, e.g. the paper's hypercube), otherwise the range
             of the training inputs; the domain always covers the training inputs.
             Prediction outside it warns or raises (``on_extrapolate``).
+        progress : bool or None, default: False
+            Show a tqdm progress bar of the epochs on stderr (the scan then runs in chunks of
+            250 epochs, with the same numbers). None shows it only when stderr is a terminal
+            (what ``crtransport train`` does).
 
         Returns
         -------
@@ -608,6 +618,7 @@ class Surrogate:
             None if Xv is None else scaled(Xv),
             None if Yv is None else (Yv / output_scale[0]).astype(np.float32),
             n_epochs=n_epochs,
+            progress=progress,
         )
         finite = all(np.all(np.isfinite(a)) for layer in out.params for a in layer)
         if not finite:
@@ -842,14 +853,20 @@ class Surrogate:
         ):
             bad = ~((c >= lo) & (c <= hi))
             if np.any(bad):
-                parts.append(f"{name} outside [{lo:.6g}, {hi:.6g}] at {int(np.sum(bad))}")
+                k = int(np.sum(bad))
+                worst = c[bad][np.argmax(np.maximum(lo - c[bad], c[bad] - hi))]
+                parts.append(
+                    f"{name} = {float(worst):.4g} is outside the trained range "
+                    f"[{lo:.6g}, {hi:.6g}]" + (f" ({k} points, this the farthest)" if k > 1 else "")
+                )
                 bad_any |= bad
         if not parts:  # only float32 rounding at the very edge of the domain
             return
+        n_bad, n = int(np.sum(bad_any)), bad_any.size
+        where = "the input point lies" if n == 1 else f"{n_bad} of {n} input points lie"
         message = (
-            f"{int(np.sum(bad_any))} of {bad_any.size} input points lie outside the training "
-            f"domain ({'; '.join(parts)}): the surrogate extrapolates there. Pass "
-            "on_extrapolate='ignore' to accept this or 'raise' to make it an error."
+            f"{where} outside the training domain ({'; '.join(parts)}): the surrogate "
+            f"extrapolates there. {EXTRAPOLATE_ADVICE}"
         )
         if policy == "raise":
             raise ValueError(message)

@@ -213,6 +213,7 @@ def train(
     y_test: np.ndarray | None,
     *,
     n_epochs: int,
+    progress: bool | None = False,
 ) -> TrainOutput:
     """Train ``config.n_models`` networks on scaled float32 data; see `Surrogate.fit`.
 
@@ -223,7 +224,13 @@ def train(
     # optax's bias correction mixes int32 step counts with Python floats: trace it under
     # standard promotion even if the caller runs JAX with strict promotion
     with jax.numpy_dtype_promotion("standard"):
-        return _train(config, optimizer, key, x, y, x_test, y_test, n_epochs=n_epochs)
+        return _train(
+            config, optimizer, key, x, y, x_test, y_test, n_epochs=n_epochs, progress=progress
+        )
+
+
+#: Epochs per compiled scan when a progress bar is shown (and no early stopping sets them).
+PROGRESS_CHUNK = 250
 
 
 def _train(
@@ -236,7 +243,10 @@ def _train(
     y_test: np.ndarray | None,
     *,
     n_epochs: int,
+    progress: bool | None = False,
 ) -> TrainOutput:
+    from tqdm.auto import tqdm
+
     has_test = x_test is not None
     static = compiled_config(config)
     custom = None if optimizer is None else _ByIdentity(optimizer)
@@ -250,10 +260,22 @@ def _train(
         x_test, y_test = x[:, :1], y[:1]
     data = tuple(jax.device_put(a) for a in (x, y, x_test, y_test))
 
-    if config.patience is None:
-        chunk = max(n_epochs, 1)
-    else:
+    bar = tqdm(
+        total=n_epochs,
+        unit="epoch",
+        desc="crtransport train",
+        disable=(not progress) if progress is not None else None,
+        dynamic_ncols=True,
+        leave=False,
+    )
+    if config.patience is not None:
         chunk = max(min(config.check_every, n_epochs), 1)
+    elif not bar.disable:
+        # the scan in chunks, to report between them: the same epochs in the same order give
+        # the same numbers (tests/test_progress.py)
+        chunk = max(min(PROGRESS_CHUNK, n_epochs), 1)
+    else:
+        chunk = max(n_epochs, 1)
     train_losses: list[np.ndarray] = []
     test_losses: list[np.ndarray] = []
     n_run = 0
@@ -275,11 +297,14 @@ def _train(
             train_losses.append(np.asarray(loss)[:, :n_chunk])
             test_losses.append(np.asarray(test_loss)[:, :n_chunk])
             n_run = epoch0 + n_chunk
+            bar.update(n_chunk)
             if config.patience is not None and n_run < n_epochs:
                 since = np.asarray(carry[6])
                 if np.all(since >= config.patience):
                     is_stopped_early = True
+                    bar.set_postfix_str("stopped early", refresh=True)
                     break
+    bar.close()
 
     chosen, final_train, final_test, final_better, best_epoch = finish_kernel(
         carry, data, config=static, has_test=has_test

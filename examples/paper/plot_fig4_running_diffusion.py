@@ -25,7 +25,7 @@ res = crt.simulate(T=1.0, b=0.2, lambda_perp=5.0, n_particles=4000, n_save=1000,
 print(res)
 
 run = res.running
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(6, 4.4))
 ax.plot(run.time, run.d_perp, label=r"$d_\perp(t)$", color="C1", lw=0.8)
 ax.plot(run.time, run.D_perp, label=r"$D_\perp(t)$", color="C0", lw=1.5)
 ax.axhline(res.D_perp, color="k", ls="--", lw=0.8, label="asymptotic value")
@@ -42,7 +42,14 @@ ax.fill_between(
 ax.set_xscale("log")
 ax.set_xlabel(r"$t$ [$1/\omega_c$]")
 ax.set_ylabel(r"$D_\perp$, $d_\perp$ [$\rho_0^2\omega_c$]")
-ax.set_title(r"$T = 1$, $b = 0.2$, $\lambda_\perp = 5$, 4000 particles")
+# the same numbers for protons in B0 = 5 nT (the solar wind near 1 au), from crtransport.units
+D_CM2S = float(crt.units.diffusion_from_scaled(1.0, B0="5nT", unit="cm2/s"))
+T_S = float(crt.units.time_from_scaled(1.0, B0="5nT", unit="s"))
+top = ax.secondary_xaxis("top", functions=(lambda t: t * T_S, lambda t: t / T_S))
+top.set_xlabel(r"$t$ [s], protons, $B_0$ = 5 nT", fontsize=9)
+right = ax.secondary_yaxis("right", functions=(lambda d: d * D_CM2S, lambda d: d / D_CM2S))
+right.set_ylabel(r"[cm$^2$/s]", fontsize=9)
+ax.set_title(r"$T = 1$, $b = 0.2$, $\lambda_\perp = 5$, 4000 particles", fontsize=10, pad=8)
 ax.legend()
 fig.tight_layout()
 

@@ -47,8 +47,9 @@ for name, ev in evaluations.items():
 # The histograms span +-50 %; rows beyond are counted in the legend. As in the paper, the
 # largest errors come from rows with very small D_perp.
 WINDOW = 50.0
-fig, axes = plt.subplots(1, len(models), figsize=(6 * len(models), 4), squeeze=False)
-for ax, (name, ev) in zip(axes[0], evaluations.items(), strict=True):
+# one panel per model, stacked: sized for the documentation's page (about 8 inches wide)
+fig, axes = plt.subplots(len(models), 1, figsize=(7.5, 3.3 * len(models)), squeeze=False)
+for ax, (name, ev) in zip(axes[:, 0], evaluations.items(), strict=True):
     error = 100 * ev.relative_error
     outside = np.abs(error) > WINDOW
     ax.hist(

@@ -44,7 +44,8 @@ def axis(name, values):
     return np.log10(values) if name == "lambda_perp" else np.asarray(values)
 
 
-fig = plt.figure(figsize=(14, 4.6))
+# two panels a row, sized for the documentation's page (about 8.5 inches wide)
+fig = plt.figure(figsize=(8.5, 8.0))
 for i, (panel, (fixed, value)) in enumerate(PANELS.items()):
     x_name, y_name = (name for name in ("T", "b", "lambda_perp") if name != fixed)
     # the surrogate's surface over its training domain, at the fixed value
@@ -59,7 +60,7 @@ for i, (panel, (fixed, value)) in enumerate(PANELS.items()):
     rows = sims.isel(sample=np.abs(sims[fixed].values - value) <= half_width)
     print(f"({panel}) {fixed} = {value} ± {half_width:.3g}: {rows.sizes['sample']} simulations")
 
-    ax = fig.add_subplot(1, 3, i + 1, projection="3d")
+    ax = fig.add_subplot(2, 2, i + 1, projection="3d")
     surface = dict(color="tab:red", alpha=0.3, lw=0, shade=False, antialiased=False)
     ax.plot_surface(axis(x_name, X), axis(y_name, Y), Z, **surface)
     ax.scatter(
@@ -75,11 +76,11 @@ for i, (panel, (fixed, value)) in enumerate(PANELS.items()):
     ax.set_ylabel(LABELS[y_name])
     ax.zaxis.set_rotate_label(False)
     ax.set_zlabel(r"$D_\perp$ [$\rho_0^2\omega_c$]", rotation=90)
-    ax.set_title(f'({panel}) {SYMBOLS[fixed]} = {value:g}; surface: "{model_name}"')
+    ax.set_title(f'({panel}) {SYMBOLS[fixed]} = {value:g}; surface: "{model_name}"', fontsize=10)
     ax.view_init(elev=25, azim=-125)
     ax.set_box_aspect(None, zoom=0.85)  # room for the axis labels
     ax.grid(False)  # the panes' grid lines would triple the PNG's size
-fig.subplots_adjust(left=0.0, right=0.97, bottom=0.02, top=0.95, wspace=0.08)
+fig.subplots_adjust(left=0.0, right=0.95, bottom=0.02, top=0.96, wspace=0.12, hspace=0.12)
 
 # %%
 # Run as a script with ``CRTRANSPORT_FIGURES_DIR`` set (as ``nox -s figures`` does), the

@@ -17,6 +17,7 @@ import xarray as xr
 
 from crtransport.dataset import ParameterSpace, _builder, _journal, _testing
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION, VARIABLES
+from crtransport.dataset._testing import assert_same_database
 
 SPACE = ParameterSpace.paper()
 
@@ -146,9 +147,9 @@ def test_identical_for_any_executor_and_order(tmp_path):
     serial = build(None, n_samples=10)
     with ThreadPoolExecutor(max_workers=3) as ex:
         threads = build(None, n_samples=10, executor=ex)
-    xr.testing.assert_identical(serial, threads)
+    assert_same_database(serial, threads)
     on_disk = build(tmp_path / "db.nc", n_samples=10)
-    xr.testing.assert_identical(serial, on_disk)
+    assert_same_database(serial, on_disk)
     other_seed = build(None, n_samples=10, seed=6)
     assert not np.array_equal(serial["T"], other_seed["T"])
 
@@ -157,8 +158,8 @@ def test_process_pool_one_and_two_workers_match_serial():
     serial = build(None, n_samples=8)
     one = build(None, n_samples=8, n_workers=1)
     two = build(None, n_samples=8, n_workers=2)
-    xr.testing.assert_identical(serial, one)
-    xr.testing.assert_identical(serial, two)
+    assert_same_database(serial, one)
+    assert_same_database(serial, two)
 
 
 def test_records_are_in_sample_order_whatever_the_completion_order():
@@ -183,7 +184,7 @@ def test_records_are_in_sample_order_whatever_the_completion_order():
     ref = build(None, n_samples=8)
     with Reversed() as ex:
         out = build(None, n_samples=8, executor=ex)
-    xr.testing.assert_identical(ref, out)
+    assert_same_database(ref, out)
 
 
 # --------------------------------------------------------------------------- resume
@@ -223,7 +224,7 @@ def test_resume_after_interrupt_runs_each_sample_once(tmp_path, counter):
     with open(journal, "a") as fh:
         fh.write('{"index": 10, "params": [1.0, 0.5')
     ds = build(path, n_samples=12, analytic_fraction=0.1, running_times=[5.0, 20.0])
-    xr.testing.assert_identical(ds, reference)
+    assert_same_database(ds, reference)
     assert sorted(journaled | set(counter)) == list(range(11))  # 11 simulated, 1 analytic
     assert len(counter) == 11 - done  # no finished sample ran twice
     assert not journal.exists()
@@ -251,7 +252,7 @@ def test_rerun_of_finished_build_does_nothing(tmp_path, counter):
     n = len(counter)
     second = build(path)
     assert len(counter) == n
-    xr.testing.assert_identical(first, second)
+    assert_same_database(first, second)
 
 
 def test_existing_file_from_other_build_is_kept(tmp_path):
@@ -259,7 +260,7 @@ def test_existing_file_from_other_build_is_kept(tmp_path):
     first = build(path)
     with pytest.raises(FileExistsError, match=r"built with other settings \(n_samples: 12"):
         build(path, n_samples=6)
-    xr.testing.assert_identical(xr.load_dataset(path), first)
+    assert_same_database(xr.load_dataset(path), first)
     replaced = build(path, n_samples=6, overwrite=True)
     assert replaced.sizes["sample"] == 6
 
@@ -284,7 +285,7 @@ def test_failed_write_keeps_journal_and_old_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         build(path, n_samples=6, overwrite=True)
     monkeypatch.undo()
-    xr.testing.assert_identical(xr.load_dataset(path), old)
+    assert_same_database(xr.load_dataset(path), old)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db.nc", "db.nc.journal"]
     journal = (tmp_path / "db.nc.journal").read_text().splitlines()
     assert len(journal) == 7  # header + 6 samples, ready for the rerun
@@ -411,7 +412,7 @@ def test_open_partial_reads_a_build_in_progress(tmp_path, counter):
     want = reference.isel(sample=part["sample"].values)
     assert set(part.variables) == set(want.variables)
     for name in part.variables:
-        xr.testing.assert_identical(part[name], want[name])
+        assert_same_database(part[name], want[name])
     assert part.attrs["build_complete"] == 0
     assert part.attrs["n_samples"] == len(done) + 3
     assert part.attrs["n_samples_planned"] == 12

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import xarray as xr
+
+from crtransport.dataset._testing import assert_same_database
 
 from .test_builder import build
 
@@ -21,7 +22,7 @@ def test_dask_local_cluster_matches_serial(tmp_path):
     ):
         ds = build(tmp_path / "db.nc", n_samples=10, analytic_fraction=0.1,
                    executor=client.get_executor())  # fmt: skip
-    xr.testing.assert_identical(ds, reference)
+    assert_same_database(ds, reference)
 
 
 def test_dask_in_process_cluster(tmp_path):
@@ -33,4 +34,4 @@ def test_dask_in_process_cluster(tmp_path):
         distributed.Client(cluster) as client,
     ):
         ds = build(tmp_path / "db.nc", n_samples=6, executor=client.get_executor())
-    xr.testing.assert_identical(ds, reference)
+    assert_same_database(ds, reference)

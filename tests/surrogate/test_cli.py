@@ -41,13 +41,17 @@ def database(tmp_path_factory):
 def test_train_then_predict(database, tmp_path, capsys):
     model = tmp_path / "model.crt"
     rc = cli.main(
-        ["train", str(database), "-o", str(model), "--epochs", "50", "--hidden-widths", "6"]
-    )
+        ["train", str(database), "-o", str(model), "--epochs", "50", "--hidden-widths", "6",
+         "--recipe", "paper"]
+    )  # fmt: skip
     out = capsys.readouterr().out
     assert rc == 0, out
     assert model.exists()
     assert "test RMS relative error" in out
     assert "109 train, 11 test" in out  # 12 analytic rows always train
+    # the paper recipe's weakness is said with its result (issue 17)
+    assert "note       the paper's recipe fits the squared error of D_perp" in out
+    assert "--recipe improved" in out
     sur = Surrogate.load(model)
     assert sur.config.hidden_widths == (6,)
     assert sur.history.n_epochs_run == 50
@@ -73,12 +77,20 @@ def test_train_then_predict(database, tmp_path, capsys):
     assert float(table[1].split()[-1]) == pytest.approx(expected[0], rel=1e-5)
 
 
+def test_train_help_recommends_a_recipe():
+    from crtransport.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    text = sub.choices["train"].format_help()
+    assert "default: improved" in text and "errors of hundreds to 1e5 %" in text
+
+
 def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     model = tmp_path / "m.npz"
     rc = cli.main(
         ["train", str(database), "-o", str(model), "--epochs", "5", "--loss", "relative",
          "--n-models", "2", "--log-features", "lambda_perp", "--test-fraction", "0",
-         "--drop-unconverged", "--learning-rate", "0.01"]
+         "--drop-unconverged", "--learning-rate", "0.01", "--recipe", "paper"]
     )  # fmt: skip
     assert rc == 0
     assert "unconverged rows dropped" in capsys.readouterr().out
@@ -87,15 +99,26 @@ def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     assert config.learning_rate == 0.01
 
 
-def test_train_with_an_output_prior(database, tmp_path, capsys):
+def test_default_recipe_is_the_improved_one_with_its_output_prior(database, tmp_path, capsys):
+    # issue 17: the defaults trained the paper's recipe (136 872 % test error); the working
+    # recipe (log loss, log inputs, b^2 prior, exp output, decaying Adam) needed eight flags
     model = tmp_path / "p.npz"
-    rc = cli.main(
-        ["train", str(database), "-o", str(model), "--epochs", "5", "--output-powers", "b=2",
-         "--output-activation", "exp", "--init", "glorot", "--loss", "log"]
-    )  # fmt: skip
+    rc = cli.main(["train", str(database), "-o", str(model), "--epochs", "5"])
     out = capsys.readouterr().out
     assert rc == 0, out
+    assert out.startswith("recipe     improved\n")
+    assert "note       the paper's recipe" not in out
+    sur = Surrogate.load(model)
+    assert (sur.config.hidden_widths, sur.config.loss) == ((32, 32), "log")
+    assert sur.config.log_features == ("T", "lambda_perp")
+    assert sur.history.optimizer.startswith("custom")  # the decaying Adam step
+    assert sur.history.n_epochs_run == 5
     assert "97 train, 11 test" in out  # the 12 exact b = 0 rows are the prior's, not trained on
+    # ... and the output says so (they were dropped silently, issue 17)
+    assert (
+        "note       12 training rows with b = 0 are not trained on: the output prior b**2 is 0 "
+        "there and reproduces their D_perp = 0 exactly"
+    ) in out
     config = Surrogate.load(model).config
     assert config.output_powers == (("b", 2.0),)
     assert (config.output_activation, config.init) == ("exp", "glorot")

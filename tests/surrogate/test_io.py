@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import stat
 import zipfile
 
 import numpy as np
@@ -39,6 +41,18 @@ def _with_metadata(arrays, **changes):
     out = dict(arrays)
     out["metadata"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     return out
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_model_file_mode_follows_the_umask(fitted, tmp_path, umask):
+    # mkstemp made every model file 0600 whatever the umask (issue 17)
+    old = os.umask(umask)
+    try:
+        path = fitted.save(tmp_path / "model.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_round_trip_is_bit_exact(fitted, saved, synth):
