@@ -418,9 +418,7 @@ def _quantile_table(q: float, s: float, lo: float, hi: float) -> NDArray[np.floa
     return x_at
 
 
-def bendover_quantiles(
-    density: BendOverDensity, band: tuple[float, float]
-) -> NDArray[np.float64]:
+def bendover_quantiles(density: BendOverDensity, band: tuple[float, float]) -> NDArray[np.float64]:
     """Quantile table of the bend-over density on ``band``: ``x`` at ``F = i / 2^16``.
 
     The CDF is integrated exactly enough (trapezoid on 2^18 points in the variable of the
