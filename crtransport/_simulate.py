@@ -954,16 +954,24 @@ class _Ensemble:
                 bar.update(1)
             parts.append(out.displacement)
             gc_parts.append(out.gc_displacement)
-        disp = np.concatenate([self.displacement, np.concatenate(parts)], axis=1)
-        gc = np.concatenate([self.gc_displacement, np.concatenate(gc_parts)], axis=1)
+        new, new_gc = np.concatenate(parts), np.concatenate(gc_parts)
         self.n_steps += more
-        count = disp.shape[1]
+        before = self.displacement.shape[1]
+        count = before + new.shape[1]
         if count > 2 * self._n_save and count % 2 == 0:
-            # saved steps are k * se, k = 1..count: keep the even k, multiples of 2 se
-            disp, gc = disp[:, 1::2], gc[:, 1::2]
+            # saved steps are k * se, k = 1..count: keep the even k, multiples of 2 se (the
+            # new part's first index is k = before + 1); one copy, no thinned intermediate
+            first = (before + 1) % 2
+            self.displacement = np.concatenate(
+                [self.displacement[:, 1::2], new[:, first::2]], axis=1
+            )
+            self.gc_displacement = np.concatenate(
+                [self.gc_displacement[:, 1::2], new_gc[:, first::2]], axis=1
+            )
             self.save_every = 2 * se
-        self.displacement = np.ascontiguousarray(disp)
-        self.gc_displacement = np.ascontiguousarray(gc)
+        else:
+            self.displacement = np.concatenate([self.displacement, new], axis=1)
+            self.gc_displacement = np.concatenate([self.gc_displacement, new_gc], axis=1)
 
     def can_extend(self) -> bool:
         """Whether at least one more save interval fits under the cap."""
