@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from crtransport.theory._result import RTOL, TheoryResult, solve_largest_root
+from crtransport.theory._result import RTOL, TheoryResult, solve_theory
 from crtransport.theory._spectra import Spectrum, spectrum_of
 from crtransport.turbulence import Turbulence
 
@@ -184,15 +184,12 @@ def flrw_diffusion(turbulence: Turbulence, *, rtol: float = RTOL) -> TheoryResul
             upper *= 10.0
             if upper > 1e300:  # pragma: no cover - the band keeps rhs bounded
                 raise ValueError(f"{function}: no finite field-line diffusion coefficient.")
-    value, calls, residual, converged = solve_largest_root(
-        rhs, upper * (1.0 + 1e-12), function=function, rtol=rtol
-    )
-    return TheoryResult(
-        value=value,
-        unit="rho0",
+    return solve_theory(
+        rhs,
+        upper,
+        function=function,
         theory=theory,
-        iterations=calls,
-        residual=residual,
-        converged=converged,
+        unit="rho0",
+        rtol=rtol,
         details={"kappa_slab": kappa_slab, "kappa_2d": kappa_2d},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,7 +9,7 @@ from numpy.typing import NDArray
 
 from crtransport._validation import check_real
 from crtransport.theory._qlt import _nonnegative
-from crtransport.theory._result import RTOL, TheoryResult, kinematics, solve_largest_root
+from crtransport.theory._result import RTOL, TheoryResult, kinematics, solve_theory
 from crtransport.theory._spectra import Spectrum, spectrum_of
 from crtransport.turbulence import Turbulence
 
@@ -28,6 +27,9 @@ def _inputs(
     return spec, v, D_par, a2
 
 
+_UNIT = "rho0^2 omega_c"
+
+
 def _grid(spec: Spectrum) -> tuple[NDArray, NDArray, NDArray]:
     """k_perp^2 (n, 1), k_par^2 (1, m) and <b_x^2>-weighted joint weights of the 2D part."""
     assert spec.perp is not None and spec.par is not None
@@ -35,28 +37,6 @@ def _grid(spec: Spectrum) -> tuple[NDArray, NDArray, NDArray]:
     kpar2 = spec.par.k[None, :] ** 2
     weights = spec.bx2_2d * spec.perp.weights[:, None] * spec.par.weights[None, :]
     return kperp2, kpar2, weights
-
-
-def _solve(
-    function: str,
-    theory: str,
-    rhs: Callable[[float], float],
-    upper: float,
-    rtol: float,
-    details: dict[str, Any],
-) -> TheoryResult:
-    value, calls, residual, converged = solve_largest_root(
-        rhs, upper * (1.0 + 1e-12), function=function, rtol=rtol
-    )
-    return TheoryResult(
-        value=value,
-        unit="rho0^2 omega_c",
-        theory=theory,
-        iterations=calls,
-        residual=residual,
-        converged=converged,
-        details=details,
-    )
 
 
 def nlgc_perpendicular_diffusion(
@@ -155,7 +135,9 @@ def nlgc_perpendicular_diffusion(
 
     details = {"lambda_mfp": lam, "a2": a2}
     theory = "NLGC (Matthaeus et al. 2003)"
-    return _solve(function, theory, rhs, rhs(0.0), rtol, details)
+    return solve_theory(
+        rhs, rhs(0.0), function=function, theory=theory, unit=_UNIT, rtol=rtol, details=details
+    )
 
 
 def unlt_perpendicular_diffusion(
@@ -263,7 +245,9 @@ def unlt_perpendicular_diffusion(
         return pref * float(np.sum(weights * w / (c + w * ((4.0 / 3.0) * w + nu))))
 
     upper = pref * spec.bx2_2d / nu
-    return _solve(function, theory, rhs, upper, rtol, details)
+    return solve_theory(
+        rhs, upper, function=function, theory=theory, unit=_UNIT, rtol=rtol, details=details
+    )
 
 
 def _unlt_rhs_2d_limit(

@@ -125,3 +125,28 @@ def solve_largest_root(
             stacklevel=4,
         )
     return float(root), calls, float(residual), converged
+
+
+def solve_theory(
+    rhs: Callable[[float], float],
+    upper: float,
+    *,
+    function: str,
+    theory: str,
+    unit: str,
+    rtol: float,
+    details: dict[str, Any],
+) -> TheoryResult:
+    """:func:`solve_largest_root` of ``D = rhs(D)`` below ``upper``, as a :class:`TheoryResult`."""
+    value, calls, residual, converged = solve_largest_root(
+        rhs, upper * (1.0 + 1e-12), function=function, rtol=rtol
+    )
+    return TheoryResult(
+        value=value,
+        unit=unit,
+        theory=theory,
+        iterations=calls,
+        residual=residual,
+        converged=converged,
+        details=details,
+    )
