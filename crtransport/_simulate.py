@@ -301,9 +301,7 @@ def _resolve_energy_and_scale(
         )
     if lambda_perp is not None:
         lam = check_real("lambda_perp", lambda_perp, low=0.0, low_open=True)
-        u = R * lam
-        # T = sqrt(1 + u^2) - 1 without cancellation
-        return u * u / (math.sqrt(1.0 + u * u) + 1.0), lam
+        return float(units.T_from_u(R * lam)), lam
     T = 1.0 if T is None else check_real("T", T, low=0.0, low_open=True)
     return T, float(units.u_from_T(T)) / R
 

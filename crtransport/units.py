@@ -66,6 +66,7 @@ __all__ = [
     "rigidity_to_scaled",
     "species_names",
     "speed_from_T",
+    "T_from_u",
     "time_from_scaled",
     "u_from_T",
     "unit_names",
@@ -362,6 +363,16 @@ def u_from_T(T: ArrayLike) -> NDArray[np.float64]:
     return np.sqrt(T) * np.sqrt(T + 2.0)
 
 
+def T_from_u(u: ArrayLike) -> NDArray[np.float64]:
+    """Kinetic energy :math:`T = \\sqrt{1 + u^2} - 1` (m c^2) from ``|u| = gamma v`` (c).
+
+    Computed as :math:`u^2 / (\\sqrt{1 + u^2} + 1)`, without cancellation at small ``u``; the
+    inverse of :func:`u_from_T`.
+    """
+    u = np.asarray(u, dtype=np.float64)
+    return u * u / (np.sqrt(1.0 + u * u) + 1.0)
+
+
 def larmor_radius(T: ArrayLike, mu: ArrayLike = 0.0, B: ArrayLike = 1.0) -> NDArray[np.float64]:
     """Larmor radius :math:`\\rho_L = |u| \\sqrt{1-\\mu^2} / |B|` in units of rho0.
 
@@ -428,9 +439,10 @@ def rigidity_to_scaled(
     213.08
     """
     sp = get_species(species)
-    x = abs(sp.charge_number) * parse_quantity(rigidity, "rigidity", unit) / sp.rest_energy_eV
-    # sqrt(1 + x^2) - 1 = x^2 / (sqrt(1 + x^2) + 1)
-    return x * x / (np.sqrt(1.0 + x * x) + 1.0)
+    # p c / (m c^2) = |u|
+    return T_from_u(
+        abs(sp.charge_number) * parse_quantity(rigidity, "rigidity", unit) / sp.rest_energy_eV
+    )
 
 
 def energy_from_scaled(
