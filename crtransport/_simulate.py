@@ -157,7 +157,7 @@ class SimulationConfig:
     def R(self) -> float:
         """``r_L / lambda_perp`` with ``r_L = gamma v`` (in B0) and ``lambda_perp`` the model's
         perpendicular scale (``lambda_par`` for slab, ``lambda_iso`` for isotropic)."""
-        return float(units.u_from_T(self.T)) / self.turbulence.perpendicular_length
+        return self.rules.momentum(self.T) / self.turbulence.perpendicular_length
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary (the turbulence and the rules as nested dicts)."""
@@ -246,7 +246,7 @@ class SimulationResult:
     acceptance_rate: float
     regime_perp: TransportRegime
     regime_par: TransportRegime
-    stop_reason: str
+    stop_reason: StopReason
     t_end: float
     n_steps: int
     wave_evaluations: int
@@ -734,6 +734,7 @@ def _run(config: SimulationConfig, t0: float, bar: Any) -> SimulationResult:
             "par": _plateau(par, times, disp, "par", config),
         }
         flags = {k: v[0] for k, v in verdicts.items()}
+        stop: StopReason
         if not config.adaptive:
             stop = "fixed"
             break
@@ -802,7 +803,7 @@ def _plateau(
         return estimate.converged, None  # crtransport 0.1's 3-sigma flag ("paper" rules)
     if not plateau_reached(estimate, tolerance):
         return False, None
-    regimes = []
+    half_decade = None
     for decades, band, sigmas in (DECISION_HALF_DECADE, DECISION_DECADE):
         reg = transport_exponent(
             times,
@@ -813,8 +814,9 @@ def _plateau(
         )
         if abs(reg.alpha - 1.0) > max(band, sigmas * reg.alpha_err):
             return False, None
-        regimes.append(reg)
-    return True, regimes[0]
+        if half_decade is None:
+            half_decade = reg
+    return True, half_decade
 
 
 class _Ensemble:
@@ -841,9 +843,7 @@ class _Ensemble:
         sampler = config.rules.sampler
         self._shared = None
         if config.shared_field:
-            self._shared = turb.sample(
-                config.n_waves, 1, seed=_child(ss, 0), method=config.rules.sampler
-            )
+            self._shared = turb.sample(config.n_waves, 1, seed=_child(ss, 0), method=sampler)
         n_save = self._n_save = config.n_steps // config.save_every
         self.displacement = np.empty((n, n_save, 3))
         self.gc_displacement = np.empty((n, n_save, 3))
@@ -922,9 +922,8 @@ class _Ensemble:
         """
         config = self.config
         se = self.save_every
-        cap_steps = int(config.t_cap / config.dt * (1.0 + 1e-12))
         more = se * math.ceil(self.n_steps * (config.rules.growth - 1.0) / se)
-        more = min(more, se * ((cap_steps - self.n_steps) // se))
+        more = min(more, se * ((self._cap_steps - self.n_steps) // se))
         if more < se:
             raise RuntimeError("extend() past the cap")  # pragma: no cover - run() checks
         bar = self._bar
@@ -973,15 +972,20 @@ class _Ensemble:
 
     def can_extend(self) -> bool:
         """Whether at least one more save interval fits under the cap."""
-        cap_steps = int(self.config.t_cap / self.config.dt * (1.0 + 1e-12))
-        return self.n_steps + self.save_every <= cap_steps
+        return self.n_steps + self.save_every <= self._cap_steps
+
+    @property
+    def _cap_steps(self) -> int:
+        """Steps in ``t_cap`` (rounded down, allowing for its rounding to whole saves)."""
+        return int(self.config.t_cap / self.config.dt * (1.0 + 1e-12))
 
 
 def _last_state(out: Displacements) -> Displacements:
-    """The run's final state and origins only (drop the saved displacements)."""
+    """The run's final state and origins only: the saved displacements are dropped (copies of
+    the last save, not views, so that the block's full arrays can be freed)."""
     return dataclasses.replace(
         out,
-        times=out.times[-1:],
-        displacement=out.displacement[:, -1:],
-        gc_displacement=out.gc_displacement[:, -1:],
+        times=out.times[-1:].copy(),
+        displacement=out.displacement[:, -1:].copy(),
+        gc_displacement=out.gc_displacement[:, -1:].copy(),
     )
