@@ -249,14 +249,7 @@ def _pallas_kernel(par_ref, tab_ref, st_ref, out_ref, fin_ref, *, has_bz):
         bx = jnp.sum(ax * cs, axis=1)
         by = jnp.sum(ay * cs, axis=1)
         bz = jnp.sum(az * cs, axis=1) if has_bz else 0.0
-        tx, ty, tz = half * bx, half * by, half * (1.0 + bz)
-        wx = ux + (uy * tz - uz * ty)
-        wy = uy + (uz * tx - ux * tz)
-        wz = uz + (ux * ty - uy * tx)
-        s = 2.0 / (1.0 + (tx * tx + ty * ty + tz * tz))
-        ux = ux + s * (wy * tz - wz * ty)
-        uy = uy + s * (wz * tx - wx * tz)
-        uz = uz + s * (wx * ty - wy * tx)
+        ux, uy, uz = _jax.boris_rotate(ux, uy, uz, half * bx, half * by, half * (1.0 + bz))
         return x + half * ux, y + half * uy, z + half * uz, ux, uy, uz
 
     def save(k, c):

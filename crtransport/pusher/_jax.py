@@ -47,6 +47,11 @@ from jax import lax
 from numpy.typing import NDArray
 
 from crtransport._numerics import _INV_PI, _PI_HI, _PI_LO, _S0, _S1, _S2, _S3, _S4, _S5
+from crtransport.pusher._kernels import boris_rotate_kernel
+
+#: The Boris rotation of the Numba pusher as a Python function (its ``py_func``; the function
+#: itself where Numba's JIT is disabled), traceable by JAX.
+boris_rotate = getattr(boris_rotate_kernel, "py_func", boris_rotate_kernel)
 
 __all__: list[str] = []
 
@@ -114,17 +119,9 @@ def _step(carry, waves, half, has_bz, cosine):  # pragma: no cover - traced
     sums = lax.reduce(terms, (zero,) * len(terms), _add_tuples, (1,))
     bx, by = sums[0], sums[1]
     bz = sums[2] if has_bz else 0.0
-    # Boris rotation about t = B dt / (2 gamma), B = e_z + b (boris_rotate_kernel)
-    tx = half * bx
-    ty = half * by
-    tz = half * (1.0 + bz)
-    wx = ux + (uy * tz - uz * ty)
-    wy = uy + (uz * tx - ux * tz)
-    wz = uz + (ux * ty - uy * tx)
-    s = 2.0 / (1.0 + (tx * tx + ty * ty + tz * tz))
-    ux = ux + s * (wy * tz - wz * ty)
-    uy = uy + s * (wz * tx - wx * tz)
-    uz = uz + s * (wx * ty - wy * tx)
+    # Boris rotation about t = B dt / (2 gamma), B = e_z + b: the Numba pusher's own
+    # arithmetic (plain + - * /, so JAX traces it as it is)
+    ux, uy, uz = boris_rotate(ux, uy, uz, half * bx, half * by, half * (1.0 + bz))
     x = x + half * ux
     y = y + half * uy
     z = z + half * uz
