@@ -11,13 +11,7 @@ import json
 import math
 from pathlib import Path
 
-
-def _rows(header: list[str], rows: list[list[str]], widths: str) -> list[str]:
-    out = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
-    for row in [header, *rows]:
-        out.append(f"   * - {row[0]}")
-        out.extend(f"     - {cell}" for cell in row[1:])
-    return [*out, ""]
+from _pretrained_tables import _rows, _write  # docs/ is on sys.path (conf.py)
 
 
 def _pm(value: float, error: float, digits: int = 3) -> str:
@@ -252,12 +246,6 @@ def prior_text(record: dict) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _write(out: Path, text: str) -> None:
-    out.parent.mkdir(exist_ok=True)
-    if not out.exists() or out.read_text() != text:  # leave it alone: no needless rebuilds
-        out.write_text(text)
 
 
 def write(docs: Path) -> None:
