@@ -150,6 +150,16 @@ def running_diffusion(times: ArrayLike, displacement: ArrayLike):  # -> xr.Datas
     return ds
 
 
+def _msd(d: NDArray, direction: str) -> NDArray:
+    """Per-particle mean of dx_i^2 over the direction's components, shape (n, n_save)."""
+    comps = _COMPONENTS[direction]
+    y = d[:, :, comps[0]] ** 2
+    for c in comps[1:]:
+        y += d[:, :, c] ** 2
+    y /= len(comps)
+    return y
+
+
 def _window_slopes(t: NDArray, y: NDArray, lo: float, hi: float) -> NDArray:
     """Least-squares slope of y_p(t) for every particle over lo <= t <= hi."""
     sel = (t >= lo) & (t <= hi)
@@ -223,11 +233,7 @@ def asymptotic_diffusion(
         raise TypeError(f"`window` must be a pair (lo, hi) of fractions of t_end; got {window!r}.")
     lo = check_real("window[0]", window[0], low=0.0, high=1.0, low_open=True, high_open=True)
     hi = check_real("window[1]", window[1], low=lo, high=1.0, low_open=True)
-    comps = _COMPONENTS[direction]
-    y = d[:, :, comps[0]] ** 2  # per-particle mean of dx_i^2 over the components
-    for c in comps[1:]:
-        y += d[:, :, c] ** 2
-    y /= len(comps)
+    y = _msd(d, direction)
     t_end = t[-1]
     late = 0.5 * _window_slopes(t, y, lo * t_end, hi * t_end)
     shrink = lo / hi

@@ -13,6 +13,7 @@ from crtransport.transport._diffusion import (
     _COMPONENTS,
     DiffusionEstimate,
     Direction,
+    _msd,
     _validate,
 )
 
@@ -48,15 +49,6 @@ class TransportRegime:
     alpha_err: float
     regime: Regime
     window: tuple[float, float]
-
-
-def _msd(d: np.ndarray, direction: str) -> np.ndarray:
-    """Per-particle mean over the direction's components of dx_i^2, shape (n, n_save)."""
-    comps = _COMPONENTS[direction]
-    y = d[:, :, comps[0]] ** 2
-    for c in comps[1:]:
-        y = y + d[:, :, c] ** 2
-    return y / len(comps)
 
 
 def transport_exponent(
