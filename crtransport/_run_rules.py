@@ -28,11 +28,11 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from crtransport import units
 from crtransport._validation import check_choice, check_real
-from crtransport.turbulence._models import Turbulence
+from crtransport.turbulence._models import SAMPLE_METHODS, SampleMethod, Turbulence
 
 __all__ = ["PAPER_DT", "RUN_RULES", "RunRules", "get_run_rules"]
 
@@ -118,7 +118,7 @@ class RunRules:
     adaptive: bool = True
     growth: float = 1.5
     max_extension: float = 16.0
-    sampler: Literal["quantile", "rejection"] = "quantile"
+    sampler: SampleMethod = "quantile"
     kinematics: str = "exact"
     plateau_tolerance: float | None = 0.05
 
@@ -153,7 +153,7 @@ class RunRules:
         if self.max_dt is not None:
             set_(self, "max_dt", check_real("max_dt", self.max_dt, low=0.0, low_open=True))
         check_choice("kinematics", self.kinematics, ("exact", "0.1"))
-        check_choice("sampler", self.sampler, ("quantile", "rejection"))
+        check_choice("sampler", self.sampler, SAMPLE_METHODS)
         if not isinstance(self.adaptive, bool):
             raise TypeError(f"`adaptive` must be a bool; got {type(self.adaptive).__name__}.")
 
