@@ -16,7 +16,6 @@ from crtransport import units
 from crtransport._run_rules import PAPER_DT, RUN_RULES, RunRules, get_run_rules
 from crtransport._validation import check_choice, check_int, check_real
 from crtransport._workload import check_simulation as _check_simulation  # issue 19
-from crtransport._workload import physical_memory
 from crtransport.pusher import Displacements, initial_conditions, propagate
 from crtransport.transport import (
     DiffusionEstimate,
@@ -426,17 +425,8 @@ def resolve_config(
         t_max=(rules_.max_extension * first if t_cap is None else cap) if adaptive else first,
         n_save=n_save, dt_given=dt_given, t_max_given=t_max is not None,
         shared_field=bool(shared_field),
+        keep_waves=adaptive and not shared_field,  # an adaptive run continues its blocks
     )  # fmt: skip
-    if adaptive and not shared_field:
-        # an adaptive run keeps every particle's waves to continue them: 56 bytes per wave
-        tables = 56.0 * n_particles * n_waves
-        if tables > physical_memory():
-            raise ValueError(
-                f"an adaptive run keeps every particle's waves: {tables / 2**30:.3g} GiB for "
-                f"n_particles = {n_particles} x n_waves = {n_waves}, more than this machine's "
-                f"{physical_memory() / 2**30:.3g} GiB; use fewer particles (and build the "
-                "ensemble from several seeds) or give `t_max` for a fixed run."
-            )
     n_steps = math.ceil(first / dt)
     save_every = max(1, n_steps // n_save)
     n_steps = save_every * math.ceil(n_steps / save_every)

@@ -64,14 +64,29 @@ def _fmt_bytes(n: float) -> str:
     return f"{n:.3g} B"  # pragma: no cover
 
 
+#: Bytes of one wave in the kernels' tables (seven float64 rows).
+WAVE_BYTES = 56
+
+
 def estimate(
-    *, n_particles: float, n_waves: float, n_steps: float, n_save: float
+    *,
+    n_particles: float,
+    n_waves: float,
+    n_steps: float,
+    n_save: float,
+    keep_waves: bool = False,
 ) -> dict[str, float]:
-    """Work and memory of one run: ``wave_evaluations`` and ``bytes`` (float, may be inf)."""
+    """Work and memory of one run: ``wave_evaluations`` and ``bytes`` (float, may be inf).
+
+    ``keep_waves``: every particle's waves stay in memory for the whole run (an adaptive run
+    continues its blocks), ``WAVE_BYTES`` per particle and wave.
+    """
     evals = float(n_particles) * float(n_waves) * float(n_steps)
     # displacement + guiding-centre displacement (n, n_save, 3) float64, the running
     # diffusion's temporaries (about as much again), positions and momenta
     memory = float(n_particles) * (4.0 * float(n_save) * 3 * 8 + 4 * 3 * 8)
+    if keep_waves:
+        memory += WAVE_BYTES * float(n_particles) * float(n_waves)
     return {"wave_evaluations": evals, "bytes": memory}
 
 
@@ -83,6 +98,7 @@ def check_workload(
     n_save: float,
     steps_from: str,
     particles_name: str = "n_particles",
+    keep_waves: bool = False,
 ) -> None:
     """Refuse a run whose estimated work or memory is above the documented limits.
 
@@ -107,8 +123,14 @@ def check_workload(
             f"limit of {MAX_STEPS:.3g}; change the parameters so fewer steps are needed."
             + _override_hint()
         )
-    est = estimate(n_particles=n_particles, n_waves=n_waves, n_steps=n_steps, n_save=n_save)
-    _check_memory(est["bytes"], n_particles, n_save, particles_name)
+    est = estimate(
+        n_particles=n_particles,
+        n_waves=n_waves,
+        n_steps=n_steps,
+        n_save=n_save,
+        keep_waves=keep_waves,
+    )
+    _check_memory(est["bytes"], n_particles, n_save, particles_name, keep_waves)
     if est["wave_evaluations"] > MAX_WAVE_EVALUATIONS and not allowed:
         raise ValueError(
             f"the run needs {est['wave_evaluations']:.3g} wave evaluations (`{particles_name}` "
@@ -118,12 +140,19 @@ def check_workload(
         )
 
 
-def _check_memory(need: float, n_particles: float, n_save: float, particles_name: str) -> None:
+def _check_memory(
+    need: float, n_particles: float, n_save: float, particles_name: str, keep_waves: bool = False
+) -> None:
     memory = physical_memory()
     if need > memory:
+        kept = (
+            " (an adaptive run keeps every particle's waves; give `t_max` for a fixed run)"
+            if keep_waves
+            else ""
+        )
         raise ValueError(
             f"the run needs about {_fmt_bytes(need)} of memory for `{particles_name}` = "
-            f"{n_particles:.3g} particles and {n_save:.3g} saved times, more than this "
+            f"{n_particles:.3g} particles and {n_save:.3g} saved times{kept}, more than this "
             f"machine's {_fmt_bytes(memory)}; use fewer particles or save fewer times."
         )
 
@@ -159,6 +188,7 @@ def check_simulation(
     dt_given: bool,
     t_max_given: bool,
     shared_field: bool,
+    keep_waves: bool = False,
 ) -> None:
     """The checks of :func:`check_workload` and the phase limit for one ``simulate`` run.
 
@@ -187,6 +217,7 @@ def check_simulation(
         n_steps=t_max / dt,
         n_save=n_save,
         steps_from=steps_from,
+        keep_waves=keep_waves,
     )
     k_max, bands = _band_text(turbulence)
     reach = speed * t_max + start_extent

@@ -251,10 +251,10 @@ def test_an_isotropic_adaptive_database_with_exact_rows(tmp_path):
 
 
 def test_an_adaptive_run_that_cannot_keep_its_waves_is_refused(monkeypatch):
-    from crtransport import _simulate
+    from crtransport import _workload
 
-    monkeypatch.setattr(_simulate, "physical_memory", lambda: 1e9)  # a 1 GB machine
-    # 1e5 particles x 500 waves = 2.8 GB of wave tables
+    monkeypatch.setattr(_workload, "physical_memory", lambda: 3e9)  # a 3 GB machine
+    # 1e5 particles x 500 waves = 2.8 GB of wave tables on top of 1.9 GB of saved displacements
     with pytest.raises(ValueError, match="adaptive run keeps every particle's waves"):
         crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, n_particles=100_000)
     fixed = crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, n_particles=100_000, t_max=100.0)
