@@ -43,13 +43,13 @@ import json
 import logging
 import math
 import os
-import subprocess
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from figure_data import _git_commit  # scripts/ is the script's own folder
 
 import crtransport as crt
 from crtransport import theory
@@ -87,29 +87,6 @@ DMUMU_PARTICLES = 4000
 N_DMUMU = len(DMUMU_SETS) * len(DMUMU_MU)
 
 log = logging.getLogger("theory_validation")
-
-
-def _git() -> dict[str, Any]:
-    def git(*args: str) -> str | None:
-        try:
-            out = subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-            )
-        except (OSError, subprocess.CalledProcessError):
-            return None
-        return out.stdout
-
-    head = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--", "crtransport")
-    return {
-        "git_commit": None if head is None else head.strip(),
-        "uncommitted": None if status is None else [line[3:] for line in status.splitlines()],
-    }
-
-
-def T_for_larmor(r_l: float) -> float:
-    """Kinetic energy (m c^2) whose r_L = gamma v = sqrt(gamma^2 - 1) equals ``r_l`` (rho0)."""
-    return math.sqrt(1.0 + r_l * r_l) - 1.0
 
 
 def run_ensemble(
@@ -218,7 +195,7 @@ def composite_cases(children: list, n_particles: int) -> list[dict[str, Any]]:
     for b in COMPOSITE_B:
         for R in COMPOSITE_R:
             r_l = R * COMPOSITE_LAMBDA_PERP
-            T = T_for_larmor(r_l)
+            T = float(crt.units.T_from_u(r_l))  # r_L = gamma v = |u| in B0
             v = float(crt.units.speed_from_T(T))
             turb = CompositeTurbulence(b=b, lambda_perp=COMPOSITE_LAMBDA_PERP)
             with warnings.catch_warnings(record=True) as caught:
@@ -455,7 +432,7 @@ def main() -> None:
         ),
         "command": "NUMBA_NUM_THREADS=1 python scripts/theory_validation.py",
         "crtransport_version": crt.__version__,
-        **_git(),
+        **_git_commit(),
         "numba_threads": os.environ.get("NUMBA_NUM_THREADS"),
         "settings": {
             "seed": SEED,
