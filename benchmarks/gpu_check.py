@@ -56,7 +56,6 @@ from _machine import machine
 from jax import lax
 
 import crtransport
-from crtransport._numerics import _INV_PI, _PI_HI, _PI_LO, _S0, _S1, _S2, _S3, _S4, _S5
 from crtransport.pusher import _jax, initial_conditions, propagate
 from crtransport.pusher._propagate import _guiding_centre
 from crtransport.transport import asymptotic_diffusion
@@ -213,15 +212,8 @@ def paper_run(n_particles: int, n_waves: int, cosine: str, unroll: int | None) -
     }
 
 
-def _cos2(h):
-    """cos(2 h), the Numba pusher's polynomial (rint as floor(. + 0.5) for Triton)."""
-    n = jnp.floor(h * _INV_PI + 0.5)
-    h = h - n * _PI_HI
-    h = h - n * _PI_LO
-    u = h * h
-    p = _S0 + u * (_S1 + u * (_S2 + u * (_S3 + u * (_S4 + u * _S5))))
-    s = h + (h * u) * p
-    return 1.0 - 2.0 * (s * s)
+#: The pusher's polynomial cosine with rint as floor(. + 0.5), which Triton lowers.
+_cos2 = functools.partial(_jax._cos2, rint=lambda x: jnp.floor(x + 0.5))
 
 
 def _pallas_kernel(par_ref, tab_ref, st_ref, out_ref, fin_ref, *, has_bz):

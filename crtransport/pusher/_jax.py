@@ -82,9 +82,12 @@ def _padded(n: int, minimum: int = 8) -> int:
     return -(-n // q) * q
 
 
-def _cos2(h):  # pragma: no cover - traced
-    """cos(2 h): the polynomial of ``crtransport._numerics.cos2_kernel`` (same constants)."""
-    n = jnp.rint(h * _INV_PI)
+def _cos2(h, rint=jnp.rint):  # pragma: no cover - traced
+    """cos(2 h): the polynomial of ``crtransport._numerics.cos2_kernel`` (same constants).
+
+    ``rint``: round to nearest (Triton kernels pass ``floor(x + 0.5)``, which they support).
+    """
+    n = rint(h * _INV_PI)
     h = h - n * _PI_HI
     h = h - n * _PI_LO
     u = h * h
