@@ -15,12 +15,10 @@ samples) into the package and trains the pretrained surrogates on it.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import sys
 from pathlib import Path
 
-import numpy as np
+from _engine_signature import check_engine
 
 import crtransport as crt
 
@@ -39,39 +37,10 @@ SETTINGS = dict(
 )
 
 
-def engine_signature() -> dict[str, float]:
-    """D_perp, D_par and their errors of a small fixed run (about a second).
-
-    The journal's fingerprint covers the build's settings, not the engine's code, and a build
-    spans sessions in which the code may change. Resuming with an engine that computes
-    different numbers would silently mix two engines in one database, so the build refuses
-    to resume when this signature moved (beyond the last-bits noise of another CPU).
-    """
-    res = crt.simulate(
-        T=1.0,
-        b=0.5,
-        lambda_perp=2.0,
-        n_particles=64,
-        n_waves=16,
-        t_max=100.0,
-        seed=1,
-        rules="paper",
-    )
-    return {k: float(getattr(res, k)) for k in ("D_perp", "D_perp_err", "D_par", "D_par_err")}
-
-
-def check_engine() -> None:
-    now = engine_signature()
-    if not SIGNATURE.exists():
-        SIGNATURE.write_text(json.dumps(now, indent=1) + "\n")
-        return
-    then = json.loads(SIGNATURE.read_text())
-    if not all(np.isclose(now[k], then[k], rtol=1e-6, atol=0) for k in then):
-        sys.exit(
-            f"the engine now computes {now} for the signature run, the build started with "
-            f"{then} ({SIGNATURE}): resuming would mix two engines in one database. Restore "
-            "the engine, or start over (delete the journal and the signature)."
-        )
+#: The small fixed run whose result must not move while the build resumes across sessions.
+SIGNATURE_RUN = dict(
+    T=1.0, b=0.5, lambda_perp=2.0, n_particles=64, n_waves=16, t_max=100.0, seed=1, rules="paper"
+)
 
 
 def main() -> None:
@@ -80,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     PATH.parent.mkdir(parents=True, exist_ok=True)
-    check_engine()
+    check_engine(SIGNATURE, SIGNATURE_RUN)
     crt.build_dataset(
         crt.dataset.ParameterSpace.paper(),
         path=PATH,

@@ -1,7 +1,8 @@
 """Databases of diffusion coefficients: design, parallel resumable builds, netCDF storage.
 
 Describe the inputs with a :class:`ParameterSpace` (the paper's by default), build with
-:func:`build_dataset` on any :class:`concurrent.futures.Executor` (local processes, a Dask
+:func:`build_dataset` (or grow one by active learning within a compute budget with
+:func:`build_active_dataset`) on any :class:`concurrent.futures.Executor` (local processes, a Dask
 cluster, MPI), read back with :func:`open_dataset` (a build still running with
 :func:`open_partial`), and split with :func:`split`. The layout of the files (names, units,
 schema version) is fixed in ``crtransport/dataset/_schema.py``.
@@ -9,6 +10,12 @@ schema version) is fixed in ``crtransport/dataset/_schema.py``.
 
 from __future__ import annotations
 
+from crtransport.dataset._active import (
+    ActiveLearning,
+    Learner,
+    build_active_dataset,
+    read_active_build,
+)
 from crtransport.dataset._builder import build_dataset
 from crtransport.dataset._io import InvalidDatasetError, open_dataset
 from crtransport.dataset._journal import repair_journal
@@ -19,16 +26,20 @@ from crtransport.dataset._split import split
 
 __all__ = [
     # functions
+    "build_active_dataset",
     "build_dataset",
     "open_dataset",
     "open_partial",
+    "read_active_build",
     "repair_journal",
     "split",
     # classes
+    "ActiveLearning",
     "Fixed",
     "Free",
     "Grid",
     "Isotropic",
+    "Learner",
     "ParameterSpace",
     "Tied",
     # exceptions

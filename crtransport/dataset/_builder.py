@@ -50,7 +50,7 @@ from crtransport.dataset._worker import (
     _execute,
     _init_worker,
     _simulate_run,
-    pitch_argument,
+    run_arguments,
 )
 
 __all__ = ["build_dataset"]
@@ -252,14 +252,7 @@ def _check_rows(rows: NDArray, settings: Mapping[str, Any]) -> None:
     for index, row in enumerate(rows):
         named = dict(zip(INPUTS, (float(v) for v in row), strict=True))
         try:
-            resolve_config(
-                named["T"],
-                named["b"],
-                named["lambda_perp"],
-                lambda_par=named["lambda_par"],
-                mu=pitch_argument(named["mu"]),
-                **settings,
-            )
+            resolve_config(**run_arguments(named, settings))
         except (TypeError, ValueError) as exc:
             inputs = ", ".join(f"{k}={v:.6g}" for k, v in named.items())
             raise type(exc)(f"sample {index} ({inputs}): {exc}") from None
@@ -274,14 +267,8 @@ def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any
     from crtransport._simulate import resolve_config
 
     keys = ("dt", "t_max", "k_perp_range", "k_par_range", "model", "n_save", "rules")
-    config = resolve_config(
-        params["T"],
-        0.0,
-        params["lambda_perp"],
-        lambda_par=params["lambda_par"],
-        mu=pitch_argument(params["mu"]),
-        **{k: settings[k] for k in keys if settings.get(k) is not None},
-    )
+    shared = {k: settings[k] for k in keys if settings.get(k) is not None}
+    config = resolve_config(**run_arguments({**params, "b": 0.0}, shared))
     return float(config.dt), float(config.t_max)
 
 

@@ -19,6 +19,7 @@ from crtransport._version import __version__
 from crtransport.dataset._journal import fsync_dir
 from crtransport.dataset._schema import (
     INPUTS,
+    LATER_INPUTS,
     NAN_ALLOWED,
     RESULT_FIELDS,
     RUNNING,
@@ -47,8 +48,12 @@ def assemble(
     is_analytic: NDArray,
     running_times: Sequence[float] | None,
     attrs: Mapping[str, Any],
+    design: Mapping[str, NDArray] | None = None,
 ) -> xr.Dataset:
-    """Build the database Dataset from the inputs and per-sample records (in sample order)."""
+    """Build the database Dataset from the inputs and per-sample records (in sample order).
+
+    ``design`` holds the per-row design variables of an active build (role ``"design"``).
+    """
     n = len(records)
     coords: dict[str, Any] = {SAMPLE_DIM: np.arange(n, dtype=np.int64)}
     for name in INPUTS:
@@ -61,6 +66,8 @@ def assemble(
         data[name] = (SAMPLE_DIM, np.array([r[name] for r in records], dtype=dtype))
     data["is_analytic"] = (SAMPLE_DIM, np.asarray(is_analytic, dtype=bool))
     data["seed_index"] = (SAMPLE_DIM, np.arange(n, dtype=np.int64))
+    for name, values in (design or {}).items():
+        data[name] = (SAMPLE_DIM, np.asarray(values, dtype=VARIABLES[name].dtype))
     if running_times is not None:
         coords[TIME_DIM] = np.asarray(running_times, dtype=np.float64)
         for name in RUNNING:
@@ -188,7 +195,29 @@ def open_dataset(path: str | os.PathLike[str]) -> xr.Dataset:
             f"{path} is not a crtransport database: it cannot be read as netCDF4 ({exc})."
         ) from None
     validate(cf_decode(ds), source=str(path))
+    return _fill_later_inputs(ds)
+
+
+def _fill_later_inputs(ds: xr.Dataset) -> xr.Dataset:
+    """A file of an older schema with the inputs added since (:data:`LATER_INPUTS`) filled in.
+
+    A file built with the composite model before schema 4 used its default slab share 0.2.
+    """
+    for name, value in LATER_INPUTS.items():
+        if name in ds.coords:
+            continue
+        if name == "slab_fraction" and _built_with_model(ds) == "composite":
+            value = 0.2
+        ds = ds.assign_coords({name: (SAMPLE_DIM, np.full(ds.sizes[SAMPLE_DIM], value))})
+        ds[name].attrs.update(VARIABLES[name].attrs())
     return ds
+
+
+def _built_with_model(ds: xr.Dataset) -> str | None:
+    try:
+        return json.loads(ds.attrs["simulation"]).get("model")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def validate(ds: xr.Dataset, *, source: str = "the dataset") -> None:
@@ -221,7 +250,13 @@ def validate(ds: xr.Dataset, *, source: str = "the dataset") -> None:
     problems: list[str] = []
     if SAMPLE_DIM not in ds.dims:
         problems.append(f"no `{SAMPLE_DIM}` dimension")
-    missing = [name for name, spec in VARIABLES.items() if not spec.is_optional and name not in ds]
+    missing = [
+        name
+        for name, spec in VARIABLES.items()
+        if not spec.is_optional
+        and name not in ds
+        and not (version < 4 and name in LATER_INPUTS)  # filled in by open_dataset
+    ]
     if missing:
         problems.append(f"missing variables {', '.join(missing)}")
     running = [name for name in RUNNING if name in ds]
@@ -243,6 +278,8 @@ def validate(ds: xr.Dataset, *, source: str = "the dataset") -> None:
             problems.append(f"`{name}` has units {units!r}, expected {spec.units!r}")
     if not problems:
         for name in INPUTS:
+            if name not in ds:
+                continue  # a later input of an older file
             values = ds[name].values
             # NaN mu marks isotropic pitch angles (schema 2)
             bad = np.isinf(values) if name == "mu" and version >= 2 else ~np.isfinite(values)

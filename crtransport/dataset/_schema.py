@@ -32,6 +32,11 @@ Schema history
     ``flag_values``/``flag_meanings`` on the flags and ``stop_rule``, and the global
     attributes ``Conventions``, ``title``, ``source``, ``history`` and ``references``. The
     in-memory layout is that of version 2; versions 1 and 2 read unchanged.
+4
+    The input ``slab_fraction`` (the slab share of the turbulent energy of the composite
+    model; 0 for the other models) and the diagnostic ``cpu_time`` (core-seconds a row cost,
+    the unit of a build's compute budget). Older files read with ``slab_fraction`` filled in:
+    0, or the composite model's default 0.2 for a file built with ``model = "composite"``.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ __all__ = [
 
 #: Version of the on-disk layout. Bump it when a name, dim, dtype or unit changes, and teach
 #: ``open_dataset`` to read the older versions it still supports.
-SCHEMA_VERSION: int = 3
+SCHEMA_VERSION: int = 4
 
 #: The CF conventions the files follow (schema 3 on).
 CF_CONVENTIONS: str = "CF-1.10"
@@ -74,7 +79,11 @@ SAMPLE_DIM: str = "sample"
 TIME_DIM: str = "time"
 
 #: The physical inputs of a sample, in the order used everywhere (design columns, CLI, docs).
-INPUTS: tuple[str, ...] = ("T", "mu", "b", "lambda_perp", "lambda_par")
+INPUTS: tuple[str, ...] = ("T", "mu", "b", "lambda_perp", "lambda_par", "slab_fraction")
+#: Inputs added after schema 1, with the value files of older schemas are read with
+#: (:func:`~crtransport.dataset.open_dataset` fills them in; ``slab_fraction`` is 0.2 instead
+#: for a file built with the composite model, that model's default then).
+LATER_INPUTS: dict[str, float] = {"slab_fraction": 0.0}
 
 #: Unit strings (scaled units of Palade 2023; see :mod:`crtransport.units`).
 UNIT_ENERGY = "m c^2"
@@ -85,7 +94,9 @@ UNIT_DIFFUSION = "rho0^2 omega_c"
 UNIT_NONE = "1"
 UNIT_SECONDS = "s"
 
-Role = Literal["index", "input", "output", "flag", "meta", "diagnostic", "running", "time"]
+Role = Literal[
+    "index", "input", "output", "flag", "meta", "diagnostic", "design", "running", "time"
+]
 
 #: What ended a row's run (the ``stop_rule`` variable holds the index): a fixed run length,
 #: a plateau of the requested coefficients, the cap of an adaptive run without a plateau, or
@@ -131,8 +142,9 @@ class VariableSpec:
 
     @property
     def is_optional(self) -> bool:
-        """True for the diagnostics, the running coefficients and their time coordinate."""
-        return self.role in ("diagnostic", "running", "time")
+        """True for the diagnostics, the design record of an active build, the running
+        coefficients and their time coordinate."""
+        return self.role in ("diagnostic", "design", "running", "time")
 
     @property
     def is_coord(self) -> bool:
@@ -183,6 +195,9 @@ _SPECS = (
                  long_name="perpendicular correlation length", role="input"),
     VariableSpec(name="lambda_par", dims=_S, dtype="float64", units=UNIT_LENGTH,
                  long_name="parallel correlation length", role="input"),
+    VariableSpec(name="slab_fraction", dims=_S, dtype="float64", units=UNIT_NONE,
+                 long_name="slab share of the turbulent energy b_slab^2 / b^2", role="input",
+                 comment="The composite model (slab + 2D); 0 for the pure models (schema 4)."),
     VariableSpec(name="D_perp", dims=_S, dtype="float64", units=UNIT_DIFFUSION,
                  long_name="perpendicular diffusion coefficient", role="output"),
     VariableSpec(name="D_perp_err", dims=_S, dtype="float64", units=UNIT_DIFFUSION,
@@ -238,6 +253,26 @@ _SPECS = (
     VariableSpec(name="n_steps", dims=_S, dtype="int64", units=UNIT_NONE,
                  long_name="time steps simulated (cost: n_particles x n_waves x n_steps "
                  "wave evaluations)", role="diagnostic"),
+    VariableSpec(name="cpu_time", dims=_S, dtype="float64", units=UNIT_SECONDS,
+                 long_name="processor time of the simulation (core-seconds)",
+                 role="diagnostic",
+                 comment="time.process_time of the worker over the run: the cost a compute "
+                 "budget counts, unlike wall_time independent of other load (schema 4)."),
+    VariableSpec(name="split", dims=_S, dtype="int64", units=UNIT_NONE,
+                 long_name="which set the row belongs to", role="design",
+                 comment="0: training row (the acquisition chose it or the initial design "
+                 "holds it); 1: held-out test row (drawn uniformly, never seen by the "
+                 "acquisition). Written by crtransport.build_active_dataset (schema 4).",
+                 flag_meanings=("train", "test")),
+    VariableSpec(name="design_round", dims=_S, dtype="int64", units=UNIT_NONE,
+                 long_name="round of the active-learning design that added the row",
+                 role="design",
+                 comment="0: the space-filling start; 1: the test set; 2 on: acquisition "
+                 "rounds (the attribute active_learning_rounds describes each)."),
+    VariableSpec(name="acquisition_score", dims=_S, dtype="float64", units=UNIT_NONE,
+                 long_name="ensemble spread of ln D per unit expected cost when the row was "
+                 "chosen", role="design",
+                 comment="NaN for rows of the start and the test set (not chosen by score)."),
     VariableSpec(name=TIME_DIM, dims=(TIME_DIM,), dtype="float64", units=UNIT_TIME,
                  long_name="time of the running coefficients", role="time"),
     VariableSpec(name="D_perp_running", dims=(SAMPLE_DIM, TIME_DIM), dtype="float64",
@@ -329,6 +364,7 @@ VALID_RANGES: dict[str, ValidRange] = {
     "b": _NON_NEGATIVE,
     "lambda_perp": _POSITIVE,
     "lambda_par": _POSITIVE,
+    "slab_fraction": ValidRange(0.0, 1.0),
     "D_perp_err": _NON_NEGATIVE,
     "D_par_err": _NON_NEGATIVE,
     "dt": _POSITIVE,
@@ -339,6 +375,9 @@ VALID_RANGES: dict[str, ValidRange] = {
     "alpha_par_err": _NON_NEGATIVE,
     "stop_rule": ValidRange(0.0, float(len(STOP_RULES) - 1)),
     "n_steps": _NON_NEGATIVE,
+    "cpu_time": _NON_NEGATIVE,
+    "split": ValidRange(0.0, 1.0),
+    "design_round": _NON_NEGATIVE,
     TIME_DIM: _NON_NEGATIVE,
 }
 
@@ -353,5 +392,6 @@ NAN_ALLOWED: tuple[str, ...] = (
     "D_par_err",
     "alpha_perp_err",
     "alpha_par_err",
+    "acquisition_score",
     *RUNNING,
 )

@@ -1,6 +1,7 @@
-"""Parameter spaces: which (T, mu, b, lambda_perp, lambda_par) a database samples, and how.
+"""Parameter spaces: which (T, mu, b, lambda_perp, lambda_par, slab_fraction) a database
+samples, and how.
 
-Each of the five inputs is one of
+Each input is one of
 
 * :class:`Free` -- free within bounds, drawn linearly or log-uniformly (shorthand: a
   ``(low, high)`` tuple);
@@ -9,8 +10,13 @@ Each of the five inputs is one of
   (``lambda_par = 10 lambda_perp`` in the paper);
 * :class:`Grid` -- explicit values, combined as a Cartesian product when ``sampling="grid"``.
 
-The free axes are sampled together, in the order of
-:data:`crtransport.dataset._schema.INPUTS`, as points of the unit cube (uniform at random as in
+Two inputs have dimensionless alternatives, the variables in which magnetostatic transport is
+self-similar (``D = v lambda_perp f(R, b, lambda_par / lambda_perp, ...)``, theory page,
+"Similarity"): ``R = r_L / lambda_perp`` instead of ``T`` (``T`` then follows from ``R`` and
+``lambda_perp``) and ``anisotropy = lambda_par / lambda_perp`` instead of ``lambda_par``.
+
+The free axes are sampled together, in the order of :data:`DESIGN_AXES`, as points of the
+unit cube (uniform at random as in
 the paper, Latin hypercube or scrambled Sobol' from :mod:`scipy.stats.qmc`), then mapped to
 their bounds.
 """
@@ -29,32 +35,56 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
+from crtransport import units
 from crtransport._validation import check_choice, check_int, check_real, check_seed
 from crtransport.dataset._schema import INPUTS, UNIT_ENERGY, UNIT_FIELD, UNIT_LENGTH, UNIT_NONE
 
-__all__ = ["Fixed", "Free", "Grid", "Isotropic", "ParameterSpace", "Tied"]
+__all__ = [
+    "ALTERNATIVES",
+    "DESIGN_AXES",
+    "Fixed",
+    "Free",
+    "Grid",
+    "Isotropic",
+    "ParameterSpace",
+    "Tied",
+]
 
 logger = logging.getLogger("crtransport.dataset")
 
 Sampling: TypeAlias = Literal["uniform", "lhs", "sobol", "grid"]
 SAMPLINGS: tuple[str, ...] = ("uniform", "lhs", "sobol", "grid")
 
-# physical range of each input: (low, high, low_open); every high is closed or infinite
+#: The dimensionless alternatives and the input each replaces.
+ALTERNATIVES: dict[str, str] = {"R": "T", "anisotropy": "lambda_par"}
+#: Every axis a space can have, in the order the free ones take the unit cube's columns (the
+#: paper's space keeps its order T, b, lambda_perp, so its designs are those of crtransport 0.1).
+DESIGN_AXES: tuple[str, ...] = (
+    "T", "R", "mu", "b", "lambda_perp", "lambda_par", "anisotropy", "slab_fraction",
+)  # fmt: skip
+
+# physical range of each axis: (low, high, low_open); every high is closed or infinite
 _PHYSICAL: dict[str, tuple[float, float, bool]] = {
     "T": (0.0, math.inf, True),
+    "R": (0.0, math.inf, True),
     "mu": (-1.0, 1.0, False),
     "b": (0.0, math.inf, False),
     "lambda_perp": (0.0, math.inf, True),
     "lambda_par": (0.0, math.inf, True),
+    "anisotropy": (0.0, math.inf, True),
+    "slab_fraction": (0.0, 1.0, False),
 }
 _UNITS: dict[str, str] = {
     "T": UNIT_ENERGY,
+    "R": UNIT_NONE,
     "mu": UNIT_NONE,
     "b": UNIT_FIELD,
     "lambda_perp": UNIT_LENGTH,
     "lambda_par": UNIT_LENGTH,
+    "anisotropy": UNIT_NONE,
+    "slab_fraction": UNIT_NONE,
 }
 
 
@@ -257,6 +287,15 @@ class ParameterSpace:
         Perpendicular correlation length in rho0; physical range ``> 0``.
     lambda_par : Free, Fixed, Tied, Grid, float or (float, float), default: Tied(10, 'lambda_perp')
         Parallel correlation length in rho0; physical range ``> 0``.
+    R : Free, Fixed, Grid, float or (float, float), optional
+        Instead of ``T``: the dimensionless rigidity ``R = r_L / lambda_perp`` with
+        ``r_L = gamma v`` (rho0); physical range ``R > 0``. Each row's ``T`` follows from
+        ``R lambda_perp`` exactly (:func:`crtransport.units.T_from_u`).
+    anisotropy : Free, Fixed, Grid, float or (float, float), optional
+        Instead of ``lambda_par``: ``lambda_par / lambda_perp``; physical range ``> 0``.
+    slab_fraction : Free, Fixed, Grid, float or (float, float), default: 0
+        Slab share of the turbulent energy (the composite model; build with
+        ``simulation=dict(model="composite")``), in [0, 1].
     sampling : {'uniform', 'lhs', 'sobol', 'grid'}, default: 'uniform'
         How the free inputs are drawn: independently uniform at random (the paper), Latin
         hypercube, scrambled Sobol' (both :mod:`scipy.stats.qmc`), or the Cartesian product of
@@ -293,19 +332,38 @@ class ParameterSpace:
     ('T', 'b', 'lambda_perp')
     """
 
-    T: AxisLike = field(default_factory=lambda: _paper_default("T"))
+    T: AxisLike | None = None
     mu: AxisLike = field(default_factory=lambda: _paper_default("mu"))
     b: AxisLike = field(default_factory=lambda: _paper_default("b"))
     lambda_perp: AxisLike = field(default_factory=lambda: _paper_default("lambda_perp"))
-    lambda_par: AxisLike = field(default_factory=lambda: _paper_default("lambda_par"))
+    lambda_par: AxisLike | None = None
+    R: AxisLike | None = None
+    anisotropy: AxisLike | None = None
+    slab_fraction: AxisLike = 0.0
     sampling: Sampling = "uniform"
 
     def __post_init__(self) -> None:
         check_choice("sampling", self.sampling, SAMPLINGS)
-        axes = {name: _as_axis(name, getattr(self, name)) for name in INPUTS}
+        for alternative, replaced in ALTERNATIVES.items():
+            if getattr(self, alternative) is None:
+                if getattr(self, replaced) is None:
+                    object.__setattr__(self, replaced, _paper_default(replaced))
+            elif getattr(self, replaced) is not None:
+                raise ValueError(
+                    f"give `{replaced}` or `{alternative}`, not both; got {replaced}="
+                    f"{getattr(self, replaced)!r}, {alternative}={getattr(self, alternative)!r}."
+                )
+        axes = {
+            name: _as_axis(name, getattr(self, name))
+            for name in DESIGN_AXES
+            if getattr(self, name) is not None
+        }
         for name, axis in axes.items():
             object.__setattr__(self, name, axis)
             self._check_axis(name, axis, axes)
+        for name in ALTERNATIVES:
+            if isinstance(axes.get(name), Tied):
+                raise ValueError(f"`{name}` cannot be Tied; give Free, Fixed or Grid.")
         if self.sampling == "grid":
             free = [n for n, a in axes.items() if isinstance(a, Free)]
             if free:
@@ -348,6 +406,12 @@ class ParameterSpace:
         elif isinstance(axis, Tied):
             if axis.to == name:
                 raise ValueError(f"`{name}` cannot be tied to itself.")
+            if axis.to not in axes:
+                raise ValueError(
+                    f"`{name}` is tied to {axis.to!r}, which this space replaces by "
+                    f"{next(a for a, r in ALTERNATIVES.items() if r == axis.to)!r}; tie it to "
+                    "another input."
+                )
             if _UNITS[axis.to] != _UNITS[name]:
                 same = [n for n in INPUTS if n != name and _UNITS[n] == _UNITS[name]]
                 allowed = ", ".join(same) if same else "none"
@@ -376,12 +440,13 @@ class ParameterSpace:
     # ------------------------------------------------------------------ properties
     @property
     def axes(self) -> dict[str, Axis]:
-        """The five inputs as canonical axis objects, in :data:`INPUTS` order."""
-        return {name: getattr(self, name) for name in INPUTS}
+        """The space's axes in :data:`DESIGN_AXES` order (``R`` in place of ``T`` and
+        ``anisotropy`` in place of ``lambda_par`` where given)."""
+        return {n: getattr(self, n) for n in DESIGN_AXES if getattr(self, n) is not None}
 
     @property
     def free_inputs(self) -> tuple[str, ...]:
-        """Names of the inputs that vary (Free or Grid), in :data:`INPUTS` order."""
+        """Names of the axes that vary (Free or Grid), in :data:`DESIGN_AXES` order."""
         return tuple(n for n, a in self.axes.items() if isinstance(a, Free | Grid))
 
     @property
@@ -416,7 +481,7 @@ class ParameterSpace:
         --------
         >>> pts = ParameterSpace.paper().sample(3, seed=1)
         >>> sorted(pts)
-        ['T', 'b', 'lambda_par', 'lambda_perp', 'mu']
+        ['T', 'b', 'lambda_par', 'lambda_perp', 'mu', 'slab_fraction']
         >>> pts["mu"]
         array([0.5, 0.5, 0.5])
         """
@@ -461,20 +526,84 @@ class ParameterSpace:
                 u = _qmc("sobol", d, rng).random(n)
         else:
             u = _qmc("lhs", d, rng).random(n)
-        values: dict[str, NDArray] = {}
-        for j, name in enumerate(free):
-            ax = axes[name]
-            assert isinstance(ax, Free)
-            if ax.log:
-                lo, hi = math.log(ax.low), math.log(ax.high)
-                values[name] = np.exp(hi - (hi - lo) * u[:, j])
-            else:
-                values[name] = ax.high - (ax.high - ax.low) * u[:, j]
+        values = self._free_values(u)
         for name in grid:
             ax = axes[name]
             assert isinstance(ax, Grid)
             values[name] = rng.choice(np.asarray(ax.values), size=n)
         return self._assemble(values, n)
+
+    def _free_values(self, u: NDArray) -> dict[str, NDArray]:
+        values: dict[str, NDArray] = {}
+        free = [(name, a) for name, a in self.axes.items() if isinstance(a, Free)]
+        for j, (name, ax) in enumerate(free):
+            if ax.log:
+                lo, hi = math.log(ax.low), math.log(ax.high)
+                values[name] = np.exp(hi - (hi - lo) * u[:, j])
+            else:
+                values[name] = ax.high - (ax.high - ax.low) * u[:, j]
+        return values
+
+    @property
+    def continuous_axes(self) -> tuple[str, ...]:
+        """Names of the :class:`Free` axes: the columns of :meth:`from_unit`'s cube."""
+        return tuple(n for n, a in self.axes.items() if isinstance(a, Free))
+
+    def from_unit(self, u: ArrayLike) -> dict[str, NDArray]:
+        """The inputs at points of the unit cube of the :class:`Free` axes.
+
+        Parameters
+        ----------
+        u : array_like, shape (n, d)
+            Coordinates in [0, 1), one column per name in :attr:`continuous_axes`;
+            ``value = high - (high - low) u`` (or the same in ``log value``).
+
+        Returns
+        -------
+        dict of str to ndarray
+            One array per input of :data:`INPUTS`, as :meth:`sample` gives.
+
+        Raises
+        ------
+        ValueError
+            If the space has :class:`Grid` axes, or ``u`` is not (n, d) in [0, 1].
+        """
+        if any(isinstance(a, Grid) for a in self.axes.values()):
+            raise ValueError("from_unit needs a space without Grid axes.")
+        d = len(self.continuous_axes)
+        arr = np.asarray(u, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] != d:
+            raise ValueError(f"`u` must have shape (n, {d}); got {arr.shape}.")
+        if not np.all((arr >= 0.0) & (arr <= 1.0)):
+            raise ValueError("`u` must lie in [0, 1].")
+        return self._assemble(self._free_values(arr), len(arr))
+
+    def to_unit(self, params: Mapping[str, ArrayLike]) -> NDArray[np.float64]:
+        """Inverse of :meth:`from_unit`: unit-cube coordinates of rows given by their inputs.
+
+        ``R`` and ``anisotropy`` are computed from ``T``, ``lambda_perp`` and ``lambda_par``
+        where the space uses them. Points outside the bounds map outside [0, 1].
+        """
+        cols = []
+        for name in self.continuous_axes:
+            ax = self.axes[name]
+            assert isinstance(ax, Free)
+            if name == "R":
+                x = units.u_from_T(np.asarray(params["T"], dtype=np.float64)) / np.asarray(
+                    params["lambda_perp"], dtype=np.float64
+                )
+            elif name == "anisotropy":
+                x = np.asarray(params["lambda_par"], dtype=np.float64) / np.asarray(
+                    params["lambda_perp"], dtype=np.float64
+                )
+            else:
+                x = np.asarray(params[name], dtype=np.float64)
+            if ax.log:
+                lo, hi = math.log(ax.low), math.log(ax.high)
+                cols.append((hi - np.log(x)) / (hi - lo))
+            else:
+                cols.append((ax.high - x) / (ax.high - ax.low))
+        return np.stack(cols, axis=1) if cols else np.empty((len(next(iter(params.values()))), 0))
 
     def _assemble(self, values: dict[str, NDArray], n: int) -> dict[str, NDArray]:
         out: dict[str, NDArray] = {}
@@ -488,6 +617,10 @@ class ParameterSpace:
         for name, ax in self.axes.items():
             if isinstance(ax, Tied):
                 out[name] = ax.ratio * out[ax.to]
+        if "R" in out:  # r_L = R lambda_perp = |u| (rho0), exactly
+            out["T"] = np.asarray(units.T_from_u(out.pop("R") * out["lambda_perp"]), dtype=float)
+        if "anisotropy" in out:
+            out["lambda_par"] = out.pop("anisotropy") * out["lambda_perp"]
         return {name: out[name] for name in INPUTS}
 
     # ------------------------------------------------------------------ serialisation
@@ -500,7 +633,11 @@ class ParameterSpace:
         >>> ParameterSpace.from_dict(space.to_dict()) == space
         True
         """
-        out: dict[str, Any] = {name: ax.to_dict() for name, ax in self.axes.items()}
+        out: dict[str, Any] = {
+            name: ax.to_dict()
+            for name, ax in self.axes.items()
+            if not (name == "slab_fraction" and ax == Fixed(0.0))  # the default: pure models
+        }
         out["sampling"] = self.sampling
         return out
 
@@ -512,7 +649,7 @@ class ParameterSpace:
         ----------
         data : Mapping or str
             ``{"T": {"kind": "free", "low": 0, "high": 10, "log": false}, ..., "sampling":
-            "uniform"}``; missing inputs take the paper's defaults.
+            "uniform"}``; missing inputs take the paper's defaults (``slab_fraction``: 0).
 
         Returns
         -------
@@ -530,14 +667,14 @@ class ParameterSpace:
                 f"a parameter space must be a mapping of inputs to axis descriptions; got "
                 f"{type(data).__name__}."
             )
-        unknown = set(data) - {*INPUTS, "sampling"}
+        unknown = set(data) - {*DESIGN_AXES, "sampling"}
         if unknown:
             raise ValueError(
-                f"unknown parameter-space keys {sorted(unknown)}; expected {list(INPUTS)} "
+                f"unknown parameter-space keys {sorted(unknown)}; expected {list(DESIGN_AXES)} "
                 "and 'sampling'."
             )
         kwargs: dict[str, Any] = {}
-        for name in INPUTS:
+        for name in DESIGN_AXES:
             if name not in data:
                 continue
             if not isinstance(data[name], Mapping):
@@ -569,6 +706,7 @@ class ParameterSpace:
         b: free in (0, 1] B0
         lambda_perp: free in (0.2, 20] rho0
         lambda_par: 10 * lambda_perp
+        slab_fraction: fixed at 0
         sampling: uniform
         """
         lines = []

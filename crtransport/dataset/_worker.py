@@ -52,15 +52,9 @@ def _simulate_run(
     """
     from crtransport._simulate import simulate
 
-    res = simulate(
-        params["T"],
-        params["b"],
-        params["lambda_perp"],
-        lambda_par=params["lambda_par"],
-        mu=pitch_argument(params["mu"]),
-        seed=seed_seq,
-        **settings,
-    )
+    start = time.process_time()
+    res = simulate(**run_arguments(params, settings), seed=seed_seq)
+    cpu_time = time.process_time() - start
     running = res.running
     return {
         "D_perp": res.D_perp,
@@ -78,6 +72,7 @@ def _simulate_run(
         "alpha_par_err": _finite_or_nan(res.regime_par.alpha_err),
         "stop_rule": STOP_RULES.index(res.stop_reason),
         "n_steps": res.n_steps,
+        "cpu_time": cpu_time,
         "running": {
             "time": running["time"].values,
             "D_perp": running["D_perp"].values,
@@ -129,6 +124,44 @@ def _watch_parent(parent_pid: int, *, poll: float = 1.0) -> None:
 def pitch_argument(mu: float) -> Any:
     """``simulate``'s ``mu`` for a database row: NaN marks isotropic pitch angles."""
     return "isotropic" if math.isnan(mu) else mu
+
+
+def run_arguments(params: Mapping[str, float], settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of :func:`crtransport.simulate` (and ``resolve_config``) for a row.
+
+    ``params`` are the row's inputs (:data:`INPUTS`), ``settings`` the build's shared keyword
+    arguments. A row of the composite model gets its own
+    :class:`~crtransport.turbulence.CompositeTurbulence` with the row's ``slab_fraction``;
+    the other models take no slab part.
+    """
+    slab = params.get("slab_fraction", 0.0)
+    common = {"T": params["T"], "mu": pitch_argument(params["mu"])}
+    if settings.get("model") == "composite":
+        from crtransport.turbulence import CompositeTurbulence
+
+        spectral = ("model", "k_perp_range", "k_par_range")
+        turbulence = CompositeTurbulence(
+            b=params["b"],
+            lambda_perp=params["lambda_perp"],
+            lambda_par=params["lambda_par"],
+            slab_fraction=slab,
+            k_perp_range=settings.get("k_perp_range"),
+            k_par_range=settings.get("k_par_range"),
+        )
+        rest = {k: v for k, v in settings.items() if k not in spectral}
+        return {**common, "turbulence": turbulence, **rest}
+    if slab != 0.0:
+        raise ValueError(
+            f"`slab_fraction` = {slab:g} needs the composite model (simulation setting "
+            f"model='composite'); model {settings.get('model', '2d')!r} has no slab part."
+        )
+    return {
+        **common,
+        "b": params["b"],
+        "lambda_perp": params["lambda_perp"],
+        "lambda_par": params["lambda_par"],
+        **settings,
+    }
 
 
 def _finite_or_nan(value: float) -> float:

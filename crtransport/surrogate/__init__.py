@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from crtransport.surrogate._config import SurrogateConfig
+    from crtransport.surrogate._ensemble import EnsembleLearner
     from crtransport.surrogate._model import Surrogate, SurrogateEvaluation
     from crtransport.surrogate._plot import (
         plot_error_histogram,
@@ -30,6 +31,7 @@ __all__ = [
     "plot_loss",
     "plot_predicted_vs_true",
     # classes
+    "EnsembleLearner",
     "Surrogate",
     "SurrogateConfig",
     "SurrogateEvaluation",
@@ -38,6 +40,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "EnsembleLearner": "crtransport.surrogate._ensemble",
     "Surrogate": "crtransport.surrogate._model",
     "SurrogateEvaluation": "crtransport.surrogate._model",
     "SurrogateConfig": "crtransport.surrogate._config",

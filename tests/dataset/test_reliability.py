@@ -152,7 +152,7 @@ _DROP = object()
         ({"dt": 0.0}, r"`dt` = 0.0 is outside"),
         ({"is_converged_perp": 1}, r"`is_converged_perp` must be true or false"),
         ({"D_par": _DROP}, r"missing field\(s\) D_par"),  # used to be a KeyError
-        ({"params": [1.0, 7.0, 0.5, 1.0, 10.0]}, r"`mu` = 7.0 is outside"),
+        ({"params": [1.0, 7.0, 0.5, 1.0, 10.0, 0.0]}, r"`mu` = 7.0 is outside"),
     ],
 )
 def test_resume_rejects_records_a_run_cannot_produce(tmp_path, changes, why):

@@ -1,0 +1,752 @@
+"""``build_active_dataset``: a database grown by active learning within a compute budget.
+
+The build runs in rounds, each recorded before its rows run:
+
+* round 0, the start: a space-filling design (the space's ``sampling``, e.g. scrambled Sobol');
+* round 1, the held-out test set: rows drawn uniformly at random over the space, simulated with
+  ``test_particle_factor`` times the particles, never shown to the acquisition;
+* rounds 2, 3, ...: an ensemble of surrogates (the ``learner``) is fitted to the training rows;
+  among ``n_candidates`` Sobol' points the batch whose ensemble spread of ``ln D`` per unit of
+  expected cost is largest is added, candidates closer than ``exclusion`` to a pick of the same
+  round are skipped, and rounds go on until the budget cannot pay for another row.
+
+Every row is journaled as it finishes (as in :func:`~crtransport.dataset.build_dataset`) and every
+round's choice is appended to ``<path>.rounds`` before it runs, so a build interrupted at any
+point resumes from any checkout holding both files: the recorded rounds are taken as they are
+(never recomputed), rows already done are kept, and each row's numbers depend only on its
+inputs and ``SeedSequence(seed, spawn_key=(row,))``, whatever the number of workers.
+
+The sequence of rounds is a function of the seed and of the rows' results (which do not depend
+on timing): the expected cost the acquisition divides by is counted in wave evaluations
+(``n_particles x n_waves x n_steps``), deterministic. Only the end of the build depends on
+measured time: the budget is spent in core-seconds (each row's ``cpu_time``), so the number of
+rounds that fit may differ by one between machines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import platform
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from crtransport import units
+from crtransport._validation import check_int, check_real
+from crtransport._version import __version__
+from crtransport.dataset._builder import (
+    _check_path,
+    _check_rows,
+    _existing_result,
+    _resolve_settings,
+    _run_samples,
+    _simulation_defaults,
+    build_attrs,
+)
+from crtransport.dataset._io import assemble, open_dataset, write_dataset
+from crtransport.dataset._journal import (
+    BuildLock,
+    Journal,
+    describe_differences,
+    fsync_dir,
+    journal_path,
+    remove_stale_temporaries,
+)
+from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
+from crtransport.dataset._space import ParameterSpace
+from crtransport.dataset._worker import RunFn, _simulate_run
+
+__all__ = ["ActiveLearning", "Learner", "build_active_dataset", "read_active_build"]
+
+logger = logging.getLogger("crtransport.dataset")
+
+#: The outputs the acquisition learns, as ``ln(D / (v lambda_perp))``.
+TARGETS: tuple[str, ...] = ("D_perp", "D_par")
+#: Round kinds, by round number: 0 the start, 1 the test set, then acquisitions.
+START, TEST = 0, 1
+_ROUNDS_FORMAT = "crtransport-active-rounds"
+_ROUNDS_VERSION = 1
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """What the acquisition needs of a surrogate ensemble.
+
+    :class:`crtransport.surrogate.EnsembleLearner` is the shipped one; any object with these
+    two methods works (a Gaussian process, a tree ensemble, ...).
+    """
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-safe settings; recorded in the build's fingerprint and attributes."""
+        ...
+
+    def fit_predict(
+        self, x: NDArray, y: NDArray, x_query: NDArray, *, seed: int
+    ) -> NDArray:  # pragma: no cover - protocol
+        """Fit members to ``y`` (n, k; NaN where a target is missing) at ``x`` (n, d) and
+        return their predictions at ``x_query``, shape (n_members, n_query, k)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActiveLearning:
+    """How :func:`build_active_dataset` spends its budget.
+
+    Parameters
+    ----------
+    budget : float
+        Core-hours of simulation for the whole build, test set included, > 0. Counted as the
+        processor time of the runs (``cpu_time``), so other load on the machine does not
+        spend it.
+    initial_samples : int, default: 256
+        Rows of the space-filling start (round 0), >= 8. A power of 2 for Sobol' designs.
+    batch_size : int, default: 64
+        Rows added per acquisition round, >= 1.
+    n_test : int, default: 300
+        Rows of the held-out test set (round 1), >= 0.
+    test_particle_factor : int, default: 4
+        The test rows run with this many times the training rows' particles, >= 1 (their
+        labels have half the noise at 4).
+    n_candidates : int, default: 4096
+        Sobol' candidates scored per round, >= ``batch_size``.
+    cost_power : float, default: 1.0
+        Score = spread / (expected cost)^cost_power, in [0, 2]; 0 ignores cost.
+    exclusion : float or None, default: None
+        Smallest distance in the unit cube between two picks of one round; None:
+        ``0.5 * batch_size ** (-1 / d)`` for ``d`` free axes.
+    max_rounds : int or None, default: None
+        Stop after this many acquisition rounds even if budget is left (the file is then
+        complete for those rounds).
+    """
+
+    budget: float
+    initial_samples: int = 256
+    batch_size: int = 64
+    n_test: int = 300
+    test_particle_factor: int = 4
+    n_candidates: int = 4096
+    cost_power: float = 1.0
+    exclusion: float | None = None
+    max_rounds: int | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "budget", check_real("budget", self.budget, low=0.0, low_open=True))
+        set_(self, "initial_samples", check_int("initial_samples", self.initial_samples, low=8))
+        set_(self, "batch_size", check_int("batch_size", self.batch_size, low=1))
+        set_(self, "n_test", check_int("n_test", self.n_test, low=0))
+        set_(
+            self,
+            "test_particle_factor",
+            check_int("test_particle_factor", self.test_particle_factor, low=1),
+        )
+        set_(
+            self,
+            "n_candidates",
+            check_int("n_candidates", self.n_candidates, low=self.batch_size),
+        )
+        set_(self, "cost_power", check_real("cost_power", self.cost_power, low=0.0, high=2.0))
+        if self.exclusion is not None:
+            set_(
+                self,
+                "exclusion",
+                check_real("exclusion", self.exclusion, low=0.0, high=math.sqrt(64.0)),
+            )
+        if self.max_rounds is not None:
+            set_(self, "max_rounds", check_int("max_rounds", self.max_rounds, low=0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary; :meth:`from_dict` inverts it."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ActiveLearning:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**dict(data))
+
+    def design_dict(self) -> dict[str, Any]:
+        """The settings that decide which rows are built (the fingerprint): all but the
+        stopping controls ``budget`` and ``max_rounds``, which a resumed build may raise."""
+        return {k: v for k, v in self.to_dict().items() if k not in ("budget", "max_rounds")}
+
+
+# --------------------------------------------------------------------------- the rounds log
+class RoundLog:
+    """``<path>.rounds``: a header line with the build's fingerprint, then one JSON line per
+    round, each written with one ``write`` and ``fsync`` before the round's rows run."""
+
+    def __init__(self, path: Path, rounds: list[dict[str, Any]]) -> None:
+        self.path = path
+        self.rounds = rounds
+
+    @classmethod
+    def open(cls, path: Path, fingerprint: Mapping[str, Any], *, discard: bool) -> RoundLog:
+        if path.exists():
+            lines = path.read_text().splitlines()
+            try:
+                header = json.loads(lines[0])
+                rounds = [json.loads(line) for line in lines[1:] if line.strip()]
+            except (IndexError, ValueError) as exc:
+                raise ValueError(
+                    f"the rounds log {path} is damaged ({exc}); move it away to start over."
+                ) from None
+            if header.get("format") != _ROUNDS_FORMAT:
+                raise ValueError(f"{path} is not a crtransport rounds log.")
+            if header.get("fingerprint") == fingerprint:
+                for i, rnd in enumerate(rounds):
+                    if rnd.get("round") != i:
+                        raise ValueError(f"the rounds log {path} is damaged at round {i}.")
+                return cls(path, rounds)
+            if not discard:
+                diffs = describe_differences(header.get("fingerprint") or {}, fingerprint)
+                raise ValueError(
+                    f"the rounds log {path} belongs to a build with other settings "
+                    f"({'; '.join(diffs)}); pass overwrite=True to start over or use another "
+                    "path."
+                )
+        header = {"format": _ROUNDS_FORMAT, "version": _ROUNDS_VERSION, "fingerprint": fingerprint}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "w") as fh:
+            fh.write(json.dumps(header) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+        return cls(path, [])
+
+    def append(self, rnd: Mapping[str, Any]) -> dict[str, Any]:
+        line = json.dumps(rnd, allow_nan=True)
+        with open(self.path, "a") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        rec = json.loads(line)
+        self.rounds.append(rec)
+        return rec
+
+    @property
+    def n_rows(self) -> int:
+        return sum(len(r["rows"]) for r in self.rounds)
+
+
+def rounds_path(path: Path) -> Path:
+    """Where the rounds of the build of ``path`` are logged."""
+    return path.with_name(path.name + ".rounds")
+
+
+# --------------------------------------------------------------------------- helpers
+def _check_space(space: Any) -> ParameterSpace:
+    if not isinstance(space, ParameterSpace):
+        raise TypeError(f"`space` must be a ParameterSpace; got {type(space).__name__}.")
+    if space.sampling == "grid" or not space.continuous_axes:
+        raise ValueError(
+            "an active build needs a space with Free axes and sampling 'sobol', 'lhs' or "
+            f"'uniform'; got sampling {space.sampling!r} with free axes {space.free_inputs}."
+        )
+    return space
+
+
+def _rows_of(params: Mapping[str, NDArray]) -> list[list[float]]:
+    return np.stack([params[name] for name in INPUTS], axis=1).tolist()
+
+
+def _targets(records: Sequence[Mapping[str, Any]], rows: NDArray) -> NDArray:
+    """``ln(D / (v lambda_perp))`` per row and target (NaN where D is not positive)."""
+    T = rows[:, INPUTS.index("T")]
+    scale = units.speed_from_T(T) * rows[:, INPUTS.index("lambda_perp")]
+    out = np.full((len(records), len(TARGETS)), np.nan)
+    for j, name in enumerate(TARGETS):
+        d = np.array([rec[name] for rec in records], dtype=np.float64) / scale
+        good = np.isfinite(d) & (d > 0)
+        out[good, j] = np.log(d[good])
+    return out
+
+
+def _wave_evaluations(records: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> NDArray:
+    per_step = float(settings["n_particles"]) * float(settings["n_waves"])
+    return np.array([rec["n_steps"] for rec in records], dtype=np.float64) * per_step
+
+
+def _quadratic_features(x: NDArray) -> NDArray:
+    n, d = x.shape
+    cols = [np.ones(n), *x.T]
+    cols += [x[:, i] * x[:, j] for i in range(d) for j in range(i, d)]
+    return np.stack(cols, axis=1)
+
+
+def fit_cost_model(x: NDArray, evaluations: NDArray) -> NDArray:
+    """Least-squares coefficients of ``ln(wave evaluations)`` quadratic in the unit cube."""
+    coef, *_ = np.linalg.lstsq(_quadratic_features(x), np.log(evaluations), rcond=None)
+    return coef
+
+
+def predict_cost(coef: NDArray, x: NDArray) -> NDArray:
+    """Expected wave evaluations at unit-cube points ``x`` (:func:`fit_cost_model`)."""
+    return np.exp(_quadratic_features(x) @ coef)
+
+
+def select_batch(x: NDArray, score: NDArray, size: int, exclusion: float) -> NDArray[np.int64]:
+    """Indices of up to ``size`` points of highest ``score``, no two closer than ``exclusion``.
+
+    Greedy: the best point is taken, every point within ``exclusion`` of it is dropped, and so
+    on. Ties are broken by index (deterministic).
+    """
+    order = np.lexsort((np.arange(len(score)), -score))
+    alive = np.ones(len(score), dtype=bool)
+    picks: list[int] = []
+    for i in order:
+        if len(picks) == size:
+            break
+        if not alive[i] or not np.isfinite(score[i]):
+            continue
+        picks.append(int(i))
+        alive &= np.sum((x - x[i]) ** 2, axis=1) >= exclusion**2
+    return np.asarray(picks, dtype=np.int64)
+
+
+def _sobol(d: int, n: int, rng: np.random.Generator) -> NDArray:
+    from scipy.stats import qmc
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*balance properties.*")
+        return qmc.Sobol(d, scramble=True, rng=rng).random(n)
+
+
+# --------------------------------------------------------------------------- public API
+def build_active_dataset(
+    space: ParameterSpace,
+    *,
+    path: str | os.PathLike[str],
+    learner: Learner,
+    active: ActiveLearning,
+    seed: int = 0,
+    simulation: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    n_workers: int | None = None,
+    threads_per_sample: int | None = 1,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Build a database by active learning within a compute budget (see the module notes).
+
+    Parameters
+    ----------
+    space : ParameterSpace
+        The inputs; every varying axis :class:`~crtransport.dataset.Free` (R, b, anisotropy,
+        ... may be log-uniform). Its ``sampling`` makes the start (``"sobol"`` recommended).
+    path : str or os.PathLike
+        The netCDF4 file to write. The build journals its rows to ``<path>.journal`` and its
+        rounds to ``<path>.rounds``; both are removed when the file is written. Commit them
+        while the build runs to resume it on another machine.
+    learner : Learner
+        The surrogate ensemble that scores candidates, e.g.
+        ``crtransport.surrogate.EnsembleLearner()``.
+    active : ActiveLearning
+        Budget, batch sizes and test set.
+    seed : int, default: 0
+        Seed of the designs, the candidates, the learner and every row (row ``i`` runs with
+        ``SeedSequence(seed, spawn_key=(i,))``).
+    simulation : dict, optional
+        Keyword arguments of :func:`crtransport.simulate` for the training rows (the test rows
+        take ``test_particle_factor`` times ``n_particles``), as for
+        :func:`~crtransport.dataset.build_dataset`.
+    executor, n_workers, threads_per_sample, overwrite, progress
+        As for :func:`~crtransport.dataset.build_dataset`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The database (read back from ``path``): the schema's variables plus ``split``
+        (0 train, 1 test), ``design_round`` and ``acquisition_score``; the attributes
+        ``active_learning``, ``active_learning_rounds`` (one entry per round: kind, rows,
+        spread, cost), ``learner``, ``budget_core_hours`` and ``core_hours_used``.
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range, the space has no free axes or a grid, or the journal or
+        rounds log belongs to a build with other settings (``overwrite=True`` starts over).
+    TypeError
+        If ``space`` is not a ParameterSpace or ``learner`` lacks ``describe`` and
+        ``fit_predict``.
+    RuntimeError
+        If a row fails; the finished rows and rounds are kept.
+    """
+    return _build_active(
+        space, path=path, learner=learner, active=active, seed=seed, simulation=simulation,
+        executor=executor, n_workers=n_workers, threads_per_sample=threads_per_sample,
+        overwrite=overwrite, progress=progress, run_fn=_simulate_run,
+    )  # fmt: skip
+
+
+def _build_active(
+    space: ParameterSpace,
+    *,
+    path: str | os.PathLike[str],
+    learner: Learner,
+    active: ActiveLearning,
+    seed: int,
+    simulation: Mapping[str, Any] | None,
+    executor: Executor | None,
+    n_workers: int | None,
+    threads_per_sample: int | None,
+    overwrite: bool,
+    progress: bool,
+    run_fn: RunFn,
+) -> xr.Dataset:
+    """:func:`build_active_dataset` with an injectable per-row function (tests)."""
+    space = _check_space(space)
+    if not isinstance(learner, Learner):
+        raise TypeError(
+            "`learner` must have describe() and fit_predict(x, y, x_query, seed=...); got "
+            f"{type(learner).__name__}."
+        )
+    if not isinstance(active, ActiveLearning):
+        raise TypeError(f"`active` must be an ActiveLearning; got {type(active).__name__}.")
+    seed = check_int("seed", seed, low=0, high=2**63 - 1)
+    if executor is not None and n_workers is not None:
+        raise ValueError("`n_workers` sizes the default pool; it cannot be used with `executor`.")
+    if n_workers is not None:
+        n_workers = check_int("n_workers", n_workers, low=1)
+    out_path = _check_path(path)
+    if out_path is None:
+        raise TypeError("`path` is required: an active build is journaled and resumable.")
+    settings = _resolve_settings(simulation, _simulation_defaults())
+    fingerprint = json.loads(
+        json.dumps(
+            {
+                # no crtransport version: a build spans releases (build scripts guard the
+                # engine's numbers with a signature run); the writer's version is in the attrs
+                "schema_version": SCHEMA_VERSION,
+                "kind": "active",
+                "seed": seed,
+                "space": space.to_dict(),
+                "simulation": settings,
+                "active": active.design_dict(),
+                "learner": learner.describe(),
+            }
+        )
+    )
+    lock = BuildLock.acquire(out_path)
+    try:
+        remove_stale_temporaries(out_path)
+        if _existing_result(out_path, fingerprint, overwrite):
+            return open_dataset(out_path)
+        build = _ActiveBuild(
+            space, out_path, learner, active, seed, settings, fingerprint,
+            executor=executor, n_workers=n_workers, threads=threads_per_sample,
+            overwrite=overwrite, progress=progress, run_fn=run_fn,
+        )  # fmt: skip
+        return build.run()
+    finally:
+        lock.release()
+
+
+def read_active_build(path: str | os.PathLike[str]) -> xr.Dataset:
+    """The rows an active build has finished so far, from its journal and rounds log.
+
+    For monitoring a build that runs for days (learning curves, cost maps) and for resuming
+    work on another machine. The rows are in row order with ``split`` and ``design_round``;
+    unfinished rows are left out. Nothing is written.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``<path>.rounds`` or ``<path>.journal`` does not exist.
+    """
+    path = Path(path)
+    rounds_file = rounds_path(path)
+    if not rounds_file.exists():
+        raise FileNotFoundError(f"no active build at {path}: {rounds_file} does not exist.")
+    header = json.loads(rounds_file.read_text().splitlines()[0])
+    fingerprint = header["fingerprint"]
+    log = RoundLog.open(rounds_file, fingerprint, discard=False)
+    journal = Journal.open(journal_path(path), fingerprint, discard_mismatch=False)
+    try:
+        records = dict(journal.records)
+    finally:
+        journal.close()
+    return _assemble(log.rounds, records, fingerprint, budget=None)
+
+
+# --------------------------------------------------------------------------- the build
+class _ActiveBuild:
+    """One call of :func:`build_active_dataset`, with the lock held."""
+
+    def __init__(
+        self,
+        space: ParameterSpace,
+        path: Path,
+        learner: Learner,
+        active: ActiveLearning,
+        seed: int,
+        settings: dict[str, Any],
+        fingerprint: dict[str, Any],
+        *,
+        executor: Executor | None,
+        n_workers: int | None,
+        threads: int | None,
+        overwrite: bool,
+        progress: bool,
+        run_fn: RunFn,
+    ) -> None:
+        self.run_fn = run_fn
+        self.space, self.path, self.learner, self.active = space, path, learner, active
+        self.seed, self.settings, self.fingerprint = seed, settings, fingerprint
+        self.test_settings = {
+            **settings,
+            "n_particles": int(settings["n_particles"]) * active.test_particle_factor,
+        }
+        self.run_kw = dict(executor=executor, n_workers=n_workers, progress=progress)
+        self.threads = threads
+        self.log = RoundLog.open(rounds_path(path), fingerprint, discard=overwrite)
+        self.journal = Journal.open(journal_path(path), fingerprint, discard_mismatch=overwrite)
+        self.records: dict[int, dict[str, Any]] = self.journal.records
+
+    # ---------------------------------------------------------------- rounds
+    def _record_design_rounds(self) -> None:
+        if len(self.log.rounds) == START:
+            rng = np.random.default_rng(np.random.SeedSequence([self.seed, 1]))
+            params = self.space.sample(self.active.initial_samples, seed=rng)
+            self._append_round("start", params, note=f"{self.space.sampling} design")
+        if len(self.log.rounds) == TEST:
+            rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2]))
+            u = rng.random((self.active.n_test, len(self.space.continuous_axes)))
+            params = self.space.from_unit(u)
+            self._append_round("test", params, note="uniform at random; never acquired on")
+
+    def _append_round(
+        self, kind: str, params: Mapping[str, NDArray], *, note: str, **extra: Any
+    ) -> None:
+        rnd = {
+            "round": len(self.log.rounds),
+            "kind": kind,
+            "first_row": self.log.n_rows,
+            "rows": _rows_of(params),
+            "note": note,
+            "core_seconds_before": self._spent(),
+            **extra,
+        }
+        self.log.append(rnd)
+        logger.info("round %d (%s): %d rows", rnd["round"], kind, len(rnd["rows"]))
+
+    def _spent(self) -> float:
+        return float(sum(rec.get("cpu_time", rec["wall_time"]) for rec in self.records.values()))
+
+    def _run_round(self, rnd: Mapping[str, Any]) -> None:
+        first = int(rnd["first_row"])
+        rows = np.asarray(rnd["rows"], dtype=np.float64)
+        indices = range(first, first + len(rows))
+        todo = [i for i in indices if i not in self.records]
+        if not todo:
+            return
+        settings = self.test_settings if rnd["kind"] == "test" else self.settings
+        if self.run_fn is _simulate_run:
+            _check_rows(rows[[i - first for i in todo]], settings)
+        padded = np.full((first + len(rows), len(INPUTS)), np.nan)
+        padded[first:] = rows
+        _run_samples(
+            todo, padded, settings, self.seed, None, self.threads, self.run_fn,
+            journal=self.journal, records=self.records, n_done=len(rows) - len(todo),
+            n_sim=len(rows), **self.run_kw,
+        )  # fmt: skip
+        self._check_round(rnd, rows)
+
+    def _check_round(self, rnd: Mapping[str, Any], rows: NDArray) -> None:
+        first = int(rnd["first_row"])
+        for k, row in enumerate(rows):
+            rec = self.records[first + k]
+            if not np.allclose(rec["params"], row, rtol=1e-12, atol=0.0, equal_nan=True):
+                raise ValueError(
+                    f"the journal holds row {first + k} with inputs that differ from round "
+                    f"{rnd['round']} of {self.log.path}; the two files belong to different "
+                    "builds. Move them away (or pass overwrite=True) to start over."
+                )
+
+    def _training(self) -> tuple[NDArray, NDArray, NDArray]:
+        rows, records = [], []
+        for rnd in self.log.rounds:
+            if rnd["kind"] == "test":
+                continue
+            for k, row in enumerate(rnd["rows"]):
+                rows.append(row)
+                records.append(self.records[int(rnd["first_row"]) + k])
+        arr = np.asarray(rows, dtype=np.float64)
+        x = self.space.to_unit({name: arr[:, j] for j, name in enumerate(INPUTS)})
+        return x, _targets(records, arr), _wave_evaluations(records, self.settings)
+
+    def _core_seconds_model(self, evals: NDArray) -> tuple[float, float]:
+        """``(overhead, rate)``: core-seconds of a training row ~ overhead + rate x evaluations
+        (least squares over the training rows, both >= 0)."""
+        cpu = np.array(
+            [self.records[i].get("cpu_time", 0.0) for i in self._training_indices()], dtype=float
+        )
+        (overhead, rate), *_ = np.linalg.lstsq(
+            np.stack([np.ones_like(evals), evals], axis=1), cpu, rcond=None
+        )
+        if rate <= 0.0 or overhead < 0.0:  # degenerate fit: proportional cost
+            overhead, rate = 0.0, float(cpu.sum() / max(evals.sum(), 1.0))
+        return float(overhead), float(rate)
+
+    def _acquire(self, budget_left_s: float) -> bool:
+        """Record the next acquisition round; False if the budget pays for no row."""
+        r = len(self.log.rounds)
+        x, y, evals = self._training()
+        overhead, rate = self._core_seconds_model(evals)
+        d = x.shape[1]
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 3, r]))
+        cand = _sobol(d, self.active.n_candidates, rng)
+        start = time.process_time()
+        pred = np.asarray(
+            self.learner.fit_predict(x, y, cand, seed=int(rng.integers(2**31))), dtype=float
+        )
+        train_s = time.process_time() - start
+        spread = np.sqrt(np.nanmean(np.nanvar(pred, axis=0, ddof=1), axis=-1))
+        cost = predict_cost(fit_cost_model(x, evals), cand)
+        score = spread / (cost / np.median(evals)) ** self.active.cost_power
+        exclusion = self.active.exclusion or 0.5 * self.active.batch_size ** (-1.0 / d)
+        picks = select_batch(cand, score, self.active.batch_size, exclusion)
+        expected_s = overhead + rate * cost
+        affordable = np.cumsum(expected_s[picks]) <= budget_left_s
+        picks = picks[affordable] if affordable.all() else picks[: int(np.argmin(affordable))]
+        if len(picks) == 0:
+            return False
+        params = self.space.from_unit(cand[picks])
+        self._append_round(
+            "acquisition",
+            params,
+            note=f"ensemble spread of ln D per unit cost, exclusion {exclusion:.3g}",
+            score=[float(s) for s in score[picks]],
+            spread=[float(s) for s in spread[picks]],
+            expected_core_seconds=[float(c) for c in expected_s[picks]],
+            candidate_spread_median=float(np.median(spread)),
+            candidate_spread_max=float(np.max(spread)),
+            learner_core_seconds=train_s,
+            n_training_rows=len(x),
+        )
+        return True
+
+    def run(self) -> xr.Dataset:
+        try:
+            self._record_design_rounds()
+            budget_s = self.active.budget * 3600.0
+            while True:
+                for rnd in self.log.rounds:
+                    self._run_round(rnd)
+                n_acq = len(self.log.rounds) - 2
+                if self.active.max_rounds is not None and n_acq >= self.active.max_rounds:
+                    break
+                if not self._acquire(budget_s - self._spent()):
+                    break
+            ds = _assemble(
+                self.log.rounds, self.records, self.fingerprint, budget=self.active.budget
+            )
+            write_dataset(ds, self.path)
+        except BaseException:
+            self.journal.close()
+            raise
+        self.journal.remove()
+        self.log.path.unlink()
+        return open_dataset(self.path)
+
+    def _training_indices(self) -> list[int]:
+        out = []
+        for rnd in self.log.rounds:
+            if rnd["kind"] != "test":
+                out += range(int(rnd["first_row"]), int(rnd["first_row"]) + len(rnd["rows"]))
+        return out
+
+
+def _assemble(
+    rounds: Sequence[Mapping[str, Any]],
+    records: Mapping[int, Mapping[str, Any]],
+    fingerprint: Mapping[str, Any],
+    *,
+    budget: float | None,
+) -> xr.Dataset:
+    """The Dataset of the finished rows with the design variables and attributes."""
+    rows, ordered, split, round_of, score = [], [], [], [], []
+    summaries = []
+    factor = int(fingerprint["active"]["test_particle_factor"])
+    test_rows: set[int] = set()
+
+    def settings_of(rec: Mapping[str, Any]) -> dict[str, float]:
+        base = fingerprint["simulation"]
+        scale = factor if int(rec["index"]) in test_rows else 1
+        return {"n_particles": base["n_particles"] * scale, "n_waves": base["n_waves"]}
+
+    for rnd in rounds:
+        if rnd["kind"] == "test":
+            test_rows.update(range(int(rnd["first_row"]), int(rnd["first_row"]) + len(rnd["rows"])))
+        first = int(rnd["first_row"])
+        scores = rnd.get("score") or [math.nan] * len(rnd["rows"])
+        done = 0
+        for k, row in enumerate(rnd["rows"]):
+            if first + k not in records:
+                continue
+            done += 1
+            rows.append(row)
+            ordered.append(records[first + k])
+            split.append(1 if rnd["kind"] == "test" else 0)
+            round_of.append(int(rnd["round"]))
+            score.append(float(scores[k]))
+        summary = {k: v for k, v in rnd.items() if k not in ("rows", "score", "spread")}
+        summary.update(n_rows=len(rnd["rows"]), n_done=done)
+        if rnd.get("spread"):
+            summary["spread_median"] = float(np.median(rnd["spread"]))
+        summaries.append(summary)
+    arr = np.asarray(rows, dtype=np.float64).reshape(-1, len(INPUTS))
+    params = {name: arr[:, j] for j, name in enumerate(INPUTS)}
+    spent_s = float(sum(rec.get("cpu_time", 0.0) for rec in ordered))
+    host = f"{platform.platform()}, {os.cpu_count()} cpus"
+    attrs = build_attrs(
+        {**fingerprint, "n_samples": len(ordered), "n_analytic": 0,
+         "crtransport_version": __version__},
+        ordered,
+        host=host,
+    )  # fmt: skip
+    evaluations = sum(
+        float(rec["n_steps"]) * settings_of(rec)["n_particles"] * settings_of(rec)["n_waves"]
+        for rec in ordered
+    )
+    n_test = int(np.sum(split))
+    attrs.update(
+        history=(
+            f"{attrs['history'].split(' crtransport ')[0]} crtransport "
+            f"{__version__}: build_active_dataset, {len(ordered)} rows "
+            f"({n_test} test) in {len(rounds)} rounds, seed {fingerprint['seed']}"
+        ),
+        config_json=json.dumps(fingerprint),
+        cost_wave_evaluations=evaluations,
+        active_learning=json.dumps(fingerprint["active"]),
+        active_learning_rounds=json.dumps(summaries),
+        learner=json.dumps(fingerprint["learner"]),
+        core_hours_used=spent_s / 3600.0,
+    )
+    if budget is not None:
+        attrs["budget_core_hours"] = float(budget)
+    ds = assemble(
+        params,
+        ordered,
+        is_analytic=np.zeros(len(ordered), dtype=bool),
+        running_times=None,
+        attrs=attrs,
+        design={
+            "split": np.asarray(split, dtype=np.int64),
+            "design_round": np.asarray(round_of, dtype=np.int64),
+            "acquisition_score": np.asarray(score, dtype=np.float64),
+        },
+    )
+    ds["seed_index"].values[:] = [int(r["index"]) for r in ordered]
+    return ds

@@ -1,0 +1,131 @@
+"""Build the general transport database by active learning within 30 core-hours, resumably.
+
+    python scripts/build_general_database.py            # builds or resumes data/general/general.nc
+    python scripts/build_general_database.py --status   # what is done, what it cost
+
+The space, in the dimensionless variables of magnetostatic similarity
+(``D = v lambda_perp f(R, b, lambda_par / lambda_perp, slab share)``; docs: "The general
+database", which says why these ranges):
+
+* ``R = r_L / lambda_perp`` in (0.005, 50], log-uniform: four decades, holding the paper's cube
+  (R from 0.005 to 43); below 0.005 the resonant wave numbers 1 / r_L leave the default band
+  (k lambda <= 1000) and a row costs ~1 / R;
+* ``b = delta B / B0`` in (0.05, 2], log-uniform;
+* ``lambda_par / lambda_perp`` in (1, 100], log-uniform;
+* composite turbulence (the paper's 2D model with finite lambda_par plus a slab part), slab
+  energy share in (0, 0.5];
+* isotropic pitch angles (pitch-angle averaged D_par and D_perp).
+
+Rows: 1000 particles and 500 waves (250 slab, 250 2D), the default run rules with the adaptive
+cap lowered from 16 to 4 times the first length (a row that does not reach both plateaus stops
+there, its transport regime recorded), converged on both D_perp and D_par. Test rows: 300,
+uniform at random, 4000 particles. Budget: 29 core-hours of simulation (30 less a margin for the
+last round's cost estimate).
+
+The build journals every row to ``data/general/general.nc.journal`` and every round to
+``data/general/general.nc.rounds``; commit both while it runs (``git add data/general``), so that
+any checkout resumes it. The engine signature (``engine_signature.json``) stops a resume with an
+engine that computes other numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from _engine_signature import check_engine
+
+import crtransport as crt
+from crtransport.dataset import ActiveLearning, Free, ParameterSpace
+from crtransport.dataset._active import read_active_build
+
+ROOT = Path(__file__).resolve().parents[1]
+PATH = ROOT / "data" / "general" / "general.nc"
+SIGNATURE = PATH.with_name("engine_signature.json")
+
+SPACE = ParameterSpace(
+    R=Free(0.005, 50.0, log=True),
+    b=Free(0.05, 2.0, log=True),
+    lambda_perp=1.0,
+    anisotropy=Free(1.0, 100.0, log=True),
+    slab_fraction=Free(0.0, 0.5),
+    mu="isotropic",
+    sampling="sobol",
+)
+SIMULATION = dict(
+    model="composite",
+    n_particles=1000,
+    n_waves=500,
+    converge="both",
+    rules=crt.RunRules(name="general-db", max_extension=4.0),
+)
+ACTIVE = ActiveLearning(
+    budget=29.0,
+    initial_samples=512,
+    batch_size=128,
+    n_test=300,
+    test_particle_factor=4,
+    n_candidates=8192,
+)
+SEED = 2026
+
+#: The small fixed run whose result must not move while the build resumes across sessions.
+SIGNATURE_RUN = dict(
+    R=0.5,
+    turbulence=crt.turbulence.CompositeTurbulence(
+        b=0.5, lambda_perp=1.0, lambda_par=5.0, slab_fraction=0.3
+    ),
+    mu="isotropic",
+    n_particles=64,
+    n_waves=16,
+    t_max=100.0,
+    seed=1,
+)
+
+
+def learner() -> object:
+    from crtransport.surrogate import EnsembleLearner
+
+    return EnsembleLearner(n_members=5, hidden_widths=(32, 32), n_epochs=3000)
+
+
+def status() -> None:
+    ds = read_active_build(PATH)
+    rounds = json.loads(ds.attrs["active_learning_rounds"])
+    test = ds["split"].values == 1
+    print(f"rows done: {ds.sizes['sample']} ({int(test.sum())} test) in {len(rounds)} rounds")
+    print(f"core-hours used: {ds.attrs['core_hours_used']:.3f} of {ACTIVE.budget}")
+    for r in rounds:
+        print(f"  round {r['round']} ({r['kind']}): {r['n_done']} / {r['n_rows']} rows")
+    for name in ("D_perp", "D_par"):
+        flag = ds[f"is_converged_{name.split('_')[1]}"].values
+        print(f"{name}: converged {flag.mean():.1%} of rows")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    parser.add_argument("--status", action="store_true", help="report progress and exit")
+    args = parser.parse_args()
+    if args.status:
+        status()
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    PATH.parent.mkdir(parents=True, exist_ok=True)
+    check_engine(SIGNATURE, SIGNATURE_RUN)
+    crt.dataset.build_active_dataset(
+        SPACE,
+        path=PATH,
+        learner=learner(),
+        active=ACTIVE,
+        seed=SEED,
+        simulation=SIMULATION,
+        n_workers=args.workers,
+        progress=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
