@@ -8,7 +8,8 @@ The build runs in rounds, each recorded before its rows run:
 * rounds 2, 3, ...: an ensemble of surrogates (the ``learner``) is fitted to the training rows;
   among ``n_candidates`` Sobol' points the batch whose ensemble spread of ``ln D`` per unit of
   expected cost is largest is added, candidates closer than ``exclusion`` to a pick of the same
-  round are skipped, and rounds go on until the budget cannot pay for another row.
+  round are skipped, and rounds go on until the budget cannot pay for a whole batch: the last
+  round is the part of a batch it still pays for.
 
 Every row is journaled as it finishes (as in :func:`~crtransport.dataset.build_dataset`) and every
 round's choice is appended to ``<path>.rounds`` before it runs, so a build interrupted at any
@@ -647,6 +648,9 @@ class _ActiveBuild:
                 n_acq = len(self.log.rounds) - 2
                 if self.active.max_rounds is not None and n_acq >= self.active.max_rounds:
                     break
+                last = self.log.rounds[-1]
+                if last["kind"] == "acquisition" and len(last["rows"]) < self.active.batch_size:
+                    break  # the budget paid for part of a batch: that was the last round
                 if not self._acquire(budget_s - self._spent()):
                     break
             ds = _assemble(

@@ -1,0 +1,376 @@
+"""The active-learning builder: rounds, budget, held-out test set, resume and reproducibility.
+
+The fast tests run the real builder with a stand-in per-row function (a closed form with seeded
+noise whose cost is deterministic) and a stand-in learner (bootstrap quadratic fits), in
+threads. The real engine and the JAX learner are exercised in the slow tests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from crtransport import units
+from crtransport.dataset import (
+    ActiveLearning,
+    Free,
+    Grid,
+    Learner,
+    ParameterSpace,
+    Tied,
+    open_dataset,
+    read_active_build,
+)
+from crtransport.dataset._active import (
+    _build_active,
+    fit_cost_model,
+    predict_cost,
+    rounds_path,
+    select_batch,
+)
+from crtransport.dataset._journal import journal_path
+
+SPACE = ParameterSpace(
+    R=Free(0.01, 10.0, log=True),
+    b=Free(0.1, 1.0, log=True),
+    lambda_perp=1.0,
+    anisotropy=Free(1.0, 100.0, log=True),
+    slab_fraction=Free(0.0, 0.5),
+    mu="isotropic",
+    sampling="sobol",
+)
+SIM = {"model": "composite", "n_particles": 100, "n_waves": 8}
+FAIL_AT: set[int] = set()
+
+
+def fake_run(params, settings, seed_seq):
+    """A closed form in the similarity variables, 2 % seeded noise, cost ~ 1 / R."""
+    index = seed_seq.spawn_key[0]
+    if index in FAIL_AT:
+        FAIL_AT.discard(index)
+        raise RuntimeError(f"injected failure at row {index}")
+    rng = np.random.default_rng(seed_seq)
+    T, lam = params["T"], params["lambda_perp"]
+    R = float(units.u_from_T(T)) / lam
+    A = params["lambda_par"] / lam
+    v = float(units.speed_from_T(T))
+    d_perp = v * lam * 0.05 * params["b"] ** 1.5 * R**0.3 * (1 + params["slab_fraction"])
+    d_par = v * lam * R ** (1 / 3) * A**0.5 / params["b"]
+    d_perp *= 1.0 + 0.02 * rng.standard_normal()
+    d_par *= 1.0 + 0.02 * rng.standard_normal()
+    n_steps = int(200 * (1.0 + 1.0 / R))
+    return {
+        "D_perp": d_perp,
+        "D_perp_err": 0.02 * d_perp,
+        "D_par": d_par,
+        "D_par_err": 0.02 * d_par,
+        "is_converged_perp": True,
+        "is_converged_par": R > 0.05,
+        "dt": 0.1,
+        "t_max": 0.1 * n_steps,
+        # the particles of the run, so that tests can see which settings a row got
+        "wall_time": settings["n_particles"] * 1e-6,
+        "n_steps": n_steps,
+        "cpu_time": n_steps * settings["n_particles"] * settings["n_waves"] * 1e-7,
+    }
+
+
+class QuadraticBagging:
+    """Stand-in learner: bootstrap least-squares quadratics (deterministic, milliseconds)."""
+
+    def __init__(self, n_members: int = 4) -> None:
+        self.n_members = n_members
+        self.seen: list[np.ndarray] = []
+
+    def describe(self):
+        return {"class": "QuadraticBagging", "n_members": self.n_members}
+
+    def fit_predict(self, x, y, x_query, *, seed):
+        self.seen.append(np.array(x))
+        rng = np.random.default_rng(seed)
+
+        def feats(z):
+            cols = [np.ones(len(z)), *z.T]
+            cols += [z[:, i] * z[:, j] for i in range(z.shape[1]) for j in range(i, z.shape[1])]
+            return np.stack(cols, axis=1)
+
+        out = np.empty((self.n_members, len(x_query), y.shape[1]))
+        for m in range(self.n_members):
+            pick = rng.integers(0, len(x), len(x))
+            for j in range(y.shape[1]):
+                ok = np.isfinite(y[pick, j])
+                coef, *_ = np.linalg.lstsq(feats(x[pick][ok]), y[pick, j][ok], rcond=None)
+                out[m, :, j] = feats(x_query) @ coef
+        return out
+
+
+def build(path, *, workers=1, budget=1.0, learner=None, max_rounds=3, cost_power=1.0, **kw):
+    active = ActiveLearning(
+        budget=budget,
+        initial_samples=32,
+        batch_size=8,
+        n_test=12,
+        n_candidates=512,
+        max_rounds=max_rounds,
+        cost_power=cost_power,
+    )
+    with ThreadPoolExecutor(workers) as pool:
+        return _build_active(
+            SPACE,
+            path=path,
+            learner=learner or QuadraticBagging(),
+            active=active,
+            seed=11,
+            simulation=SIM,
+            executor=pool,
+            n_workers=None,
+            threads_per_sample=None,
+            overwrite=kw.pop("overwrite", False),
+            progress=False,
+            run_fn=fake_run,
+        )
+
+
+def _numbers(ds: xr.Dataset) -> xr.Dataset:
+    return ds.drop_attrs().reset_coords()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ref") / "db.nc"
+    learner = QuadraticBagging()
+    ds = build(path, learner=learner)
+    return ds, learner
+
+
+def test_rounds_and_split(reference):
+    ds, _ = reference
+    rounds = json.loads(ds.attrs["active_learning_rounds"])
+    assert [r["kind"] for r in rounds] == ["start", "test"] + ["acquisition"] * 3
+    assert [r["n_rows"] for r in rounds] == [32, 12, 8, 8, 8]
+    assert ds.sizes["sample"] == 68
+    np.testing.assert_array_equal(ds["design_round"].values, np.repeat([0, 1, 2, 3, 4],
+                                                                       [32, 12, 8, 8, 8]))  # fmt: skip
+    test = ds["split"].values == 1
+    assert test.sum() == 12 and np.all(ds["design_round"].values[test] == 1)
+    # acquired rows carry their score, the start and the test set none
+    acquired = ds["design_round"].values >= 2
+    assert np.all(np.isfinite(ds["acquisition_score"].values[acquired]))
+    assert np.all(np.isnan(ds["acquisition_score"].values[~acquired]))
+    used = float(ds["cpu_time"].sum()) / 3600.0
+    assert ds.attrs["core_hours_used"] == pytest.approx(used)
+
+
+def test_the_budget_ends_the_build_with_a_partial_batch(reference, tmp_path):
+    ref, _ = reference
+    rounds = ref["design_round"].values
+    start_and_test = float(ref["cpu_time"].values[rounds < 2].sum())
+    batch = float(ref["cpu_time"].values[rounds == 2].sum())
+    budget = (start_and_test + 2.5 * batch) / 3600.0
+    ds = build(tmp_path / "b.nc", budget=budget, max_rounds=None)
+    sizes = [r["n_rows"] for r in json.loads(ds.attrs["active_learning_rounds"])]
+    assert sizes[:2] == [32, 12] and len(sizes) >= 4
+    assert all(n == 8 for n in sizes[2:-1]) and sizes[-1] < 8  # the budget paid for part
+    used = ds.attrs["core_hours_used"]
+    assert used <= 1.05 * budget and used > 0.8 * budget  # within the cost model's error
+    assert ds.attrs["budget_core_hours"] == budget
+
+
+def test_test_rows_are_held_out_and_have_four_times_the_particles(reference):
+    ds, learner = reference
+    test = ds["split"].values == 1
+    np.testing.assert_allclose(ds["wall_time"].values[test], 400e-6)
+    np.testing.assert_allclose(ds["wall_time"].values[~test], 100e-6)
+    names = ("T", "lambda_perp", "lambda_par", "b", "slab_fraction")
+    x_test = SPACE.to_unit({k: ds[k].values[test] for k in names})
+    assert learner.seen, "the learner was never asked"
+    for x in learner.seen:
+        dist = np.min(np.linalg.norm(x[:, None, :] - x_test[None], axis=2))
+        assert dist > 1e-9  # no test row among what the learner saw
+    # the learner saw the training rows, growing by one batch per round
+    sizes = [len(x) for x in learner.seen]
+    assert sizes[0] == 32 and all(b - a == 8 for a, b in zip(sizes, sizes[1:], strict=False))
+
+
+def test_inputs_follow_the_dimensionless_space(reference):
+    ds, _ = reference
+    R = units.u_from_T(ds["T"].values) / ds["lambda_perp"].values
+    A = ds["lambda_par"].values / ds["lambda_perp"].values
+    assert np.all((R > 0.01) & (R <= 10.0 * (1 + 1e-12)))
+    assert np.all((A > 1.0) & (A <= 100.0 * (1 + 1e-12)))
+    assert np.all(np.isnan(ds["mu"].values))
+    assert np.all((ds["slab_fraction"].values > 0) & (ds["slab_fraction"].values <= 0.5))
+
+
+class SpreadNear(QuadraticBagging):
+    """A learner whose members disagree only near ``centre`` of the unit cube."""
+
+    centre = np.array([0.2, 0.7, 0.5, 0.9])
+
+    def fit_predict(self, x, y, x_query, *, seed):
+        bump = np.exp(-np.sum((x_query - self.centre) ** 2, axis=1) / 0.02)
+        members = np.arange(self.n_members)[:, None, None] - 1.5
+        return members * bump[None, :, None] * np.ones((1, 1, y.shape[1]))
+
+
+def test_acquisition_picks_where_the_ensemble_disagrees(tmp_path):
+    ds = build(tmp_path / "a.nc", learner=SpreadNear(), max_rounds=1, cost_power=0.0)
+    picked = ds["design_round"].values == 2
+    names = ("T", "lambda_perp", "lambda_par", "b", "slab_fraction")
+    u = SPACE.to_unit({k: ds[k].values[picked] for k in names})
+    dist = np.linalg.norm(u - SpreadNear.centre, axis=1)
+    # the best of 512 Sobol' candidates first (their typical spacing in 4D is ~0.2); the 8
+    # picks, kept 0.5 * 8^(-1/4) = 0.30 apart, sit where the bump is 10 times its mean
+    bump = np.exp(-(dist**2) / 0.02)
+    mean_bump = np.mean(np.exp(-np.sum((np.random.default_rng(0).random((100_000, 4))
+                                         - SpreadNear.centre) ** 2, axis=1) / 0.02))  # fmt: skip
+    assert dist[0] < 0.25
+    assert bump.mean() > 10 * mean_bump
+    spread = ds["acquisition_score"].values[picked]
+    assert np.all(np.diff(spread) <= 0)
+
+
+def test_acquisition_divides_by_the_expected_cost(reference):
+    """With cost_power 1 the picks are cheaper than the candidates' typical row."""
+    ds, _ = reference
+    acquired = ds["design_round"].values >= 2
+    start = ds["design_round"].values == 0
+    assert np.median(ds["n_steps"].values[acquired]) < np.median(ds["n_steps"].values[start])
+
+
+def test_same_file_for_any_number_of_workers_and_after_an_interruption(reference, tmp_path):
+    ref, _ = reference
+    parallel = build(tmp_path / "p.nc", workers=3)
+    xr.testing.assert_identical(_numbers(parallel), _numbers(ref))
+
+    path = tmp_path / "resumed.nc"
+    FAIL_AT.update({5, 40})  # one row of the start, one of the test set
+    with pytest.raises(RuntimeError, match="injected failure"):
+        build(path)
+    partial = read_active_build(path)
+    assert 0 < partial.sizes["sample"] < 44
+    with pytest.raises(RuntimeError, match="injected failure"):
+        build(path)  # the second failure, in the test set
+    resumed = build(path, workers=2)
+    xr.testing.assert_identical(_numbers(resumed), _numbers(ref))
+    assert not journal_path(path).exists() and not rounds_path(path).exists()
+    # a finished build is found again, not rebuilt
+    again = build(path)
+    xr.testing.assert_identical(_numbers(again), _numbers(ref))
+    assert open_dataset(path).attrs["schema_version"] == 4
+
+
+def test_recorded_rounds_are_taken_as_they_are(tmp_path):
+    """A resumed build reads its rounds back instead of recomputing them (a learner on another
+    machine may differ in the last bits)."""
+    path = tmp_path / "db.nc"
+    FAIL_AT.add(45)  # a row of the first acquisition round
+    with pytest.raises(RuntimeError):
+        build(path, max_rounds=1)
+    lines = rounds_path(path).read_text().splitlines()
+    assert len(lines) == 4  # header, start, test, first acquisition
+    rnd = json.loads(lines[3])
+    ds = build(path, max_rounds=1, learner=_Unused())
+    np.testing.assert_allclose(
+        np.stack([ds[k].values[44:52] for k in ("T", "b", "lambda_perp", "lambda_par")], 1),
+        np.asarray(rnd["rows"])[:, [0, 2, 3, 4]],
+        rtol=0,
+    )
+
+
+class _Unused(QuadraticBagging):
+    def fit_predict(self, *args, **kwargs):  # pragma: no cover - must not be called
+        raise AssertionError("the recorded round was recomputed")
+
+
+def test_other_settings_do_not_resume(tmp_path):
+    path = tmp_path / "db.nc"
+    FAIL_AT.add(3)
+    with pytest.raises(RuntimeError):
+        build(path)
+    with pytest.raises(ValueError, match="other settings"):
+        build(path, learner=QuadraticBagging(n_members=3))
+    ds = build(path, learner=QuadraticBagging(n_members=3), overwrite=True)
+    assert json.loads(ds.attrs["learner"])["n_members"] == 3
+
+
+def test_select_batch_keeps_the_best_apart():
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 2))
+    score = -np.linalg.norm(x - 0.8, axis=1)  # best near (0.8, 0.8)
+    picks = select_batch(x, score, 5, exclusion=0.1)
+    assert picks[0] == np.argmax(score)
+    d = np.linalg.norm(x[picks][:, None] - x[picks][None], axis=2)
+    assert np.all(d[np.triu_indices(5, 1)] >= 0.1)
+    # without exclusion: simply the top five
+    np.testing.assert_array_equal(select_batch(x, score, 5, 0.0), np.argsort(-score)[:5])
+
+
+def test_cost_model_recovers_a_log_quadratic_cost():
+    x = np.random.default_rng(1).random((200, 3))
+    cost = np.exp(2.0 + 3.0 * x[:, 0] - x[:, 1] * x[:, 2] + 0.5 * x[:, 2] ** 2)
+    coef = fit_cost_model(x, cost)
+    q = np.random.default_rng(2).random((50, 3))
+    truth = np.exp(2.0 + 3.0 * q[:, 0] - q[:, 1] * q[:, 2] + 0.5 * q[:, 2] ** 2)
+    np.testing.assert_allclose(predict_cost(coef, q), truth, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"budget": 0.0}, r"`budget` must be in \(0, inf\); got 0"),
+        ({"budget": 1.0, "initial_samples": 4}, r"`initial_samples` must be an integer in \[8, "),
+        (
+            {"budget": 1.0, "batch_size": 64, "n_candidates": 32},
+            r"`n_candidates` must be an integer in \[64",
+        ),
+        ({"budget": 1.0, "cost_power": 3.0}, r"`cost_power` must be in \[0, 2\]; got 3"),
+        ({"budget": math.nan}, "`budget`"),
+    ],
+)
+def test_active_learning_rejects_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ActiveLearning(**kwargs)
+
+
+def test_builder_rejects_bad_arguments(tmp_path):
+    good = {"path": tmp_path / "x.nc", "learner": QuadraticBagging(),
+            "active": ActiveLearning(budget=1.0)}  # fmt: skip
+    from crtransport.dataset import build_active_dataset
+
+    grid = ParameterSpace(T=Grid((1.0, 2.0)), b=0.5, lambda_perp=1.0, sampling="grid")
+    with pytest.raises(ValueError, match="needs a space with Free axes"):
+        build_active_dataset(grid, **good)
+    with pytest.raises(TypeError, match="`learner` must have describe"):
+        build_active_dataset(SPACE, **{**good, "learner": object()})
+    with pytest.raises(TypeError, match="`active` must be an ActiveLearning"):
+        build_active_dataset(SPACE, **{**good, "active": {"budget": 1}})
+    with pytest.raises(TypeError, match="`path` is required"):
+        build_active_dataset(SPACE, **{**good, "path": None})
+    assert isinstance(QuadraticBagging(), Learner)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_space_of_dimensionless_inputs():
+    pts = SPACE.sample(64, seed=3)
+    R = units.u_from_T(pts["T"]) / pts["lambda_perp"]
+    u = SPACE.to_unit(pts)
+    assert u.shape == (64, 4) and np.all((u >= 0) & (u < 1))
+    back = SPACE.from_unit(u)
+    for name in ("T", "b", "lambda_perp", "lambda_par", "slab_fraction"):
+        np.testing.assert_allclose(back[name], pts[name], rtol=1e-13)
+    np.testing.assert_allclose(units.u_from_T(back["T"]) / back["lambda_perp"], R, rtol=1e-13)
+    assert ParameterSpace.from_dict(json.loads(json.dumps(SPACE.to_dict()))) == SPACE
+    with pytest.raises(ValueError, match="give `T` or `R`, not both"):
+        ParameterSpace(T=1.0, R=(0.1, 1.0))
+    with pytest.raises(ValueError, match="give `lambda_par` or `anisotropy`, not both"):
+        ParameterSpace(lambda_par=5.0, anisotropy=(1.0, 3.0))
+    with pytest.raises(ValueError, match=r"`slab_fraction` must be in \[0, 1\]; got 1.5"):
+        ParameterSpace(slab_fraction=1.5)
+    with pytest.raises(ValueError, match="which this space replaces"):
+        ParameterSpace(R=(0.1, 1.0), lambda_perp=Tied(2.0, to="T"))
