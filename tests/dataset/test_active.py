@@ -374,3 +374,32 @@ def test_space_of_dimensionless_inputs():
         ParameterSpace(slab_fraction=1.5)
     with pytest.raises(ValueError, match="which this space replaces"):
         ParameterSpace(R=(0.1, 1.0), lambda_perp=Tied(2.0, to="T"))
+
+
+@pytest.mark.slow
+def test_real_engine_and_learner_end_to_end(tmp_path):
+    """The shipped pieces together: simulate rows of the composite model with isotropic pitch
+    angles, the JAX ensemble, two acquisition rounds, a valid schema-4 file."""
+    from crtransport.dataset import build_active_dataset
+    from crtransport.surrogate import EnsembleLearner
+
+    space = ParameterSpace(
+        R=Free(0.2, 2.0, log=True), b=Free(0.3, 1.0, log=True), lambda_perp=1.0,
+        anisotropy=Free(1.0, 5.0, log=True), slab_fraction=Free(0.0, 0.5), mu="isotropic",
+        sampling="sobol",
+    )  # fmt: skip
+    active = ActiveLearning(
+        budget=1.0, initial_samples=16, batch_size=4, n_test=4, n_candidates=256, max_rounds=2
+    )
+    path = tmp_path / "general.nc"
+    ds = build_active_dataset(
+        space, path=path, learner=EnsembleLearner(n_epochs=300), active=active, seed=3,
+        simulation={"model": "composite", "n_particles": 64, "n_waves": 16, "converge": "both"},
+        n_workers=2, progress=False,
+    )  # fmt: skip
+    assert ds.sizes["sample"] == 28 and int(ds["split"].sum()) == 4
+    assert np.all(ds["D_perp"].values > 0) and np.all(ds["D_par"].values > 0)
+    assert np.all(ds["cpu_time"].values > 0)
+    assert json.loads(ds.attrs["simulation"])["model"] == "composite"
+    reopened = open_dataset(path)
+    np.testing.assert_array_equal(reopened["slab_fraction"].values, ds["slab_fraction"].values)
