@@ -597,6 +597,8 @@ _MODELS: dict[str, type[Turbulence]] = {
     cls.model: cls
     for cls in (TwoDTurbulence, SlabTurbulence, IsotropicTurbulence, CompositeTurbulence)
 }
+#: The names :func:`make_turbulence` takes, in the order the docs list them.
+MODEL_NAMES: tuple[str, ...] = tuple(_MODELS)
 
 
 def make_turbulence(
