@@ -12,8 +12,8 @@ import xarray as xr
 from crtransport._validation import check_choice
 from crtransport.dataset._builder import (
     analytic_record,
-    design_inputs,
     build_attrs,
+    design_inputs,
     off_design_record,
 )
 from crtransport.dataset._io import assemble, validate
