@@ -49,7 +49,7 @@ class SimulationSettings:
     Everything a run needs besides its physical inputs (``T``, ``b``, the scales, ``mu``) and
     its ``seed``. Pass one to :func:`crtransport.simulate` or
     :func:`crtransport.resolve_config` as ``settings=`` instead of the keywords of the same
-    names; make variants with :func:`dataclasses.replace`.
+    names; make variants with ``dataclasses.replace``.
 
     Parameters
     ----------

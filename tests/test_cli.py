@@ -15,7 +15,6 @@ import crtransport as crt
 from crtransport import cli
 from crtransport._settings import SETTINGS_DEFAULTS
 from crtransport.cli import _options
-from crtransport.dataset import _builder, _testing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,44 +88,6 @@ def test_setting_help_names_every_model_and_preset():
         assert model in _options.SETTING_HELP["model"]
     for preset in crt.RUN_RULES:
         assert f"'{preset}'" in _options.SETTING_HELP["rules"]
-
-
-@pytest.fixture
-def fake_build(monkeypatch):
-    seen = {}
-
-    def fake_build_dataset(space=None, n_samples=None, **kwargs):
-        seen.update(kwargs, n_samples=n_samples)
-        return _builder._build(
-            space, n_samples, run_fn=_testing.fake_simulate_run,
-            defaults_fn=_testing.fake_defaults, **kwargs,
-        )  # fmt: skip
-
-    monkeypatch.setattr(_builder, "build_dataset", fake_build_dataset)
-    return seen
-
-
-@pytest.mark.parametrize(
-    ("old", "new"), [(["--out"], ["-o"]), (["--workers", "1"], ["--n-workers", "1"])]
-)
-def test_build_deprecated_spellings_still_work(tmp_path, fake_build, capsys, old, new):
-    base = ["build", "--n-samples", "2", "--set", "sleep=0", "--no-progress"]
-    out = tmp_path / "db.nc"
-
-    def argv(flags):
-        if flags[0] in ("--out", "-o"):
-            return [*base, *flags, str(out), "--n-workers", "1"]
-        return [*base, "-o", str(out), *flags]
-
-    assert cli.main(argv(old)) == 0
-    err = capsys.readouterr().err
-    assert f"crtransport build: warning: {old[0]} is deprecated; use " in err
-    assert len([line for line in err.splitlines() if "deprecated" in line]) == 1
-    first = dict(fake_build)
-    out.unlink()
-    assert cli.main(argv(new)) == 0
-    assert "deprecated" not in capsys.readouterr().err
-    assert fake_build == first  # the same build_dataset call
 
 
 def test_predict_model_is_a_deprecated_spelling_of_surrogate(monkeypatch, capsys, tmp_path):

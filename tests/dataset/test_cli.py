@@ -97,3 +97,26 @@ def test_help_lists_options(capsys):
     text = capsys.readouterr().out
     for opt in ("--n-samples", "--scheduler-address", "--mpi", "--n-workers", "--overwrite"):
         assert opt in text
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [(["--out"], ["-o"]), (["--workers", "1"], ["--n-workers", "1"])]
+)
+def test_build_deprecated_spellings_still_work(tmp_path, fake_engine, capsys, old, new):
+    base = ["build", "--n-samples", "2", "--set", "sleep=0", "--no-progress"]
+    out = tmp_path / "db.nc"
+
+    def argv(flags):
+        if flags[0] in ("--out", "-o"):
+            return [*base, *flags, str(out), "--n-workers", "1"]
+        return [*base, "-o", str(out), *flags]
+
+    assert cli.main(argv(old)) == 0
+    err = capsys.readouterr().err
+    assert f"crtransport build: warning: {old[0]} is deprecated; use " in err
+    assert len([line for line in err.splitlines() if "deprecated" in line]) == 1
+    first = dict(fake_engine)
+    out.unlink()
+    assert cli.main(argv(new)) == 0
+    assert "deprecated" not in capsys.readouterr().err
+    assert fake_engine == first  # the same build_dataset call
