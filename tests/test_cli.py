@@ -30,11 +30,12 @@ def _options_of(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def test_help_imports_neither_jax_nor_xarray():
+    # what `crtransport --help` and `python -m crtransport --help` run
     code = (
-        "import sys\n"
-        "from crtransport.cli import main\n"
+        "import runpy, sys\n"
+        "sys.argv = ['crtransport', '--help']\n"
         "try:\n"
-        "    main(['--help'])\n"
+        "    runpy.run_module('crtransport', run_name='__main__')\n"
         "except SystemExit as exc:\n"
         "    assert exc.code == 0, exc.code\n"
         "heavy = sorted({'jax', 'xarray', 'numba'} & set(sys.modules))\n"
