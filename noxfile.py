@@ -154,7 +154,7 @@ def figures(session: nox.Session) -> None:
 def convergence(session: nox.Session) -> None:
     """The numerical convergence study behind the default dt, band and run length (long)."""
     session.install("-e", ".")
-    session.run("python", "benchmarks/convergence.py", *session.posargs)
+    session.run("python", "scripts/convergence.py", *session.posargs)
 
 
 @nox.session

@@ -49,7 +49,7 @@ def warm_pool(n_workers: int) -> ProcessPoolExecutor:
     """A process pool like the builder's, with the engine imported and compiled in each worker."""
     pool = ProcessPoolExecutor(
         max_workers=n_workers,
-        mp_context=_builder._mp_context(),
+        mp_context=_builder.pool_context(),
         initializer=_init_worker,
         initargs=(1,),
     )
@@ -68,7 +68,7 @@ def warm_pool(n_workers: int) -> ProcessPoolExecutor:
 def timed_build(n: int, *, executor, simulation, fake: bool, folder: Path) -> tuple[float, object]:
     path = folder / f"bench_{time.perf_counter_ns()}.nc"
     run_fn = _testing.fake_simulate_run if fake else _simulate_run
-    defaults = _testing.fake_defaults if fake else _builder._simulation_defaults
+    defaults = _testing.fake_defaults if fake else _builder.simulation_defaults
     start = time.perf_counter()
     ds = _builder._build(
         SPACE, n, path=path, seed=0, simulation=simulation, executor=executor, n_workers=None,
@@ -171,7 +171,7 @@ def main() -> dict:
         _builder._build(
             SPACE, n_tp, path=None, seed=0, simulation=load, executor=None, n_workers=2,
             analytic_fraction=0.0, running_times=None, threads_per_sample=1, overwrite=False,
-            progress=False, run_fn=_simulate_run, defaults_fn=_builder._simulation_defaults,
+            progress=False, run_fn=_simulate_run, defaults_fn=_builder.simulation_defaults,
         )  # fmt: skip
         cold_total = time.perf_counter() - start
         cold_start = cold_total - n_tp / rates[2]

@@ -87,7 +87,7 @@ def agreement(n_steps: int = 300) -> tuple[float, bool, bool]:
     batched += [np.empty((32, 3)), np.empty((32, 3))]
     save = np.arange(10, n_steps + 1, 10, dtype=np.int64)
     _jax.boris_push_jax(
-        modes._tables, modes.has_bz, np.arange(32), pos, b.gc_origin, pos, mom, b.gamma, 0.3,
+        modes.tables, modes.has_bz, np.arange(32), pos, b.gc_origin, pos, mom, b.gamma, 0.3,
         n_steps, save, *batched, max_batch=8,
     )  # fmt: skip
     return (
@@ -112,7 +112,7 @@ def push_rates(n_particles: int, n_waves: int, n_steps: int, repeats: int, varia
         out = [np.empty((n_particles, save.size, 3)) for _ in range(2)]
         out += [np.empty((n_particles, 3)) for _ in range(2)]
         _jax.boris_push_jax(
-            modes._tables, modes.has_bz, real, pos, gc, pos, mom, gamma, 0.3, steps, save, *out,
+            modes.tables, modes.has_bz, real, pos, gc, pos, mom, gamma, 0.3, steps, save, *out,
             cosine=cosine, unroll=unroll,
         )  # fmt: skip
 
@@ -161,10 +161,10 @@ def paper_run(n_particles: int, n_waves: int, cosine: str, unroll: int | None) -
         rng = np.random.default_rng(child)
         modes = turb.sample(config.n_waves, m, seed=rng)
         pos, mom = initial_conditions(config.T, config.mu, m, seed=rng)
-        tables.append(modes._tables)
+        tables.append(modes.tables)
         positions.append(pos)
         momenta.append(mom)
-    modes = WaveModes._from_tables(np.concatenate(tables), 1.0)
+    modes = WaveModes.from_tables(np.concatenate(tables), 1.0)
     pos, mom = np.concatenate(positions), np.concatenate(momenta)
     t1 = time.perf_counter()
     log(f"paper run: sampled {n_particles} x {n_waves} waves in {t1 - t0:.1f} s")
@@ -178,7 +178,7 @@ def paper_run(n_particles: int, n_waves: int, cosine: str, unroll: int | None) -
 
     def push(n_steps, save_steps):
         _jax.boris_push_jax(
-            modes._tables, modes.has_bz, real, pos, gc, pos, mom, gamma, config.dt, n_steps,
+            modes.tables, modes.has_bz, real, pos, gc, pos, mom, gamma, config.dt, n_steps,
             save_steps, disp, gcd, fpos, fmom, cosine=cosine, unroll=unroll,
         )  # fmt: skip
 
@@ -294,7 +294,7 @@ def _pallas_call(n_pad, n_waves_pad, cap, has_bz, block, num_warps, interpret):
 
 def pallas_push(modes, pos, mom, dt, n_steps, save_every, *, block, num_warps, interpret):
     """Displacements (n, n_save, 3) and final momenta (n, 3); fresh run, uniform output times."""
-    tables = modes._tables
+    tables = modes.tables
     n, _, w = tables.shape
     w_pad = 1 << (w - 1).bit_length()  # Triton blocks are powers of two: pad with A = 0
     n_pad = -(-n // block) * block

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
         units,
     )
     from crtransport._run_rules import RUN_RULES, RunRules
+    from crtransport._settings import SimulationSettings
     from crtransport._simulate import (
         SimulationConfig,
         SimulationResult,
@@ -62,6 +63,7 @@ __all__ = [
     "SimulationConfig",
     "RunRules",
     "SimulationResult",
+    "SimulationSettings",
     "Surrogate",
     # warnings
     "AccuracyWarning",
@@ -88,6 +90,7 @@ _LAZY = {
     "run": "crtransport._simulate",
     "RunRules": "crtransport._run_rules",
     "RUN_RULES": "crtransport._run_rules",
+    "SimulationSettings": "crtransport._settings",
     "build_dataset": "crtransport.dataset",
     "open_dataset": "crtransport.dataset",
     "Surrogate": "crtransport.surrogate",

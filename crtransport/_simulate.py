@@ -8,13 +8,15 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 
 from crtransport import units
 from crtransport._run_rules import PAPER_DT, RUN_RULES, RunRules, get_run_rules
-from crtransport._validation import check_choice, check_int, check_real
+from crtransport._settings import SETTINGS_DEFAULTS as _D
+from crtransport._settings import Backend, Converge, SimulationSettings, merge_settings
+from crtransport._validation import check_real
 from crtransport._workload import check_simulation as _check_simulation  # issue 19
 from crtransport.pusher import Displacements, initial_conditions, propagate
 from crtransport.transport import (
@@ -34,6 +36,7 @@ __all__ = [
     "RunRules",
     "SimulationConfig",
     "SimulationResult",
+    "SimulationSettings",
     "default_dt",
     "default_t_max",
     "resolve_config",
@@ -50,11 +53,7 @@ ISOTROPIC_MEAN_ABS_MU = 0.5
 
 Seed = int | np.random.SeedSequence | np.random.Generator
 PitchAngle = float | Literal["isotropic"]
-Converge = Literal["perp", "par", "both"]
 StopReason = Literal["fixed", "plateau", "cap"]
-_CONVERGE = ("perp", "par", "both")
-Backend = Literal["numba", "jax"]
-_BACKENDS = ("numba", "jax")
 
 
 def default_dt(
@@ -315,26 +314,28 @@ def resolve_config(
     lambda_par: float | None = None,
     turbulence: Turbulence | None = None,
     mu: PitchAngle = 0.5,
-    n_particles: int = 10_000,
-    n_waves: int = 500,
-    dt: float | None = None,
-    t_max: float | None = None,
-    t_cap: float | None = None,
-    k_perp_range: tuple[float, float] | None = None,
-    k_par_range: tuple[float, float] | None = None,
-    model: ModelName = "2d",
-    rules: str | RunRules = "default",
-    converge: Converge = "perp",
+    n_particles: int = _D["n_particles"],
+    n_waves: int = _D["n_waves"],
+    dt: float | None = _D["dt"],
+    t_max: float | None = _D["t_max"],
+    t_cap: float | None = _D["t_cap"],
+    k_perp_range: tuple[float, float] | None = _D["k_perp_range"],
+    k_par_range: tuple[float, float] | None = _D["k_par_range"],
+    model: ModelName = _D["model"],
+    rules: str | RunRules = _D["rules"],
+    converge: Converge = _D["converge"],
     seed: Seed = 0,
-    n_save: int = 200,
-    shared_field: bool = False,
-    backend: Backend = "numba",
+    n_save: int = _D["n_save"],
+    shared_field: bool = _D["shared_field"],
+    backend: Backend = _D["backend"],
+    settings: SimulationSettings | None = None,
 ) -> SimulationConfig:
     """Validate the arguments of :func:`simulate` and resolve every default, without running.
 
-    Takes exactly the arguments of :func:`simulate` (same meaning, units and checks) and returns
-    the :class:`SimulationConfig` that ``simulate`` would run: the time step, the first run
-    length rounded up to whole save intervals, the cap, the wave-number bands and the seed.
+    Takes exactly the arguments of :func:`simulate` (same meaning, units and checks; the
+    numerical settings as keywords or as one :class:`SimulationSettings`) and returns the
+    :class:`SimulationConfig` that ``simulate`` would run: the time step, the first run length
+    rounded up to whole save intervals, the cap, the wave-number bands and the seed.
 
     Raises
     ------
@@ -351,7 +352,23 @@ def resolve_config(
     >>> paper.n_steps, paper.adaptive
     (3762, False)
     """
-    rules_ = get_run_rules(rules)
+    s = merge_settings(
+        settings,
+        n_particles=n_particles,
+        n_waves=n_waves,
+        dt=dt,
+        t_max=t_max,
+        t_cap=t_cap,
+        k_perp_range=k_perp_range,
+        k_par_range=k_par_range,
+        model=model,
+        rules=rules,
+        converge=converge,
+        n_save=n_save,
+        shared_field=shared_field,
+        backend=backend,
+    )
+    rules_, model, dt, t_max, t_cap = s.rules, s.model, s.dt, s.t_max, s.t_cap
     if turbulence is None and model == "slab":
         # slab turbulence has one scale, lambda_par: R = r_L / lambda_par
         if lambda_perp is not None or anisotropy is not None:
@@ -370,10 +387,6 @@ def resolve_config(
     else:
         mu = check_real("mu", mu, low=-1.0, high=1.0)
         mean_abs_mu = abs(mu)
-    n_particles = check_int("n_particles", n_particles, low=2)
-    n_waves = check_int("n_waves", n_waves, low=1)
-    n_save = check_int("n_save", n_save, low=8)
-    converge_ = check_choice("converge", converge, _CONVERGE)
     turb = _resolve_turbulence(
         turbulence,
         model=model,
@@ -381,8 +394,8 @@ def resolve_config(
         lambda_perp=lambda_perp,
         lambda_par=lambda_par,
         anisotropy=anisotropy,
-        k_perp_range=k_perp_range,
-        k_par_range=k_par_range,
+        k_perp_range=s.k_perp_range,
+        k_par_range=s.k_par_range,
     )
     if R is not None and turbulence is not None:
         if T is not None:
@@ -394,16 +407,16 @@ def resolve_config(
     if T is None:
         raise TypeError("simulate() needs `T` (or `R`).")
     dt_given = dt is not None
-    dt = rules_.dt(T, turb.b, turb) if dt is None else check_real("dt", dt, low=0.0, low_open=True)
+    dt = rules_.dt(T, turb.b, turb) if dt is None else dt
     first = rules_.first_length(T, mean_abs_mu, turb)
     adaptive = rules_.adaptive and t_max is None
     gyration = 2.0 * math.pi * (1.0 + T)
     if t_max is not None:
-        first = check_real("t_max", t_max, low=0.0, low_open=True)
+        first = t_max
     if t_cap is None:
         cap = math.inf  # set below from the rounded first length
     else:
-        cap = check_real("t_cap", t_cap)
+        cap = t_cap
         if not cap >= gyration:
             raise ValueError(
                 f"`t_cap` must be at least one gyration 2 pi gamma = {gyration:.6g} (1/omega_c) "
@@ -421,14 +434,14 @@ def resolve_config(
     # --- issue 19: estimate the work, memory and wave phases before anything is allocated
     # (an adaptive run is checked at its cap, the longest it may run)
     _check_simulation(
-        T=T, turbulence=turb, n_particles=n_particles, n_waves=n_waves, dt=dt,
+        T=T, turbulence=turb, n_particles=s.n_particles, n_waves=s.n_waves, dt=dt,
         t_max=(rules_.max_extension * first if t_cap is None else cap) if adaptive else first,
-        n_save=n_save, dt_given=dt_given, t_max_given=t_max is not None,
-        shared_field=bool(shared_field),
-        keep_waves=adaptive and not shared_field,  # an adaptive run continues its blocks
+        n_save=s.n_save, dt_given=dt_given, t_max_given=t_max is not None,
+        shared_field=s.shared_field,
+        keep_waves=adaptive and not s.shared_field,  # an adaptive run continues its blocks
     )  # fmt: skip
     n_steps = math.ceil(first / dt)
-    save_every = max(1, n_steps // n_save)
+    save_every = max(1, n_steps // s.n_save)
     n_steps = save_every * math.ceil(n_steps / save_every)
     if adaptive and t_cap is None:
         cap = rules_.max_extension * n_steps * dt
@@ -437,20 +450,20 @@ def resolve_config(
         T=T,
         mu=mu,
         turbulence=turb,
-        n_particles=n_particles,
-        n_waves=n_waves,
+        n_particles=s.n_particles,
+        n_waves=s.n_waves,
         dt=dt,
         t_max=n_steps * dt,
         n_steps=n_steps,
         save_every=save_every,
-        shared_field=bool(shared_field),
+        shared_field=s.shared_field,
         seed_entropy=int(ss.entropy),  # type: ignore[arg-type]
         seed_spawn_key=tuple(int(k) for k in ss.spawn_key),
         rules=rules_,
         adaptive=adaptive,
         t_cap=cap,
-        converge=converge_,
-        backend=cast(Backend, check_choice("backend", backend, _BACKENDS)),
+        converge=s.converge,
+        backend=s.backend,
     )
 
 
@@ -533,20 +546,21 @@ def simulate(
     lambda_par: float | None = None,
     turbulence: Turbulence | None = None,
     mu: PitchAngle = 0.5,
-    n_particles: int = 10_000,
-    n_waves: int = 500,
-    dt: float | None = None,
-    t_max: float | None = None,
-    t_cap: float | None = None,
-    k_perp_range: tuple[float, float] | None = None,
-    k_par_range: tuple[float, float] | None = None,
-    model: ModelName = "2d",
-    rules: str | RunRules = "default",
-    converge: Converge = "perp",
+    n_particles: int = _D["n_particles"],
+    n_waves: int = _D["n_waves"],
+    dt: float | None = _D["dt"],
+    t_max: float | None = _D["t_max"],
+    t_cap: float | None = _D["t_cap"],
+    k_perp_range: tuple[float, float] | None = _D["k_perp_range"],
+    k_par_range: tuple[float, float] | None = _D["k_par_range"],
+    model: ModelName = _D["model"],
+    rules: str | RunRules = _D["rules"],
+    converge: Converge = _D["converge"],
     seed: Seed = 0,
-    n_save: int = 200,
-    shared_field: bool = False,
-    backend: Backend = "numba",
+    n_save: int = _D["n_save"],
+    shared_field: bool = _D["shared_field"],
+    backend: Backend = _D["backend"],
+    settings: SimulationSettings | None = None,
     progress: bool | None = False,
 ) -> SimulationResult:
     r"""Run the test-particle experiment and return diffusion coefficients.
@@ -624,6 +638,10 @@ def simulate(
         same scheme in JAX, for a GPU (:doc:`/guide/gpu`). The same seed gives the same waves
         and initial conditions on both; the trajectories agree to round-off and D within its
         statistical error; each backend reproduces its own numbers bit for bit.
+    settings : SimulationSettings, optional
+        The numerical settings (``n_particles`` to ``backend`` above) as one validated object,
+        instead of the keywords: the same run as the keywords of the same values. With it,
+        those keywords must keep their defaults.
     progress : bool or None, default: False
         Show a tqdm progress bar on stderr that counts the blocks of particles pushed, stretch
         by stretch of an adaptive run, with the time reached. None shows it only when stderr
@@ -641,7 +659,7 @@ def simulate(
         ``t_max <= 0``, ``t_max < 8 dt``, ``t_cap`` shorter than one gyration, a band is empty,
         ``model``, ``rules`` or ``converge`` is unknown, or the inputs over-determine the run
         (``T``, ``lambda_perp`` and ``R`` together; a ``turbulence`` object and field
-        parameters).
+        parameters; ``settings`` and setting keywords).
 
     Warns
     -----
@@ -684,6 +702,7 @@ def simulate(
         n_save=n_save,
         shared_field=shared_field,
         backend=backend,
+        settings=settings,
     )
     return run(config, _t0=t0, progress=progress)
 

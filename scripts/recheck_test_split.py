@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crtransport.dataset._builder import _mp_context
+from crtransport.dataset._builder import pool_context
 from crtransport.dataset._worker import _init_worker, _simulate_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def run(minutes: float, workers: int) -> None:
     JOURNAL.parent.mkdir(parents=True, exist_ok=True)
     with (
         ProcessPoolExecutor(
-            workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(1,)
+            workers, mp_context=pool_context(), initializer=_init_worker, initargs=(1,)
         ) as pool,
         JOURNAL.open("a") as journal,
     ):

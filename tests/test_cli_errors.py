@@ -62,7 +62,7 @@ def test_values_starting_with_a_minus_are_values(capsys):
 def test_build_space_errors_are_messages(tmp_path, capsys, space, match):
     spec = tmp_path / "space.json"
     spec.write_text(json.dumps(space))
-    rc, err = run(["build", "--out", str(tmp_path / "db.nc"), "--space", str(spec),
+    rc, err = run(["build", "-o", str(tmp_path / "db.nc"), "--space", str(spec),
                    "--n-samples", "2", "--no-progress"], capsys)  # fmt: skip
     assert rc == 2
     assert re.search(match, err)
@@ -70,7 +70,7 @@ def test_build_space_errors_are_messages(tmp_path, capsys, space, match):
 
 
 def test_bad_set_value_is_reported_before_any_work(tmp_path, capsys):
-    rc, err = run(["build", "--out", str(tmp_path / "db.nc"), "--n-samples", "2",
+    rc, err = run(["build", "-o", str(tmp_path / "db.nc"), "--n-samples", "2",
                    "--set", "n_waves=-3", "--no-progress"], capsys)  # fmt: skip
     assert rc == 2
     assert "sample 0 (T=" in err
@@ -83,7 +83,7 @@ def test_bad_set_value_is_reported_before_any_work(tmp_path, capsys):
 def test_unreachable_scheduler_is_a_failure_message(tmp_path, capsys):
     pytest.importorskip("dask.distributed")
     address = "tcp://127.0.0.1:1"
-    rc, err = run(["build", "--out", str(tmp_path / "db.nc"), "--n-samples", "2",
+    rc, err = run(["build", "-o", str(tmp_path / "db.nc"), "--n-samples", "2",
                    "--scheduler-address", address, "--no-progress"], capsys)  # fmt: skip
     assert rc == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in err

@@ -57,7 +57,7 @@ def model(tmp_path_factory):
 
 
 def predict_json(model, argv, capsys) -> dict:
-    rc, out, err = run(["predict", "--model", model.path, *argv, "--json"], capsys)
+    rc, out, err = run(["predict", "--surrogate", model.path, *argv, "--json"], capsys)
     assert rc == 0, err
     return json.loads(out)
 
@@ -162,7 +162,7 @@ def test_energy_needs_only_the_species(model, capsys):
 
 
 def test_table_echoes_scaled_inputs_and_physical_columns(model, capsys):
-    argv = ["predict", "--model", model.path, "--energy", "1GeV", "2GeV", "--B0", "5nT",
+    argv = ["predict", "--surrogate", model.path, "--energy", "1GeV", "2GeV", "--B0", "5nT",
             "--lambda-perp", "0.01au", *MODEL_ARGS]  # fmt: skip
     rc, out, err = run(argv, capsys)
     assert rc == 0, err
@@ -176,7 +176,8 @@ def test_table_echoes_scaled_inputs_and_physical_columns(model, capsys):
 
 
 def test_missing_input_names_both_energy_options(model, capsys):
-    rc, _, err = run(["predict", "--model", model.path, "--b", "0.5", "--lambda-perp", "5"], capsys)
+    argv = ["predict", "--surrogate", model.path, "--b", "0.5", "--lambda-perp", "5"]
+    rc, _, err = run(argv, capsys)
     assert rc == 2
     assert "give --T, --energy or --rigidity" in err
 
@@ -255,7 +256,7 @@ BAD = [
 def test_bad_input_exits_2_naming_option_value_and_allowed(model, capsys, command, argv, message):
     if "--lambda-perp" not in " ".join(argv):
         argv = [*argv, "--lambda-perp", "5"]
-    extra = ["--model", model.path] if command == "predict" else []
+    extra = ["--surrogate", model.path] if command == "predict" else []
     if not any(a.startswith("--b") and not a.startswith("--B0") for a in argv):
         argv = [*argv, "--b", "0.5"]
     rc, out, err = run([command, *extra, *argv], capsys)
@@ -342,7 +343,7 @@ def test_simulate_with_physical_units_end_to_end(capsys):
 )
 def test_unconverged_coefficient_is_printed_as_a_bound_not_an_error_bar(alpha, relation, words):
     # issue 17: "170.2 +- 1.4" beside "converged: False" read as a tight diffusion coefficient
-    from crtransport._simulate_cli import _coefficient_line
+    from crtransport.cli._simulate import _coefficient_line
 
     regime = SimpleNamespace(alpha=alpha, alpha_err=0.02, regime="x-diffusive")
     line = _coefficient_line("D_par ", 170.2, 1.4, False, regime, 4000.0)
@@ -374,7 +375,7 @@ def test_every_simulate_option_has_help():
 def test_extrapolation_messages_speak_cli(model, capsys):
     # issue 17: the warning printed a Python source path, named the keyword on_extrapolate and
     # said "at 1"
-    argv = ["predict", "--model", model.path, "--T", "30", "--lambda-perp", "5", *MODEL_ARGS]
+    argv = ["predict", "--surrogate", model.path, "--T", "30", "--lambda-perp", "5", *MODEL_ARGS]
     rc, out, err = run(argv, capsys)
     assert rc == 0 and out
     lines = err.splitlines()

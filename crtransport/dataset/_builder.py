@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import inspect
 import json
 import logging
 import math
@@ -21,6 +20,7 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
 from crtransport._run_rules import get_run_rules
+from crtransport._settings import SETTINGS_DEFAULTS
 from crtransport._validation import check_int, check_real
 from crtransport._version import __version__
 from crtransport.dataset._io import (
@@ -57,35 +57,14 @@ __all__ = ["build_dataset"]
 
 logger = logging.getLogger("crtransport.dataset")
 
-#: keyword arguments of ``simulate`` that the parameter space or the builder sets per sample
-_PER_SAMPLE = ("T", "b", "lambda_perp", "lambda_par", "mu", "seed")
-#: keyword arguments of ``simulate`` that are other ways to state the inputs, not settings
-_ALTERNATIVE_INPUTS = ("R", "anisotropy", "turbulence")
-#: keyword arguments of ``simulate`` that change how a run reports, never its numbers
-_REPORTING = ("progress",)
-
 
 # --------------------------------------------------------------------------- settings
-def _simulation_defaults() -> dict[str, Any]:
-    """Keyword defaults of :func:`crtransport.simulate`, minus the per-sample ones."""
-    try:
-        from crtransport._simulate import simulate
-    except ImportError as exc:  # pragma: no cover - the engine ships with the package
-        raise ImportError(
-            f"build_dataset needs the simulation engine crtransport.simulate ({exc})."
-        ) from exc
-    return _keyword_defaults(simulate)
+def simulation_defaults() -> dict[str, Any]:
+    """The engine's simulation settings and their defaults (:class:`SimulationSettings`).
 
-
-def _keyword_defaults(func: Callable[..., Any]) -> dict[str, Any]:
-    return {
-        name: p.default
-        for name, p in inspect.signature(func).parameters.items()
-        if p.default is not inspect.Parameter.empty
-        and name not in _PER_SAMPLE
-        and name not in _ALTERNATIVE_INPUTS
-        and name not in _REPORTING
-    }
+    What ``build_dataset(simulation=...)`` may set; every one of them is recorded in the file.
+    """
+    return dict(SETTINGS_DEFAULTS)
 
 
 def _json_safe(value: Any, name: str) -> Any:
@@ -107,7 +86,7 @@ def _resolve_settings(
     simulation: Mapping[str, Any] | None, defaults: Mapping[str, Any]
 ) -> dict[str, Any]:
     given = dict(simulation or {})
-    per_sample = [k for k in given if k in _PER_SAMPLE]
+    per_sample = [k for k in given if k in (*INPUTS, "seed")]
     if per_sample:
         raise ValueError(
             f"`simulation` must not set {', '.join(per_sample)}: the parameter space sets the "
@@ -198,7 +177,7 @@ def _grid_rows(grid: int, analytic_fraction: float) -> int:
 
 
 # --------------------------------------------------------------------------- design
-def _design(
+def design_inputs(
     space: ParameterSpace, n_sim: int, n_analytic: int, seed: int
 ) -> tuple[dict[str, NDArray], NDArray]:
     """Inputs of every row and the analytic mask.
@@ -272,7 +251,7 @@ def _analytic_run_length(params: Mapping[str, float], settings: Mapping[str, Any
     return float(config.dt), float(config.t_max)
 
 
-def _analytic_record(
+def analytic_record(
     index: int,
     params: Mapping[str, float],
     settings: Mapping[str, Any],
@@ -329,8 +308,12 @@ def _default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    # never fork: Numba's and OpenMP's threads do not survive it
+def pool_context() -> multiprocessing.context.BaseContext:
+    """The start method of the builder's process pools: ``forkserver``, else ``spawn``.
+
+    Never ``fork``: Numba's and OpenMP's threads do not survive it. Scripts that run samples
+    in their own pool (``scripts/recheck_test_split.py``) use it too.
+    """
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
@@ -508,7 +491,7 @@ def build_dataset(
         overwrite=overwrite,
         progress=progress,
         run_fn=_simulate_run,
-        defaults_fn=_simulation_defaults,
+        defaults_fn=simulation_defaults,
     )
 
 
@@ -648,7 +631,7 @@ def _build_locked(
             Journal.open(stale, fingerprint, discard_mismatch=True).remove()
         return open_dataset(out_path)
 
-    params, is_analytic = _design(space, n_sim, n_analytic, seed)
+    params, is_analytic = design_inputs(space, n_sim, n_analytic, seed)
     rows = np.stack([params[name] for name in INPUTS], axis=1)
     if run_fn is _simulate_run:
         _check_rows(rows[:n_sim], settings)
@@ -678,7 +661,7 @@ def _build_locked(
         ordered = [records[i] for i in range(n_sim)]
         for i in range(n_sim, n):
             ordered.append(
-                _analytic_record(i, dict(zip(INPUTS, rows[i], strict=True)), settings, times)
+                analytic_record(i, dict(zip(INPUTS, rows[i], strict=True)), settings, times)
             )
         host = f"{platform.platform()}, {os.cpu_count()} cpus"
         attrs = build_attrs(fingerprint, ordered, host=host, n_resumed=n_resumed)
@@ -799,7 +782,7 @@ def _run_samples(
         n_workers = n_workers or _default_workers()
         executor = ProcessPoolExecutor(
             max_workers=n_workers,
-            mp_context=_mp_context(),
+            mp_context=pool_context(),
             initializer=_init_worker,
             initargs=(threads or 1, os.getpid()),  # workers exit when this process dies
         )

@@ -11,9 +11,9 @@ import xarray as xr
 
 from crtransport._validation import check_choice
 from crtransport.dataset._builder import (
-    _analytic_record,
-    _design,
+    analytic_record,
     build_attrs,
+    design_inputs,
     off_design_record,
 )
 from crtransport.dataset._io import assemble, validate
@@ -77,7 +77,7 @@ def open_partial(
     space = ParameterSpace.from_dict(fp["space"])
     n, n_analytic = int(fp["n_samples"]), int(fp["n_analytic"])
     n_sim = n - n_analytic
-    params, _ = _design(space, n_sim, n_analytic, int(fp["seed"]))
+    params, _ = design_inputs(space, n_sim, n_analytic, int(fp["seed"]))
     bad = off_design_record(records, np.stack([params[name] for name in INPUTS], axis=1), n_sim)
     if bad is not None:
         raise ValueError(
@@ -93,7 +93,7 @@ def open_partial(
     }[mode]
     for i in range(n_sim, n_sim + n_take):
         row = {name: float(params[name][i]) for name in INPUTS}
-        ordered.append(_analytic_record(i, row, fp["simulation"], fp["running_times"]))
+        ordered.append(analytic_record(i, row, fp["simulation"], fp["running_times"]))
         index.append(i)
     rows = np.asarray(index, dtype=np.int64)
     attrs = build_attrs(fp, ordered)  # no build_host: the reader is not the builder

@@ -323,7 +323,7 @@ def propagate(
     out_u = np.empty((n, 3))
     push = boris_push_kernel if backend == "numba" else _jax_push()
     push(
-        modes._tables,
+        modes.tables,
         modes.has_bz,
         real,
         origin,

@@ -139,7 +139,7 @@ def _modes(
             np.multiply(np.reshape(value, (n_real, n_waves)), factor, out=tables[:, i, :])
         else:
             tables[:, i, :] = factor * value
-    return WaveModes._from_tables(tables, acceptance_rate)
+    return WaveModes.from_tables(tables, acceptance_rate)
 
 
 def _unit_amplitude(b: float, n_waves: int) -> float:
@@ -338,7 +338,7 @@ class TwoDTurbulence(Turbulence):
         if method == "quantile":  # one fused pass: polynomial cos/sin straight into the tables
             tables = np.empty((n_real, N_TABLE_ROWS, n_waves))
             two_d_tables_kernel(k_perp, k_par, rng.random(n), rng.random(n), amp, tables)
-            return WaveModes._from_tables(tables, 1.0)
+            return WaveModes.from_tables(tables, 1.0)
         azimuth = rng.uniform(0.0, 2.0 * np.pi, n)
         phase = rng.uniform(0.0, 2.0 * np.pi, n)
         cos_a, sin_a = np.cos(azimuth), np.sin(azimuth)
@@ -587,8 +587,8 @@ class CompositeTurbulence(Turbulence):
         n_slab = n_waves // 2
         a = slab._sample(rng, n_slab, n_real, method)
         c = two_d._sample(rng, n_waves - n_slab, n_real, method)
-        return WaveModes._from_tables(
-            np.concatenate([a._tables, c._tables], axis=2),
+        return WaveModes.from_tables(
+            np.concatenate([a.tables, c.tables], axis=2),
             min(a.acceptance_rate, c.acceptance_rate),
         )
 
@@ -597,6 +597,8 @@ _MODELS: dict[str, type[Turbulence]] = {
     cls.model: cls
     for cls in (TwoDTurbulence, SlabTurbulence, IsotropicTurbulence, CompositeTurbulence)
 }
+#: The names :func:`make_turbulence` takes, in the order the docs list them.
+MODEL_NAMES: tuple[str, ...] = tuple(_MODELS)
 
 
 def make_turbulence(

@@ -101,8 +101,9 @@ class WaveModes:
         set_(self, "_tables", tables)
 
     @classmethod
-    def _from_tables(cls, tables: NDArray[np.float64], acceptance_rate: float) -> WaveModes:
-        """Wrap kernel-layout tables (n_realizations, 7, n_waves) without copying."""
+    def from_tables(cls, tables: NDArray[np.float64], acceptance_rate: float = 1.0) -> WaveModes:
+        """Wrap kernel-layout tables (see :attr:`tables`) without copying (they become
+        read-only)."""
         if tables.ndim != 3 or tables.shape[1] != N_TABLE_ROWS:
             raise ValueError(f"tables must have shape (n, {N_TABLE_ROWS}, n_waves).")
         self = cls.__new__(cls)
@@ -124,6 +125,13 @@ class WaveModes:
     def _readonly(arr: NDArray[np.float64]) -> NDArray[np.float64]:
         arr.setflags(write=False)
         return arr
+
+    @property
+    def tables(self) -> NDArray[np.float64]:
+        """The waves in the layout the field kernels read (read-only), shape
+        (n_realizations, 7, n_waves): rows 0-2 hold k / 2 in 1/rho0, row 3 the phase / 2 in
+        rad, rows 4-6 the amplitude vector in B0 (``pack_tables``)."""
+        return self._tables
 
     @property
     def k(self) -> NDArray[np.float64]:
@@ -181,7 +189,7 @@ class WaveModes:
     def select(self, realizations: slice | ArrayLike) -> WaveModes:
         """A new WaveModes with a subset of the realizations."""
         idx = realizations if isinstance(realizations, slice) else np.asarray(realizations)
-        return WaveModes._from_tables(self._tables[idx].copy(), self.acceptance_rate)
+        return WaveModes.from_tables(self._tables[idx].copy(), self.acceptance_rate)
 
     def field(self, positions: ArrayLike, *, realization: int | ArrayLike = 0) -> NDArray:
         """The turbulent field b at ``positions``; see :func:`field`."""

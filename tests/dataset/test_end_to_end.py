@@ -70,8 +70,8 @@ def test_analytic_run_length_is_the_engines(t_max):
 @pytest.mark.slow
 def test_cli_build_and_rerun(tmp_path):
     out = tmp_path / "db.nc"
-    cmd = [sys.executable, "-m", "crtransport", "build", "--out", str(out), "--n-samples", "4",
-           "--n-particles", "64", "--n-waves", "16", "--t-max", "50", "--workers", "2",
+    cmd = [sys.executable, "-m", "crtransport", "build", "-o", str(out), "--n-samples", "4",
+           "--n-particles", "64", "--n-waves", "16", "--t-max", "50", "--n-workers", "2",
            "--analytic-fraction", "0.25", "--no-progress"]  # fmt: skip
     first = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr

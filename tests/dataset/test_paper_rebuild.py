@@ -33,7 +33,7 @@ def test_paper_rules_rebuild_shipped_rows_bit_for_bit(row):
 
 def test_paper_rules_rebuild_every_exact_row_bit_for_bit():
     """The 250 exact b = 0 rows: same D_par, dt and t_max to the last bit (no simulation)."""
-    from crtransport.dataset._builder import _analytic_record
+    from crtransport.dataset._builder import analytic_record
 
     ds = crt.open_dataset(crt.datasets.paper())
     settings = {**json.loads(ds.attrs["simulation"]), "rules": "paper"}
@@ -41,6 +41,6 @@ def test_paper_rules_rebuild_every_exact_row_bit_for_bit():
     assert len(rows) == 250
     for row in rows:
         params = {name: float(ds[name].values[row]) for name in INPUTS}
-        rec = _analytic_record(row, params, settings, None)
+        rec = analytic_record(row, params, settings, None)
         for name in ("D_perp", "D_par", "dt", "t_max"):
             assert rec[name] == float(ds[name].values[row]), (row, name)

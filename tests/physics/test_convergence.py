@@ -1,4 +1,4 @@
-"""Numerical convergence of simulate()'s defaults (docs/convergence.rst, benchmarks/convergence.py).
+"""Numerical convergence of simulate()'s defaults (docs/convergence.rst, scripts/convergence.py).
 
 Every comparison runs the two settings with different seeds, so their statistical errors are
 independent and ``z = (D_a - D_b) / sqrt(err_a^2 + err_b^2)`` is a standard normal deviate when

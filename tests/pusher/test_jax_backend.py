@@ -333,7 +333,7 @@ def _push_direct(modes, pos, mom, n_steps, save_every, **kw):
     gamma = math.sqrt(1.0 + float(np.sum(mom[0] ** 2)))
     real = np.arange(n, dtype=np.int64)
     gc = _guiding_centre(pos, mom)
-    boris_push_jax(modes._tables, modes.has_bz, real, pos, gc, pos, mom, gamma, DT, n_steps, save,
+    boris_push_jax(modes.tables, modes.has_bz, real, pos, gc, pos, mom, gamma, DT, n_steps, save,
                    *out, **kw)  # fmt: skip
     return out
 

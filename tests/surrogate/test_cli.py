@@ -59,7 +59,7 @@ def test_train_then_predict(database, tmp_path, capsys):
     assert sur.domain["T"] == (0.0, 10.0)
 
     rc = cli.main(
-        ["predict", "--model", str(model), "--T", "1", "2", "--b", "0.5", "--lambda-perp", "5",
+        ["predict", "--surrogate", str(model), "--T", "1", "2", "--b", "0.5", "--lambda-perp", "5",
          "--json"]
     )  # fmt: skip
     assert rc == 0
@@ -69,7 +69,7 @@ def test_train_then_predict(database, tmp_path, capsys):
     assert record["T"] == [1.0, 2.0]
 
     rc = cli.main(
-        ["predict", "--model", str(model), "--T", "1", "--b", "0.5", "--lambda-perp", "5"]
+        ["predict", "--surrogate", str(model), "--T", "1", "--b", "0.5", "--lambda-perp", "5"]
     )
     table = capsys.readouterr().out.splitlines()
     assert rc == 0
@@ -149,19 +149,19 @@ def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
     model = tmp_path / "m.crt"
     assert cli.main(["train", str(database), "-o", str(model), "--epochs", "1"]) == 0
     capsys.readouterr()
-    rc = cli.main(["predict", "--model", str(model), "--T", "1", "--b", "0.5"])
+    rc = cli.main(["predict", "--surrogate", str(model), "--T", "1", "--b", "0.5"])
     assert rc == 2
     assert "give --lambda-perp" in capsys.readouterr().err
     # an input the model does not take
     rc = cli.main(
-        ["predict", "--model", str(model), "--T", "1", "--b", "0.5", "--lambda-perp", "5",
+        ["predict", "--surrogate", str(model), "--T", "1", "--b", "0.5", "--lambda-perp", "5",
          "--mu", "0.5"]
     )  # fmt: skip
     assert rc == 2
     assert "this model takes no input 'mu'" in capsys.readouterr().err
     # a file that is not a model
     rc = cli.main(
-        ["predict", "--model", str(database), "--T", "1", "--b", "1", "--lambda-perp", "1"]
+        ["predict", "--surrogate", str(database), "--T", "1", "--b", "1", "--lambda-perp", "1"]
     )
     assert rc == 2
     assert "is not a valid crtransport surrogate file" in capsys.readouterr().err

@@ -1,14 +1,14 @@
-"""The ``crtransport`` command line.
+"""The ``crtransport`` parser, its message policy and ``main``.
 
-Subcommands are registered by the layers that own them: each provides a module with
-``register(subparsers)`` which adds its parser and sets ``func`` to a callable taking the parsed
-arguments and returning an exit code. Heavy imports (JAX, xarray) happen inside those callables.
+Each command module of this package provides ``register(subparsers)``, which adds its parser
+and sets ``func`` to a callable taking the parsed arguments and returning an exit code. Heavy
+imports (Numba, xarray, JAX) happen inside those callables, so ``crtransport --help`` stays
+fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 import warnings
@@ -17,6 +17,7 @@ from typing import TextIO
 
 from crtransport._validation import EXTRAPOLATE_ADVICE, EXTRAPOLATE_ADVICE_CLI, AccuracyWarning
 from crtransport._version import __version__
+from crtransport.cli import _dataset, _simulate, _surrogate
 
 #: Python wording in library messages -> what the command line says instead (CLI messages
 #: name flags, not keyword arguments).
@@ -28,13 +29,6 @@ def _cli_text(text: str) -> str:
         text = text.replace(python, cli)
     return text
 
-# module paths of the subcommand providers, in help order
-_PROVIDERS = (
-    "crtransport._simulate_cli",
-    "crtransport.dataset._cli",
-    "crtransport.surrogate._cli",
-)
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,14 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"crtransport {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for provider in _PROVIDERS:
-        try:
-            module = importlib.import_module(provider)
-        except ModuleNotFoundError as exc:  # a layer not present in this build
-            if exc.name != provider:
-                raise
-            continue
-        module.register(subparsers)
+    for register in (_simulate.register, _dataset.register, _surrogate.register):
+        register(subparsers)
     return parser
 
 
@@ -181,7 +169,7 @@ def _report(args: argparse.Namespace, exc: BaseException) -> None:
     text = _cli_text(str(exc) or type(exc).__name__)
     if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
         text = f"{text} ({exc.filename})"
-    if not isinstance(exc, (*USAGE_ERRORS, OSError, RuntimeError)):
+    if not isinstance(exc, (*USAGE_ERRORS, OSError, RuntimeError, ImportError)):
         text = f"{type(exc).__name__}: {text}"
     print(f"crtransport {args.command}: error: {text}", file=sys.stderr)
     logging.getLogger("crtransport").debug("traceback", exc_info=exc)

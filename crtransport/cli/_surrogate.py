@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crtransport._cli_units import DIFFUSION_UNITS, add_input_arguments, resolve_inputs
+from crtransport.cli._options import add_alias, add_json, add_output, add_progress, add_seed
+from crtransport.cli._units import DIFFUSION_UNITS, add_input_arguments, resolve_inputs
 from crtransport.surrogate._recipes import (
     PAPER_WEAKNESS,
     RECIPE_NAMES,
@@ -47,7 +48,7 @@ def register(subparsers: Any) -> None:
         "Surrogate.predict(return_std=True) gives).",
     )
     train.add_argument("dataset", help="database file written by `crtransport build` (netCDF)")
-    train.add_argument("-o", "--output", required=True, help="model file to write")
+    add_output(train, "model file to write")
     train.add_argument(
         "--recipe",
         choices=RECIPE_NAMES,
@@ -58,12 +59,16 @@ def register(subparsers: Any) -> None:
     train.add_argument(
         "--epochs", type=int, default=None, help="epochs (default: the recipe's, 20000 or 5000)"
     )
-    train.add_argument("--key", type=int, default=0, help="random seed (default: 0)")
+    add_seed(
+        train,
+        "seed of the weights, the mini-batches and the test split (the JAX key of Surrogate.fit)",
+        deprecated=("--key",),
+    )
     train.add_argument(
         "--test-fraction",
         type=float,
         default=0.1,
-        help="fraction of the simulated rows held out for testing, drawn with --key; exact "
+        help="fraction of the simulated rows held out for testing, drawn with --seed; exact "
         "b = 0 rows always train (default: 0.1; 0 holds out none)",
     )
     train.add_argument(
@@ -128,11 +133,7 @@ def register(subparsers: Any) -> None:
         "prior is 0 (the exact b = 0 rows under b=2) are reproduced by it and not trained "
         "on, which the output reports",
     )
-    train.add_argument(
-        "--no-progress",
-        action="store_true",
-        help="no progress bar (default: a bar of the epochs on stderr when it is a terminal)",
-    )
+    add_progress(train, "epochs")
     train.set_defaults(func=_train)
 
     predict = subparsers.add_parser(
@@ -144,19 +145,26 @@ def register(subparsers: Any) -> None:
             "with --B0 (and --species), physical quantities with units: --energy 1GeV, "
             "--lambda-perp 0.01au. The prediction is printed in scaled units (rho0^2 omega_c) "
             "and, with --B0, also in m^2/s and cm^2/s, next to the scaled inputs it was "
-            "evaluated at. Without --model the pretrained model shipped with crtransport is "
-            "used, if this installation has one."
+            "evaluated at. Without --surrogate the pretrained model shipped with crtransport "
+            "is used."
         ),
         epilog="example: crtransport predict --species proton --energy 1GeV --B0 5nT "
         "--lambda-perp 0.01au --b 0.2",
     )
     which = predict.add_mutually_exclusive_group()
-    which.add_argument("--model", default=None, help="model file (default: a pretrained model)")
+    which.add_argument(
+        "--surrogate",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="surrogate model file written by `crtransport train` (default: a pretrained model)",
+    )
+    add_alias(which, "--model", "--surrogate", dest="surrogate", type=Path)
     which.add_argument(
         "--pretrained",
         choices=("paper", "improved"),
         default=None,
-        help="which shipped model to use without --model (default: the most accurate "
+        help="which shipped model to use without --surrogate (default: the most accurate "
         "shipped, improved when it ships, else paper; see Surrogate.pretrained)",
     )
     add_input_arguments(
@@ -170,7 +178,7 @@ def register(subparsers: Any) -> None:
         default="warn",
         help="inputs outside the training domain (default: warn)",
     )
-    predict.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json(predict)
     predict.set_defaults(func=_predict)
 
 
@@ -205,9 +213,9 @@ def _train(args: argparse.Namespace) -> int:
 
     from crtransport._validation import check_real
     from crtransport.dataset import open_dataset, split
-    from crtransport.surrogate._model import Surrogate
+    from crtransport.surrogate import Surrogate
 
-    _check_output(Path(args.output))  # before training, not after (issue 19.15)
+    _check_output(args.output)  # before training, not after (issue 19.15)
     fraction = check_real("test_fraction", args.test_fraction, low=0.0, high=1.0, high_open=True)
     settings: dict[str, Any] = recipe_settings(args.recipe)
     epochs = int(settings.pop("n_epochs")) if args.epochs is None else args.epochs
@@ -240,14 +248,14 @@ def _train(args: argparse.Namespace) -> int:
         n_dropped = int(np.sum(~keep))
         data = data.isel(sample=np.flatnonzero(keep))
     if fraction > 0:
-        train, test = split(data, fraction, seed=args.key)
+        train, test = split(data, fraction, seed=args.seed)
     else:
         train, test = data, None
     n_prior = _rows_the_prior_reproduces(sur.config, train)
     sur.fit(
         train,
         epochs=epochs,
-        key=args.key,
+        key=args.seed,
         validation=test,
         progress=False if args.no_progress else None,
     )
@@ -302,12 +310,12 @@ def _predict(args: argparse.Namespace) -> int:
 
     inputs = resolve_inputs(args)  # the user's input errors first, before JAX loads
 
-    from crtransport.surrogate._model import Surrogate
+    from crtransport.surrogate import Surrogate
 
-    if args.model is None:
+    if args.surrogate is None:
         sur = Surrogate.pretrained(args.pretrained, on_extrapolate=args.on_extrapolate)
     else:
-        sur = Surrogate.load(args.model, on_extrapolate=args.on_extrapolate)
+        sur = Surrogate.load(args.surrogate, on_extrapolate=args.on_extrapolate)
     given = inputs.values
     missing = [f for f in sur.features if f not in given]
     if missing:

@@ -4,11 +4,11 @@ Examples
 --------
 Paper database on all local cores::
 
-    crtransport build --space paper --n-samples 5000 --seed 7 --out db.nc
+    crtransport build --space paper --n-samples 5000 --seed 7 -o db.nc
 
 On a running Dask cluster (e.g. one started with ``dask_jobqueue.SLURMCluster``)::
 
-    crtransport build --space space.json --n-samples 5000 --out db.nc \\
+    crtransport build --space space.json --n-samples 5000 -o db.nc \\
         --scheduler-address tcp://10.0.0.5:8786
 
 Interrupted builds resume when the same command is run again.
@@ -22,16 +22,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register"]
-
-_SIM_OPTIONS = (
-    ("--n-particles", "n_particles", int, "particles per sample"),
-    ("--n-waves", "n_waves", int, "waves (modes) per field realization"),
-    ("--dt", "dt", float, "time step in 1/omega_c (default: the engine's)"),
-    ("--t-max", "t_max", float, "run length in 1/omega_c (default: chosen from the physics)"),
-    ("--n-save", "n_save", int, "saved times of the running coefficients"),
-    ("--model", "model", str, "turbulence model (default: the engine's, '2d')"),
+from crtransport.cli._options import (
+    add_alias,
+    add_output,
+    add_progress,
+    add_seed,
+    add_settings,
+    settings_from,
 )
+
+__all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
@@ -41,11 +41,11 @@ def register(subparsers: Any) -> None:
         help="build a database of diffusion coefficients (resumable)",
         description=(
             "Build a database of diffusion coefficients with one simulation per sample, in "
-            "parallel. Finished samples are journaled next to --out; rerunning the same "
+            "parallel. Finished samples are journaled next to the output; rerunning the same "
             "command resumes an interrupted build."
         ),
     )
-    p.add_argument("--out", required=True, type=Path, help="netCDF4 file to write")
+    add_output(p, "netCDF4 file to write", deprecated=("--out",))
     p.add_argument(
         "--space",
         default="paper",
@@ -55,21 +55,16 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--n-samples", type=int, default=None, metavar="N", help="rows (required unless a grid)"
     )
+    add_seed(p, "seed of the design and the samples")
+    add_settings(p)
     p.add_argument(
-        "--seed", type=int, default=0, help="seed of the design and the samples (default: 0)"
-    )
-    sim = p.add_argument_group("simulation settings (crtransport.simulate keywords)")
-    for flag, dest, typ, text in _SIM_OPTIONS:
-        sim.add_argument(
-            flag, dest=f"sim_{dest}", type=typ, default=None, metavar=dest.upper(), help=text
-        )
-    sim.add_argument(
         "--set",
         dest="sim_extra",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any other simulate keyword, VALUE as JSON (e.g. --set 'k_perp_range=[0.01, 100]')",
+        help="a simulation setting as KEY=VALUE, VALUE as JSON (e.g. --set "
+        "'k_perp_range=[0.01, 100]'); the same as its flag",
     )
     p.add_argument(
         "--analytic-fraction",
@@ -87,12 +82,13 @@ def register(subparsers: Any) -> None:
     run = p.add_argument_group("execution")
     where = run.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers",
+        "--n-workers",
         type=int,
         default=None,
         metavar="N",
         help="local processes (default: all cores)",
     )
+    add_alias(where, "--workers", "--n-workers", dest="n_workers", type=int)
     where.add_argument(
         "--scheduler-address",
         default=None,
@@ -117,8 +113,8 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="replace a file or discard a journal from a build with other settings",
     )
-    run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_main)
+    add_progress(run, "samples", terminal_only=False)
+    p.set_defaults(func=_run)
 
     r = subparsers.add_parser(
         "repair-journal",
@@ -129,18 +125,14 @@ def register(subparsers: Any) -> None:
             "them and reruns only the dropped samples."
         ),
     )
-    r.add_argument("out", type=Path, help="the --out of the build (or its .journal)")
+    r.add_argument("out", type=Path, help="the -o/--output of the build (or its .journal)")
     r.set_defaults(func=_repair)
 
 
 def _repair(args: argparse.Namespace) -> int:
-    from crtransport.dataset._journal import repair_journal
+    from crtransport.dataset import repair_journal
 
-    try:
-        kept = repair_journal(args.out)
-    except BlockingIOError as exc:
-        sys.stderr.write(f"crtransport repair-journal: error: {exc}\n")
-        return 1
+    kept = repair_journal(args.out)
     sys.stdout.write(f"kept {kept} intact records; rerun the build to resume\n")
     return 0
 
@@ -154,7 +146,7 @@ def _parse_value(text: str) -> Any:
 
 def build_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """``build_dataset`` keyword arguments from parsed command-line arguments."""
-    from crtransport.dataset._space import ParameterSpace
+    from crtransport.dataset import ParameterSpace
 
     if args.space == "paper":
         space = ParameterSpace.paper()
@@ -166,11 +158,7 @@ def build_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             space = ParameterSpace.from_dict(json.loads(source.read_text(encoding="utf-8")))
         except json.JSONDecodeError as exc:
             raise ValueError(f"--space: {source} is not valid JSON ({exc}).") from None
-    simulation: dict[str, Any] = {}
-    for _, dest, _, _ in _SIM_OPTIONS:
-        value = getattr(args, f"sim_{dest}")
-        if value is not None:
-            simulation[dest] = value
+    simulation = settings_from(args)
     for item in args.sim_extra:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -187,10 +175,10 @@ def build_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "space": space,
         "n_samples": args.n_samples,
-        "path": args.out,
+        "path": args.output,
         "seed": args.seed,
         "simulation": simulation,
-        "n_workers": args.workers,
+        "n_workers": args.n_workers,
         "analytic_fraction": args.analytic_fraction,
         "running_times": running,
         "threads_per_sample": args.threads_per_sample,
@@ -199,16 +187,8 @@ def build_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _main(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except (ImportError, RuntimeError, BlockingIOError) as exc:
-        sys.stderr.write(f"crtransport build: error: {exc}\n")
-        return 1
-
-
 def _run(args: argparse.Namespace) -> int:
-    from crtransport.dataset._builder import build_dataset
+    from crtransport.dataset import _builder
 
     kwargs = build_kwargs(args)
     client = None
@@ -235,7 +215,7 @@ def _run(args: argparse.Namespace) -> int:
             except ImportError:
                 raise ImportError("--mpi needs mpi4py: pip install 'crtransport[mpi]'") from None
             executor = MPIPoolExecutor()
-        ds = build_dataset(executor=executor, **kwargs)
+        ds = _builder.build_dataset(executor=executor, **kwargs)
     finally:
         if args.mpi and executor is not None:
             executor.shutdown()
@@ -243,7 +223,7 @@ def _run(args: argparse.Namespace) -> int:
             client.close()
     n_bad = int((~ds["is_converged_perp"].values).sum())
     sys.stdout.write(
-        f"wrote {args.out}: {ds.sizes['sample']} samples "
+        f"wrote {args.output}: {ds.sizes['sample']} samples "
         f"({int(ds['is_analytic'].values.sum())} analytic, {n_bad} with D_perp not converged)\n"
     )
     return 0

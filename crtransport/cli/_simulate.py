@@ -7,7 +7,8 @@ import json
 import math
 from typing import Any
 
-from crtransport._cli_units import DIFFUSION_UNITS, add_input_arguments, resolve_inputs
+from crtransport.cli._options import add_json, add_progress, add_seed, add_settings, settings_from
+from crtransport.cli._units import DIFFUSION_UNITS, add_input_arguments, resolve_inputs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,71 +29,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         notes={"lambda_par": "default: 10 lambda_perp", "mu": "default: 0.5"},
     )
     p.add_argument(
-        "--n-particles",
-        type=int,
-        default=10_000,
-        help="test particles, each in its own field realization (default: 10000, the paper's); "
-        "the statistical error falls as 1/sqrt(N)",
-    )
-    p.add_argument(
-        "--n-waves",
-        type=int,
-        default=500,
-        help="plane waves per field realization (default: 500, the paper's)",
-    )
-    p.add_argument(
         "--isotropic",
         action="store_true",
         help="isotropic pitch angles (mu uniform in [-1, 1] per particle): pitch-angle "
         "averaged coefficients, as propagation codes use; excludes --mu",
     )
-    p.add_argument("--dt", type=float, default=None, help="time step in 1/omega_c")
-    p.add_argument(
-        "--t-max",
-        type=float,
-        default=None,
-        help="fixed run length in 1/omega_c (default: adaptive, until a plateau)",
+    add_seed(
+        p,
+        "random seed of the field realizations and initial phases; the same seed gives the "
+        "same numbers on any number of threads",
     )
-    p.add_argument(
-        "--t-cap",
-        type=float,
-        default=None,
-        help="longest adaptive run in 1/omega_c (default: 16 x the first length)",
-    )
-    p.add_argument(
-        "--rules",
-        default="default",
-        choices=["default", "paper"],
-        help="time-step and run-length rules: 'default' (similarity units, adaptive) or "
-        "'paper' (crtransport 0.1's fixed run, with which the paper database was built)",
-    )
-    p.add_argument(
-        "--converge",
-        default="perp",
-        choices=["perp", "par", "both"],
-        help="which coefficient(s) an adaptive run waits for (default: perp)",
-    )
-    p.add_argument(
-        "--model",
-        default="2d",
-        choices=["2d", "slab", "isotropic", "composite"],
-        help="turbulence model (default: 2d); slab has one scale, --lambda-par (else "
-        "--lambda-perp is read as it)",
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="random seed of the field realizations and initial phases (default: 0); the same "
-        "seed gives the same numbers on any number of threads",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument(
-        "--no-progress",
-        action="store_true",
-        help="no progress bar (default: a bar on stderr, counting blocks of particles, when "
-        "stderr is a terminal)",
-    )
+    add_json(p)
+    add_progress(p, "blocks of particles pushed")
+    add_settings(p)
     p.set_defaults(func=_run)
 
 
@@ -100,12 +49,14 @@ def _run(args: argparse.Namespace) -> int:
     inputs = resolve_inputs(args)
     given = {name: float(values[0]) for name, values in inputs.values.items()}
 
+    from crtransport._settings import SimulationSettings
     from crtransport._simulate import simulate
 
     if args.isotropic and "mu" in given:
         raise ValueError("--isotropic draws mu per particle: do not also give --mu.")
+    settings = SimulationSettings(**settings_from(args))
     scales: dict[str, Any] = {"lambda_perp": given["lambda_perp"]}
-    if args.model == "slab":
+    if settings.model == "slab":
         # slab turbulence has one scale: --lambda-par, or --lambda-perp read as it
         scales = {"lambda_par": given.get("lambda_par", given["lambda_perp"])}
     elif "lambda_par" in given:
@@ -114,15 +65,8 @@ def _run(args: argparse.Namespace) -> int:
         T=given["T"],
         b=given["b"],
         mu="isotropic" if args.isotropic else given.get("mu", 0.5),
-        n_particles=args.n_particles,
-        n_waves=args.n_waves,
-        dt=args.dt,
-        t_max=args.t_max,
-        t_cap=args.t_cap,
-        rules=args.rules,
-        converge=args.converge,
-        model=args.model,
         seed=args.seed,
+        settings=settings,
         progress=False if args.no_progress else None,
         **scales,
     )
