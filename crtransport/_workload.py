@@ -135,8 +135,7 @@ def check_workload(
         raise ValueError(
             f"the run needs {est['wave_evaluations']:.3g} wave evaluations (`{particles_name}` "
             f"{n_particles:.3g} x `n_waves` {n_waves:.3g} x {n_steps:.3g} steps, {steps_from}), "
-            f"above the limit of {MAX_WAVE_EVALUATIONS:.3g} (days of CPU time)."
-            + _override_hint()
+            f"above the limit of {MAX_WAVE_EVALUATIONS:.3g} (days of CPU time)." + _override_hint()
         )
 
 

@@ -79,9 +79,7 @@ def run_cuts(n_particles: int = N_PARTICLES, seed: int = SEED) -> dict[str, obje
         for value in values:
             inputs = {k: float(value) if k == name else v for k, v in REFERENCE.items()}
             # the rules the shipped figure data were made with (crtransport 0.1's)
-            res = crt.simulate(
-                **inputs, n_particles=n_particles, seed=seed + index, rules="paper"
-            )
+            res = crt.simulate(**inputs, n_particles=n_particles, seed=seed + index, rules="paper")
             c = res.config
             runs.append(
                 {

@@ -53,7 +53,7 @@ def test_build_error_bars_agree_with_independent_runs(pairs):
     pull = (lo - hi) / np.hypot(lo_err, hi_err)
     n = pull.size
     assert n >= 50
-    assert abs(np.mean(pull ** 2) - 1) < 4 * np.sqrt(2 / n)
+    assert abs(np.mean(pull**2) - 1) < 4 * np.sqrt(2 / n)
     assert abs(np.mean(pull)) < 4 / np.sqrt(n)
     # 4x the particles halves the relative error bar
     ratio = np.median((hi_err / hi) / (lo_err / lo))

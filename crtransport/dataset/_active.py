@@ -52,8 +52,8 @@ from crtransport.dataset._builder import (
     _existing_result,
     _resolve_settings,
     _run_samples,
-    _simulation_defaults,
     build_attrs,
+    simulation_defaults,
 )
 from crtransport.dataset._io import assemble, open_dataset, write_dataset
 from crtransport.dataset._journal import (
@@ -423,7 +423,7 @@ def _build_active(
     out_path = _check_path(path)
     if out_path is None:
         raise TypeError("`path` is required: an active build is journaled and resumable.")
-    settings = _resolve_settings(simulation, _simulation_defaults())
+    settings = _resolve_settings(simulation, simulation_defaults())
     fingerprint = json.loads(
         json.dumps(
             {
