@@ -134,11 +134,6 @@ class VariableSpec:
         """True for the diagnostics, the running coefficients and their time coordinate."""
         return self.role in ("diagnostic", "running", "time")
 
-    @property
-    def is_coord(self) -> bool:
-        """True for variables stored as coordinates (index, inputs, time)."""
-        return self.role in ("index", "input", "time")
-
     def attrs(self) -> dict[str, Any]:
         """The in-memory attributes: ``units``, ``long_name`` (``comment``, flag attributes)."""
         out: dict[str, Any] = {"units": self.units, "long_name": self.long_name}
