@@ -1,0 +1,98 @@
+"""The slow-test guard of tests/conftest.py: an unmarked test over the limit fails the run with
+its name, duration and the fix; fast, slow-marked, already failing tests and numba compilation
+are left alone.
+
+Each test runs an inner pytest session (pytester) with this project's conftest.py and a limit
+of 0.01 s; the "slow" fake test sleeps 0.25 s, so it is flagged unless the machine is 25 times
+slower than the quiet reference (the guard's load factor).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CONFTEST = Path(__file__).with_name("conftest.py")
+
+FAKE_TESTS = """
+import time
+
+import pytest
+
+
+def test_fast():
+    assert sum(range(10)) == 45
+
+
+def test_sleepy():
+    time.sleep(0.25)
+
+
+@pytest.mark.slow
+def test_sleepy_but_marked():
+    time.sleep(0.25)
+
+
+def test_sleepy_and_wrong():
+    time.sleep(0.25)
+    assert 1 == 2
+
+
+def test_compiling():
+    from numba.core import event
+
+    with event.trigger_event("numba:compile"):
+        time.sleep(0.25)
+"""
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.delenv("CRTRANSPORT_SLOW_TEST_LIMIT", raising=False)
+    pytester.makeconftest(CONFTEST.read_text())
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\nslow_test_limit = 0.01\n")
+    pytester.makepyfile(test_fake=FAKE_TESTS)
+    return pytester
+
+
+def test_guard_fails_only_the_unmarked_slow_test(inner: pytest.Pytester):
+    result = inner.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=2)
+    outcomes = {
+        r.nodeid.split("::")[-1]: r.outcome
+        for r in result.reprec.getreports("pytest_runtest_logreport")
+        if r.when == "call"
+    }
+    assert outcomes == {
+        "test_fast": "passed",
+        "test_sleepy": "failed",
+        "test_sleepy_but_marked": "passed",
+        "test_sleepy_and_wrong": "failed",
+        "test_compiling": "passed",  # the 0.25 s inside a numba compile event is warm-up
+    }
+    result.stdout.fnmatch_lines(
+        [
+            "*test_fake.py::test_sleepy took 0.* s (not counting 0.0 s of numba compilation), "
+            "over the default run's limit of 0.01 s x machine load * = * s: mark it slow "
+            "(@pytest.mark.slow) or make it faster*"
+        ]
+    )
+    # a test that fails on its own keeps its own failure, not the guard's
+    result.stdout.fnmatch_lines(["*assert 1 == 2*"])
+    assert "test_sleepy_and_wrong took" not in result.stdout.str()
+
+
+def test_environment_variable_overrides_the_ini_limit(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("CRTRANSPORT_SLOW_TEST_LIMIT", "0")  # 0: guard off
+    inner.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4, failed=1)
+    monkeypatch.setenv("CRTRANSPORT_SLOW_TEST_LIMIT", "60")
+    inner.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4, failed=1)
+    monkeypatch.setenv("CRTRANSPORT_SLOW_TEST_LIMIT", "five")
+    result = inner.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*CRTRANSPORT_SLOW_TEST_LIMIT / slow_test_limit must be a number*"]
+    )
