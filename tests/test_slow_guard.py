@@ -86,13 +86,28 @@ def test_guard_fails_only_the_unmarked_slow_test(inner: pytest.Pytester):
 def test_environment_variable_overrides_the_ini_limit(
     inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ):
+    only_sleepy = ("-p", "no:cacheprovider", "-k", "test_sleepy and not marked and not wrong")
+    inner.runpytest(*only_sleepy).assert_outcomes(failed=1)
     monkeypatch.setenv("CRTRANSPORT_SLOW_TEST_LIMIT", "0")  # 0: guard off
-    inner.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4, failed=1)
+    inner.runpytest(*only_sleepy).assert_outcomes(passed=1)
     monkeypatch.setenv("CRTRANSPORT_SLOW_TEST_LIMIT", "60")
-    inner.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4, failed=1)
+    inner.runpytest(*only_sleepy).assert_outcomes(passed=1)
     monkeypatch.setenv("CRTRANSPORT_SLOW_TEST_LIMIT", "five")
     result = inner.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*CRTRANSPORT_SLOW_TEST_LIMIT / slow_test_limit must be a number*"]
     )
+
+
+def test_a_slower_machine_relaxes_the_limit(inner: pytest.Pytester):
+    """The load factor scales the limit: with a reference calibration time 1000 times shorter
+    than this machine's, the sleepy test's 0.25 s is within 0.01 s x load."""
+    source = CONFTEST.read_text()
+    assert "\nREFERENCE_CALIBRATION_S = " in source
+    inner.makeconftest(
+        source.replace("\nREFERENCE_CALIBRATION_S = ", "\nREFERENCE_CALIBRATION_S = 1e-3 * ")
+    )
+    result = inner.runpytest("-p", "no:cacheprovider", "-k", "test_sleepy and not marked")
+    result.assert_outcomes(passed=1, failed=1)  # the failure is test_sleepy_and_wrong's own
+    assert "test_sleepy took" not in result.stdout.str()
