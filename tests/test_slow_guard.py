@@ -9,11 +9,18 @@ slower than the quiet reference (the guard's load factor).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import numba
 import pytest
 
 CONFTEST = Path(__file__).with_name("conftest.py")
+
+pytestmark = pytest.mark.skipif(
+    sys.gettrace() is not None or numba.config.DISABLE_JIT,
+    reason="the guard is off under a tracer (coverage, a debugger) and without numba's JIT",
+)
 
 FAKE_TESTS = """
 import time
@@ -108,6 +115,14 @@ def test_a_slower_machine_relaxes_the_limit(inner: pytest.Pytester):
     inner.makeconftest(
         source.replace("\nREFERENCE_CALIBRATION_S = ", "\nREFERENCE_CALIBRATION_S = 1e-3 * ")
     )
+    result = inner.runpytest("-p", "no:cacheprovider", "-k", "test_sleepy and not marked")
+    result.assert_outcomes(passed=1, failed=1)  # the failure is test_sleepy_and_wrong's own
+    assert "test_sleepy took" not in result.stdout.str()
+
+
+def test_off_without_the_jit(inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    """Kernels as plain Python (nox -s tests_nojit) are slow by design: no guard there."""
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", True)
     result = inner.runpytest("-p", "no:cacheprovider", "-k", "test_sleepy and not marked")
     result.assert_outcomes(passed=1, failed=1)  # the failure is test_sleepy_and_wrong's own
     assert "test_sleepy took" not in result.stdout.str()
