@@ -5,8 +5,8 @@ The slow-test guard
 -------------------
 The default run (``pytest -m "not slow"``, the README's and CI's command) must stay under a
 minute on a quiet two-core machine. A test without the ``slow`` marker whose *call* phase
-takes longer than ``limit x load`` fails with its name, its duration and the fix, "mark it
-slow" (``@pytest.mark.slow``; ``nox -s tests_all`` runs the slow tests).
+takes longer than ``limit x speed x contention`` fails with its name, its duration and the
+fix, "mark it slow" (``@pytest.mark.slow``; ``nox -s tests_slow`` runs the slow tests).
 
 ``limit``
     Seconds on a quiet machine: the ini option ``slow_test_limit`` (default 5 s), overridden by
@@ -14,12 +14,15 @@ slow" (``@pytest.mark.slow``; ``nox -s tests_all`` runs the slow tests).
     ``slow`` marker's rule of thumb is 2 s; the guard fails only at 5 s, 2.5-4 times the
     slowest unmarked tests (1.2-2 s with a free core), so it catches a clearly slow test and
     not an unlucky one (a flaky guard is worse than none).
-``load``
-    How much slower this machine is now than the quiet reference machine, at least 1: a fixed
-    small single-threaded workload (:func:`_calibration_seconds`, about 30 ms quietly) is timed
-    at session start and again right after a test exceeds ``limit``, and the larger of the two
-    factors is used, so a loaded or slower machine (a shared VM, a CI runner) relaxes the limit
-    and a faster one never tightens it.
+``speed`` and ``contention``
+    How much slower this machine is than the quiet reference, each at least 1, so that a slower
+    or busier machine (a shared VM, a CI runner) relaxes the limit and a faster one never
+    tightens it. ``speed``: a fixed small single-threaded workload
+    (:func:`_calibration_seconds`, about 30 ms quietly) timed at session start. ``contention``:
+    from ``/proc/stat`` over the test's own call, the busy cores of the whole machine per core
+    the test got, when 3/4 of the cores or more were busy (:func:`_contention`); without
+    ``/proc/stat``, the workload timed again after the test. Both err towards leniency: on a
+    loaded machine only a test far over the limit fails.
 
 The guard is off where durations say nothing about the default run: without numba's JIT
 (``NUMBA_DISABLE_JIT=1``, ``nox -s tests_nojit``) and under a tracer (coverage, a debugger).
@@ -49,6 +52,7 @@ DEFAULT_LIMIT_S = 5.0
 REFERENCE_CALIBRATION_S = 0.027
 
 _compile_seconds = pytest.StashKey[float]()
+_cores = pytest.StashKey[tuple[float, float]]()
 
 
 @pytest.fixture
@@ -86,23 +90,52 @@ def _calibration_seconds(repeats: int = 5) -> float:
     return float(np.median(times))
 
 
-def _load_factor() -> float:
+def _speed_factor() -> float:
+    """How much slower than the quiet reference this machine runs the calibration now, >= 1."""
     return max(1.0, _calibration_seconds() / REFERENCE_CALIBRATION_S)
+
+
+def _cpu_seconds() -> tuple[float, float] | None:
+    """CPU seconds used so far by the whole machine (all cores, steal included) and by this
+    process (all threads) with its waited-for children; None without /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError):
+        return None
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    return busy, t.user + t.system + t.children_user + t.children_system
+
+
+def _contention(busy_cores: float, own_cores: float, n_cpus: int) -> float:
+    """Slow-down of a test by other work: 1 unless the machine was busy (3/4 of its cores or
+    more); then the busy cores per core the test got (counted as at least one). Lenient on
+    purpose: a test that could not have used the cores the others took reads as slowed too."""
+    if busy_cores < 0.75 * n_cpus:
+        return 1.0
+    return max(1.0, busy_cores / max(own_cores, 1.0))
 
 
 class _SlowGuard:
     def __init__(self, limit: float) -> None:
         self.limit = limit
-        self.start_load = _load_factor()
+        self.speed = _speed_factor()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
         from numba.core import event
 
         listener = event.TimingListener()
+        before, start = _cpu_seconds(), time.perf_counter()
         with event.install_listener("numba:compile", listener):
             yield
+        after, wall = _cpu_seconds(), time.perf_counter() - start
         item.stash[_compile_seconds] = listener.duration if listener.done else 0.0
+        if before is not None and after is not None and wall > 0:
+            busy, own = ((a - b) / wall for a, b in zip(after, before))
+            item.stash[_cores] = (busy, own)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -114,15 +147,23 @@ class _SlowGuard:
         seconds = call.duration - compile_s
         if seconds <= self.limit or sys.gettrace() is not None:
             return
-        load = max(self.start_load, _load_factor())
-        if seconds <= self.limit * load:
+        cores = item.stash.get(_cores, None)
+        if cores is None:  # no /proc/stat: time the calibration again, now
+            contention = max(1.0, _speed_factor() / self.speed)
+            why = "calibration now"
+        else:
+            contention = _contention(*cores, os.cpu_count() or 1)
+            why = f"{cores[0]:.1f} of {os.cpu_count()} cores busy, {cores[1]:.1f} the test's"
+        limit = self.limit * self.speed * contention
+        if seconds <= limit:
             return
         report.outcome = "failed"
         report.longrepr = (
             f"{item.nodeid} took {seconds:.1f} s (not counting {compile_s:.1f} s of numba "
-            f"compilation), over the default run's limit of {self.limit:g} s x machine load "
-            f"{load:.2f} = {self.limit * load:.3g} s: mark it slow (@pytest.mark.slow) or make "
-            f"it faster (limit: ini option {LIMIT_INI} or env {LIMIT_ENV})."
+            f"compilation), over the default run's limit of {self.limit:g} s x machine speed "
+            f"{self.speed:.2f} x contention {contention:.2f} ({why}) = {limit:.3g} s: mark it "
+            f"slow (@pytest.mark.slow) or make it faster (limit: ini option {LIMIT_INI} or env "
+            f"{LIMIT_ENV})."
         )
 
 

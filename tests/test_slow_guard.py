@@ -4,11 +4,12 @@ are left alone.
 
 Each test runs an inner pytest session (pytester) with this project's conftest.py and a limit
 of 0.01 s; the "slow" fake test sleeps 0.25 s, so it is flagged unless the machine is 25 times
-slower than the quiet reference (the guard's load factor).
+slower than the quiet reference (the guard's speed and contention factors).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -81,7 +82,8 @@ def test_guard_fails_only_the_unmarked_slow_test(inner: pytest.Pytester):
     result.stdout.fnmatch_lines(
         [
             "*test_fake.py::test_sleepy took 0.* s (not counting 0.0 s of numba compilation), "
-            "over the default run's limit of 0.01 s x machine load * = * s: mark it slow "
+            "over the default run's limit of 0.01 s x machine speed * x contention * = * s: "
+            "mark it slow "
             "(@pytest.mark.slow) or make it faster*"
         ]
     )
@@ -126,3 +128,22 @@ def test_off_without_the_jit(inner: pytest.Pytester, monkeypatch: pytest.MonkeyP
     result = inner.runpytest("-p", "no:cacheprovider", "-k", "test_sleepy and not marked")
     result.assert_outcomes(passed=1, failed=1)  # the failure is test_sleepy_and_wrong's own
     assert "test_sleepy took" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("busy", "own", "n_cpus", "factor"),
+    [
+        (0.3, 0.3, 2, 1.0),  # a quiet machine
+        (1.4, 1.0, 2, 1.0),  # under 3/4 of the cores busy: the test was not starved
+        (2.0, 0.9, 2, 2.0),  # a JAX test that got 0.9 of two saturated cores
+        (2.0, 0.5, 2, 2.0),  # a single-threaded test sharing its core
+        (2.0, 0.0, 2, 2.0),  # waiting on a subprocess (its cores are not the test's)
+        (2.0, 2.0, 2, 1.0),  # a parallel test alone on the machine
+        (9.0, 1.0, 16, 1.0),  # a big machine with room to spare
+    ],
+)
+def test_contention_factor(busy, own, n_cpus, factor):
+    spec = importlib.util.spec_from_file_location("guard_conftest", CONFTEST)
+    guard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guard)
+    assert guard._contention(busy, own, n_cpus) == pytest.approx(factor)
