@@ -59,6 +59,15 @@ def test_compiling():
 """
 
 
+@pytest.fixture(scope="module")
+def guard():
+    """tests/conftest.py as a module of its own, for its helper functions."""
+    spec = importlib.util.spec_from_file_location("guard_conftest", CONFTEST)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.delenv("CRTRANSPORT_SLOW_TEST_LIMIT", raising=False)
@@ -137,17 +146,11 @@ def test_off_without_the_jit(inner: pytest.Pytester, monkeypatch: pytest.MonkeyP
         (9.0, 1.0, 16, 1.0),  # a big machine with room to spare
     ],
 )
-def test_contention_factor(busy, own, n_cpus, factor):
-    spec = importlib.util.spec_from_file_location("guard_conftest", CONFTEST)
-    guard = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(guard)
+def test_contention_factor(guard, busy, own, n_cpus, factor):
     assert guard._contention(busy, own, n_cpus) == pytest.approx(factor)
 
 
-def test_cpu_seconds_read_this_machine_and_process():
-    spec = importlib.util.spec_from_file_location("guard_conftest", CONFTEST)
-    guard = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(guard)
+def test_cpu_seconds_read_this_machine_and_process(guard):
     before = guard._cpu_seconds()
     if before is None:
         pytest.skip("no /proc/stat")
