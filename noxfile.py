@@ -16,16 +16,25 @@ nox.options.default_venv_backend = "venv"
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The default test run: everything but the slow physics checks (a few minutes)."""
+    """The default test run: everything but the slow tests (under a minute on two quiet cores;
+    tests/conftest.py fails an unmarked test whose call takes over 5 s x the machine's load)."""
     session.install("-e", ".[test,dist]")
     session.run("pytest", "-m", "not slow", *session.posargs)
 
 
 @nox.session
 def tests_all(session: nox.Session) -> None:
-    """All tests, including the slow physics checks (marker ``slow``)."""
+    """All tests, including the slow ones (marker ``slow``: physics checks, process pools, JAX
+    training)."""
     session.install("-e", ".[test,dist]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def tests_slow(session: nox.Session) -> None:
+    """Only the slow tests (marker ``slow``), the complement of ``nox -s tests``."""
+    session.install("-e", ".[test,dist]")
+    session.run("pytest", "-m", "slow", *session.posargs)
 
 
 @nox.session

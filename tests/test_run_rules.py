@@ -72,6 +72,54 @@ def test_default_step_is_similar_and_uncapped_at_high_energy():
         assert cfg.t_max == pytest.approx(8 * tau_c, rel=1e-2)
 
 
+#: The convergence study's points (docs/convergence.rst): (T, b, lambda_perp) -> the default
+#: step and its steps per gyration in the RMS field; the last two are set by the crossing rule.
+STUDY_STEPS = {
+    (1.0, 0.2, 5.0): (0.30806, 40.0),
+    (0.1, 0.2, 2.0): (0.16943, 40.0),
+    (0.1, 0.5, 1.0): (0.15455, 40.0),
+    (3.0, 0.5, 10.0): (0.56199, 40.0),
+    (10.0, 0.1, 20.0): (1.7193, 40.0),
+    (5.0, 0.8, 0.3): (0.15213, 193.5),
+    (0.5, 1.0, 0.2): (0.13416, 49.67),
+}
+
+
+def test_default_step_across_the_papers_cube():
+    """The default step over T in (0, 10], b in [0, 1], lambda_perp in [0.2, 20]: at least 40
+    steps per gyration in the RMS field and at most half the bend-over scale per step, with
+    one of the two exactly met; so it stays a factor 2 inside the pusher's AccuracyWarning."""
+    from crtransport._simulate import default_dt
+    from crtransport.pusher import MAX_ROTATION_PER_STEP
+
+    rules = RUN_RULES["default"]
+    binding = {"gyration": 0, "crossing": 0}
+    for T in (1e-3, 0.01, 0.1, 0.5, 1.0, 3.0, 10.0):
+        gamma, v = 1.0 + T, float(units.speed_from_T(T))
+        for b in (0.0, 0.2, 0.5, 1.0):
+            for lam in (0.2, 1.0, 5.0, 20.0):
+                dt = rules.dt(T, b, lam)
+                assert dt == default_dt(T, b, lam)
+                per_gyration = 2 * math.pi * gamma / (math.sqrt(1 + b * b) * dt)
+                crossed = v * dt / lam  # bend-over scales travelled per step
+                assert per_gyration >= 40.0 * (1 - 1e-12), (T, b, lam, per_gyration)
+                assert crossed <= 0.5 * (1 + 1e-12), (T, b, lam, crossed)
+                if math.isclose(per_gyration, 40.0, rel_tol=1e-12):
+                    binding["gyration"] += 1
+                else:  # the step is never smaller than both rules ask
+                    assert crossed == pytest.approx(0.5, rel=1e-12), (T, b, lam)
+                    binding["crossing"] += 1
+                rotation = dt * math.sqrt(1 + b * b) / gamma
+                assert rotation <= MAX_ROTATION_PER_STEP / 2 * (1 + 1e-12)
+    # the crossing rule sets the step where lambda_perp < (pi / 10) u / sqrt(1 + b^2): fast
+    # particles in small-scale turbulence (T >= 0.5 at 0.2, T >= 3 at 1; 23 of 112 points)
+    assert binding == {"gyration": 89, "crossing": 23}
+    for (T, b, lam), (dt, per_gyration) in STUDY_STEPS.items():
+        assert rules.dt(T, b, lam) == pytest.approx(dt, rel=1e-4)
+        got = 2 * math.pi * (1 + T) / (math.sqrt(1 + b * b) * rules.dt(T, b, lam))
+        assert got == pytest.approx(per_gyration, rel=1e-3)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

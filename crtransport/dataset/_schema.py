@@ -146,11 +146,6 @@ class VariableSpec:
         coefficients and their time coordinate."""
         return self.role in ("diagnostic", "design", "running", "time")
 
-    @property
-    def is_coord(self) -> bool:
-        """True for variables stored as coordinates (index, inputs, time)."""
-        return self.role in ("index", "input", "time")
-
     def attrs(self) -> dict[str, Any]:
         """The in-memory attributes: ``units``, ``long_name`` (``comment``, flag attributes)."""
         out: dict[str, Any] = {"units": self.units, "long_name": self.long_name}

@@ -186,11 +186,6 @@ class WaveModes:
                 f"exact only for phases up to {MAX_PHASE:.3g} rad: {fix}."
             )
 
-    def select(self, realizations: slice | ArrayLike) -> WaveModes:
-        """A new WaveModes with a subset of the realizations."""
-        idx = realizations if isinstance(realizations, slice) else np.asarray(realizations)
-        return WaveModes.from_tables(self._tables[idx].copy(), self.acceptance_rate)
-
     def field(self, positions: ArrayLike, *, realization: int | ArrayLike = 0) -> NDArray:
         """The turbulent field b at ``positions``; see :func:`field`."""
         return field(self, positions, realization=realization)

@@ -18,6 +18,10 @@ TINY = {"n_particles": 64, "n_waves": 16, "t_max": 100.0, "n_save": 20}
 pytestmark = pytest.mark.filterwarnings("ignore::crtransport.AccuracyWarning")
 
 
+# two spawned workers, each importing the package and loading the kernels: 1.3-2.5 s alone,
+# 9 s on a loaded 2-core machine; the fast run keeps the pool (test_builder.py, fake engine)
+# and a real-engine sample against simulate() (below)
+@pytest.mark.slow
 def test_pool_of_two_matches_serial(tmp_path):
     with ThreadPoolExecutor(1) as ex:
         serial = crt.build_dataset(

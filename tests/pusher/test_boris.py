@@ -131,15 +131,6 @@ def test_coarse_dt_warns_with_numbers():
         propagate(no_field(2), pos, mom, dt=2.9, n_steps=2)
 
 
-def test_default_step_never_warns_across_the_papers_cube():
-    from crtransport._simulate import default_dt
-
-    for T in (1e-3, 0.1, 1.0, 10.0):
-        for b in (0.0, 0.5, 1.0):
-            dt = default_dt(T, b, 0.2)
-            assert dt * math.sqrt(1 + b * b) / (1 + T) <= 2 * math.pi / 10 + 1e-12
-
-
 def test_realization_checks():
     pos, mom = initial_conditions(1.0, 0.5, 3, seed=0)
     with pytest.raises(ValueError, match="one realization per particle"):
