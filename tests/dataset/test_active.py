@@ -7,6 +7,7 @@ threads. The real engine and the JAX learner are exercised in the slow tests.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -154,8 +155,8 @@ def test_rounds_and_split(reference):
     assert [r["kind"] for r in rounds] == ["start", "test"] + ["acquisition"] * 3
     assert [r["n_rows"] for r in rounds] == [32, 12, 8, 8, 8]
     assert ds.sizes["sample"] == 68
-    np.testing.assert_array_equal(ds["design_round"].values, np.repeat([0, 1, 2, 3, 4],
-                                                                       [32, 12, 8, 8, 8]))  # fmt: skip
+    expected_rounds = np.repeat([0, 1, 2, 3, 4], [32, 12, 8, 8, 8])
+    np.testing.assert_array_equal(ds["design_round"].values, expected_rounds)
     test = ds["split"].values == 1
     assert test.sum() == 12 and np.all(ds["design_round"].values[test] == 1)
     # acquired rows carry their score, the start and the test set none
@@ -194,7 +195,7 @@ def test_test_rows_are_held_out_and_have_four_times_the_particles(reference):
         assert dist > 1e-9  # no test row among what the learner saw
     # the learner saw the training rows, growing by one batch per round
     sizes = [len(x) for x in learner.seen]
-    assert sizes[0] == 32 and all(b - a == 8 for a, b in zip(sizes, sizes[1:], strict=False))
+    assert sizes[0] == 32 and all(b - a == 8 for a, b in itertools.pairwise(sizes))
 
 
 def test_inputs_follow_the_dimensionless_space(reference):
