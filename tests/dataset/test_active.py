@@ -120,6 +120,7 @@ def build(path, *, workers=1, budget=1.0, learner=None, max_rounds=3, cost_power
         max_rounds=max_rounds,
         cost_power=cost_power,
     )
+    executor = kw.pop("executor", None)
     with ThreadPoolExecutor(workers) as pool:
         return _build_active(
             SPACE,
@@ -128,7 +129,7 @@ def build(path, *, workers=1, budget=1.0, learner=None, max_rounds=3, cost_power
             active=active,
             seed=11,
             simulation=SIM,
-            executor=pool,
+            executor=executor or pool,
             n_workers=None,
             threads_per_sample=None,
             overwrite=kw.pop("overwrite", False),
@@ -264,6 +265,19 @@ def test_same_file_for_any_number_of_workers_and_after_an_interruption(reference
     again = build(path)
     xr.testing.assert_identical(_numbers(again), _numbers(ref))
     assert open_dataset(path).attrs["schema_version"] == 4
+
+
+def test_a_dask_cluster_gives_the_same_file(reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    ref, _ = reference
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        ds = build(tmp_path / "dask.nc", executor=client.get_executor())
+    xr.testing.assert_identical(_numbers(ds), _numbers(ref))
 
 
 def test_recorded_rounds_are_taken_as_they_are(tmp_path):
