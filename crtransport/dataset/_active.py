@@ -62,6 +62,7 @@ from crtransport.dataset._journal import (
     describe_differences,
     fsync_dir,
     journal_path,
+    parse_lines,
     remove_stale_temporaries,
 )
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
@@ -470,15 +471,25 @@ def read_active_build(path: str | os.PathLike[str]) -> xr.Dataset:
     rounds_file = rounds_path(path)
     if not rounds_file.exists():
         raise FileNotFoundError(f"no active build at {path}: {rounds_file} does not exist.")
-    header = json.loads(rounds_file.read_text().splitlines()[0])
+    # read without locking or repairing anything: the build may be writing both files
+    lines = _complete_lines(rounds_file)
+    header = json.loads(lines[0])
     fingerprint = header["fingerprint"]
-    log = RoundLog.open(rounds_file, fingerprint, discard=False)
-    journal = Journal.open(journal_path(path), fingerprint, discard_mismatch=False)
-    try:
-        records = dict(journal.records)
-    finally:
-        journal.close()
-    return _assemble(log.rounds, records, fingerprint, budget=None)
+    rounds = [json.loads(line) for line in lines[1:]]
+    journal_file = journal_path(path)
+    if not journal_file.exists():
+        raise FileNotFoundError(f"no journal of the build of {path}: {journal_file}.")
+    journal_header, records = parse_lines(journal_file, _complete_lines(journal_file, binary=True))
+    if journal_header["fingerprint"] != fingerprint:
+        raise ValueError(f"{journal_file} and {rounds_file} belong to different builds.")
+    return _assemble(rounds, records, fingerprint, budget=None)
+
+
+def _complete_lines(path: Path, *, binary: bool = False) -> list[Any]:
+    """The lines of ``path`` up to its last newline (a line being written is left out)."""
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")[:-1]
+    return lines if binary else [line.decode() for line in lines if line.strip()]
 
 
 # --------------------------------------------------------------------------- the build

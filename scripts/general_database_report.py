@@ -1,0 +1,235 @@
+"""What the general database holds and cost: the numbers and figures of its docs page.
+
+    python scripts/general_database_report.py              # the finished file, or the build so far
+    python scripts/general_database_report.py --no-curve   # skip the learning curve (minutes)
+
+Reads ``data/general/general.nc`` (or, while the build runs, its journal and rounds log through
+:func:`crtransport.dataset.read_active_build`) and writes ``docs/_static/general_database.json``
+(the docs page's tables are generated from it) and three figures in ``docs/_static/figures/``:
+the cost map (core-seconds per training row over R and lambda_par / lambda_perp), the transport
+regimes (where a run ended without a plateau, and its exponent), and the learning curve
+(test-set error of an ensemble trained on the first N training rows, in build order).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+import crtransport as crt
+from crtransport import units
+from crtransport.dataset import read_active_build
+
+ROOT = Path(__file__).resolve().parents[1]
+PATH = ROOT / "data" / "general" / "general.nc"
+OUT = ROOT / "docs" / "_static" / "general_database.json"
+FIGURES = ROOT / "docs" / "_static" / "figures"
+
+
+def load() -> tuple[object, bool]:
+    if PATH.exists():
+        return crt.open_dataset(PATH), True
+    return read_active_build(PATH), False
+
+
+def dimensionless(ds) -> dict[str, np.ndarray]:
+    T, lam = ds["T"].values, ds["lambda_perp"].values
+    v = units.speed_from_T(T)
+    return {
+        "R": units.u_from_T(T) / lam,
+        "b": ds["b"].values,
+        "anisotropy": ds["lambda_par"].values / lam,
+        "slab_fraction": ds["slab_fraction"].values,
+        "d_perp": ds["D_perp"].values / (v * lam),
+        "d_par": ds["D_par"].values / (v * lam),
+    }
+
+
+def label_noise(ds, mask) -> dict[str, float]:
+    out = {}
+    for name in ("D_perp", "D_par"):
+        rel = ds[f"{name}_err"].values[mask] / np.abs(ds[name].values[mask])
+        out[name] = float(np.nanmedian(rel))
+    return out
+
+
+def summary(ds, complete: bool) -> dict:
+    settings = json.loads(ds.attrs["simulation"])
+    active = json.loads(ds.attrs["active_learning"])
+    rounds = json.loads(ds.attrs["active_learning_rounds"])
+    test = ds["split"].values == 1
+    train = ~test
+    conv = {
+        split: {
+            "D_perp": float(ds["is_converged_perp"].values[m].mean()),
+            "D_par": float(ds["is_converged_par"].values[m].mean()),
+            "both": float(
+                (ds["is_converged_perp"].values[m] & ds["is_converged_par"].values[m]).mean()
+            ),
+        }
+        for split, m in (("train", train), ("test", test))
+        if m.any()
+    }
+    learner_s = sum(r.get("learner_core_seconds", 0.0) for r in rounds)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    return {
+        "command": "python scripts/general_database_report.py",
+        "git_commit": commit,
+        "complete": complete,
+        "rows": {"train": int(train.sum()), "test": int(test.sum())},
+        "rounds": [
+            {k: r[k] for k in ("round", "kind", "n_rows", "n_done") if k in r} for r in rounds
+        ],
+        "particles": {
+            "train": settings["n_particles"],
+            "test": settings["n_particles"] * active["test_particle_factor"],
+        },
+        "n_waves": settings["n_waves"],
+        "core_hours": {
+            "simulation": float(ds["cpu_time"].sum()) / 3600.0,
+            "simulation_train": float(ds["cpu_time"].values[train].sum()) / 3600.0,
+            "simulation_test": float(ds["cpu_time"].values[test].sum()) / 3600.0,
+            "learner": learner_s / 3600.0,
+            "budget": ds.attrs.get("budget_core_hours", 29.0),
+        },
+        "label_noise": {
+            "train": label_noise(ds, train),
+            "test": label_noise(ds, test) if test.any() else None,
+        },
+        "converged": conv,
+        "stop_rules": {
+            name: int((ds["stop_rule"].values == i).sum())
+            for i, name in enumerate(("fixed", "plateau", "cap", "exact"))
+        },
+        "cpu_seconds_per_row": {
+            "median": float(np.median(ds["cpu_time"].values[train])),
+            "mean": float(np.mean(ds["cpu_time"].values[train])),
+            "max": float(np.max(ds["cpu_time"].values[train])),
+        },
+        "wave_evaluations_per_core_second": float(
+            ds.attrs["cost_wave_evaluations"] / max(float(ds["cpu_time"].sum()), 1e-9)
+        ),
+    }
+
+
+def cost_and_regime_figures(ds, dims) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    train = ds["split"].values == 0
+    per_particle = ds["cpu_time"].values.copy()
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), constrained_layout=True)
+    sc = axes[0].scatter(
+        dims["R"][train],
+        dims["anisotropy"][train],
+        c=np.log10(per_particle[train]),
+        s=9,
+        cmap="viridis",
+    )
+    axes[0].set(xscale="log", yscale="log", xlabel="R = r_L / lambda_perp",
+                ylabel="lambda_par / lambda_perp", title="cost of a training row")  # fmt: skip
+    fig.colorbar(sc, ax=axes[0], label="log10 core-seconds")
+    conv_perp = ds["is_converged_perp"].values
+    conv_par = ds["is_converged_par"].values
+    for ax, conv, alpha, name in (
+        (axes[1], conv_perp, ds["alpha_perp"].values, "perp"),
+        (axes[2], conv_par, ds["alpha_par"].values, "par"),
+    ):
+        ax.scatter(dims["R"][conv], dims["b"][conv], s=5, c="0.8", label="plateau")
+        sc = ax.scatter(dims["R"][~conv], dims["b"][~conv], s=9, c=alpha[~conv], cmap="coolwarm",
+                        vmin=0.0, vmax=2.0, label="no plateau")  # fmt: skip
+        ax.set(xscale="log", yscale="log", xlabel="R = r_L / lambda_perp", ylabel="b",
+               title=f"D_{name}: runs without a plateau (colour: alpha)")  # fmt: skip
+        ax.legend(loc="lower left", fontsize=8)
+    fig.colorbar(sc, ax=axes[2], label="alpha of <dx^2> ~ t^alpha")
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURES / "general_cost_regimes.png", dpi=110)
+    plt.close(fig)
+    # cost by decade of R (training rows)
+    edges = np.logspace(np.log10(0.005), np.log10(50.0), 5)
+    by_decade = []
+    for lo, hi in itertools.pairwise(edges):
+        m = train & (dims["R"] > lo) & (dims["R"] <= hi)
+        if m.any():
+            by_decade.append({
+                "R": [float(lo), float(hi)], "rows": int(m.sum()),
+                "median_core_seconds": float(np.median(per_particle[m])),
+                "share_of_cost": float(per_particle[m].sum() / per_particle[train].sum()),
+                "converged_perp": float(conv_perp[m].mean()),
+                "converged_par": float(conv_par[m].mean()),
+            })  # fmt: skip
+    anomalous = {
+        "perp_subdiffusive": int((~conv_perp & (ds["alpha_perp"].values < 0.8)).sum()),
+        "par_superdiffusive": int((~conv_par & (ds["alpha_par"].values > 1.2)).sum()),
+        "par_ballistic": int((~conv_par & (ds["alpha_par"].values > 1.8)).sum()),
+    }
+    return {"by_decade_of_R": by_decade, "no_plateau": anomalous}
+
+
+def learning_curve(ds, dims) -> dict:
+    """Test error (RMS of ln D) of an EnsembleLearner mean trained on the first N rows."""
+    from crtransport.dataset import ParameterSpace
+    from crtransport.surrogate import EnsembleLearner
+
+    space = ParameterSpace.from_dict(json.loads(ds.attrs["parameter_space"]))
+    x = space.to_unit({k: ds[k].values for k in ("T", "lambda_perp", "lambda_par", "b",
+                                                  "slab_fraction")})  # fmt: skip
+    y = np.log(np.stack([dims["d_perp"], dims["d_par"]], axis=1))
+    train = np.flatnonzero(ds["split"].values == 0)
+    test = ds["split"].values == 1
+    conv = np.stack([ds["is_converged_perp"].values, ds["is_converged_par"].values], axis=1)
+    sizes = [n for n in (64, 128, 256, 512, 1024, 2048, 4096) if n < len(train)] + [len(train)]
+    learner = EnsembleLearner(n_members=3, n_epochs=3000)
+    out = []
+    for n in sizes:
+        rows = train[:n]
+        yt = np.where(conv[rows], y[rows], np.nan)
+        pred = learner.fit_predict(x[rows], yt, x[test], seed=0).mean(axis=0)
+        err = {}
+        for j, name in enumerate(("D_perp", "D_par")):
+            m = conv[test, j]
+            err[name] = float(np.sqrt(np.mean((pred[m, j] - y[test, j][m]) ** 2)))
+        out.append({"rows": int(n), "rms_ln_error": err})
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.6), constrained_layout=True)
+    for name in ("D_perp", "D_par"):
+        ax.loglog([p["rows"] for p in out], [p["rms_ln_error"][name] for p in out], "o-",
+                  label=name)  # fmt: skip
+    ax.set(xlabel="training rows (build order)", ylabel="test RMS error of ln D",
+           title="learning curve (ensemble mean, converged rows)")  # fmt: skip
+    ax.legend()
+    fig.savefig(FIGURES / "general_learning_curve.png", dpi=110)
+    plt.close(fig)
+    return {"model": learner.describe(), "points": out}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    args = parser.parse_args()
+    ds, complete = load()
+    dims = dimensionless(ds)
+    report = summary(ds, complete)
+    report.update(cost_and_regime_figures(ds, dims))
+    if not args.no_curve and (ds["split"].values == 1).any():
+        report["learning_curve"] = learning_curve(ds, dims)
+    OUT.write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps({k: report[k] for k in ("rows", "core_hours", "label_noise", "converged")},
+                     indent=1))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
