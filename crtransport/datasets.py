@@ -11,10 +11,13 @@ import importlib.resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-__all__ = ["paper"]
+__all__ = ["general", "paper"]
 
 #: File name of the paper's database in ``crtransport/data``.
 PAPER_FILE = "paper.nc"
+
+#: File name of the general database in ``crtransport/data``.
+GENERAL_FILE = "general.nc"
 
 #: The command that builds the paper's database in a checkout of the repository.
 _BUILD_COMMAND = "python scripts/build_paper_database.py"
@@ -75,17 +78,47 @@ def paper() -> Path:
     (5000, 250, False)
     >>> sur = crt.Surrogate().fit(ds, epochs=900, key=0)  # doctest: +SKIP
     """
-    resource = _resource(PAPER_FILE)
+    return _shipped(PAPER_FILE, _BUILD_COMMAND)
+
+
+def general() -> Path:
+    """Path of the general transport database, shipped as ``crtransport/data/general.nc``.
+
+    Pitch-angle averaged D_par and D_perp of composite (slab + 2D) turbulence over the
+    dimensionless space of magnetostatic similarity: ``R = r_L / lambda_perp`` in (0.005, 50],
+    ``b`` in (0.05, 2], ``lambda_par / lambda_perp`` in (1, 100] (all log-uniform) and the slab
+    energy share in (0, 0.5], built by active learning within 29 core-hours
+    (:func:`crtransport.dataset.build_active_dataset`). The variable ``split`` marks the 300
+    held-out test rows (drawn uniformly, four times the particles). The documentation page
+    "The general database" gives the ranges' reasons, the cost and the label noise.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the netCDF4 file inside the installed package.
+
+    Raises
+    ------
+    FileNotFoundError
+        If this installation does not contain ``crtransport/data/general.nc`` (the build is
+        resumable and runs for many hours: ``python scripts/build_general_database.py`` in a
+        checkout; ``--status`` tells how far it is).
+    """
+    return _shipped(GENERAL_FILE, "python scripts/build_general_database.py")
+
+
+def _shipped(name: str, command: str) -> Path:
+    resource = _resource(name)
     if not resource.is_file():
         raise FileNotFoundError(
-            f"this installation has no reference database: crtransport/data/{PAPER_FILE} is "
-            f"missing. Build it in a checkout of the repository with `{_BUILD_COMMAND}` "
-            f"(it writes data/paper/{PAPER_FILE}), copy that file to crtransport/data/ before "
-            "installing, or open your own database with crtransport.open_dataset(path)."
+            f"this installation has no database crtransport/data/{name}. Build it in a "
+            f"checkout of the repository with `{command}` (it writes data/.../{name}), copy "
+            "that file to crtransport/data/ before installing, or open your own database with "
+            "crtransport.open_dataset(path)."
         )
     if not isinstance(resource, Path):
         raise FileNotFoundError(
-            f"crtransport/data/{PAPER_FILE} is not a plain file on disk ({resource!r}); "
-            "install crtransport unzipped to use crtransport.datasets.paper()."
+            f"crtransport/data/{name} is not a plain file on disk ({resource!r}); install "
+            "crtransport unzipped to use crtransport.datasets."
         )
     return resource

@@ -39,7 +39,7 @@ def test_paper_returns_the_path_when_the_file_is_there(monkeypatch, tmp_path):
 
 def test_paper_missing_says_what_and_how_to_build(monkeypatch, tmp_path):
     monkeypatch.setattr(datasets, "_resource", lambda name: tmp_path / name)
-    with pytest.raises(FileNotFoundError, match=r"crtransport/data/paper\.nc is missing") as info:
+    with pytest.raises(FileNotFoundError, match=r"no database crtransport/data/paper\.nc") as info:
         datasets.paper()
     assert "python scripts/build_paper_database.py" in str(info.value)
 
@@ -77,3 +77,12 @@ def test_the_shipped_paper_database_has_the_documented_layout():
     settings = json.loads(ds.attrs["simulation"])
     assert (settings["n_particles"], settings["n_waves"]) == (10_000, 500)
     assert settings.get("dt") is None and settings.get("t_max") is None  # engine defaults
+
+
+def test_general_database_missing_says_how_to_build_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "_resource", lambda name: tmp_path / name)
+    with pytest.raises(FileNotFoundError, match=r"scripts/build_general_database\.py"):
+        datasets.general()
+    path = tmp_path / datasets.GENERAL_FILE
+    path.write_bytes(b"")
+    assert datasets.general() == path

@@ -1,0 +1,99 @@
+"""Write ``generated/general_database.rst`` from ``_static/general_database.json`` at build time.
+
+The JSON is written by ``python scripts/general_database_report.py``; nothing here is typed by
+hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from _pretrained_tables import _pct, _rows, _write  # docs/ is on sys.path (conf.py)
+
+
+def _text(s: dict) -> str:
+    status = (
+        "complete"
+        if s["complete"]
+        else "**partial**: the build is running; these are the rows finished so far"
+    )
+    ch = s["core_hours"]
+    noise, conv = s["label_noise"], s["converged"]
+    rows = [
+        ["rows (train / test)", f"{s['rows']['train']} / {s['rows']['test']}"],
+        ["particles per row (train / test)",
+         f"{s['particles']['train']} / {s['particles']['test']}"],
+        ["waves per particle", f"{s['n_waves']} (half slab, half 2D)"],
+        ["core-hours of simulation (train / test)",
+         f"{ch['simulation']:.2f} ({ch['simulation_train']:.2f} / {ch['simulation_test']:.2f})"
+         f" of a {ch['budget']:g} budget"],
+        ["core-hours of the acquisition's ensembles", f"{ch['learner']:.2f}"],
+        ["median label noise D_perp (train / test)",
+         f"{_pct(noise['train']['D_perp'], 1)} / "
+         + (_pct(noise['test']['D_perp'], 1) if noise["test"] else "-")],
+        ["median label noise D_par (train / test)",
+         f"{_pct(noise['train']['D_par'], 1)} / "
+         + (_pct(noise['test']['D_par'], 1) if noise["test"] else "-")],
+    ]  # fmt: skip
+    for split, c in conv.items():
+        rows.append([
+            f"plateau reached, {split} rows (D_perp / D_par / both)",
+            f"{_pct(c['D_perp'], 0)} / {_pct(c['D_par'], 0)} / {_pct(c['both'], 0)}",
+        ])  # fmt: skip
+    stop = s["stop_rules"]
+    rows.append(["runs ended by (plateau / cap)", f"{stop['plateau']} / {stop['cap']}"])
+    lines = [
+        f"Status: {status} (``{s['command']}`` at commit ``{s['git_commit']}``; raw numbers: "
+        ":download:`general_database.json <_static/general_database.json>`).",
+        "",
+        *_rows(["", "value"], rows, "55 45"),
+    ]
+    if s.get("by_decade_of_R"):
+        dec = [
+            [f"({d['R'][0]:.3g}, {d['R'][1]:.3g}]", str(d["rows"]),
+             f"{d['median_core_seconds']:.3g}", _pct(d["share_of_cost"], 0),
+             _pct(d["converged_perp"], 0), _pct(d["converged_par"], 0)]
+            for d in s["by_decade_of_R"]
+        ]  # fmt: skip
+        lines += [
+            "Cost and convergence of the training rows by decade of R:",
+            "",
+            *_rows(["R", "rows", "median core-s", "share of cost", "D_perp plateau",
+                    "D_par plateau"], dec, "20 12 17 17 17 17"),  # fmt: skip
+        ]
+    np_ = s.get("no_plateau")
+    if np_:
+        lines += [
+            f"Rows without a plateau: {np_['perp_subdiffusive']} sub-diffusive in D_perp "
+            f"(alpha < 0.8 over the last decade); {np_['par_superdiffusive']} super-diffusive "
+            f"in D_par (alpha > 1.2), of which {np_['par_ballistic']} still ballistic "
+            "(alpha > 1.8: the parallel mean free path is longer than the run).",
+            "",
+        ]
+    curve = s.get("learning_curve")
+    if curve:
+        pts = [
+            [str(p["rows"]), f"{p['rms_ln_error']['D_perp']:.3f}",
+             f"{p['rms_ln_error']['D_par']:.3f}"]
+            for p in curve["points"]
+        ]  # fmt: skip
+        lines += [
+            "Learning curve: test-set RMS error of ln D (converged rows) of the mean of an "
+            "ensemble of three networks trained on the first N training rows, in build order:",
+            "",
+            *_rows(["training rows", "D_perp", "D_par"], pts, "30 35 35"),
+            ".. image:: _static/figures/general_learning_curve.png",
+            "   :alt: learning curve of the general database",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def write(docs: Path) -> None:
+    src = docs / "_static" / "general_database.json"
+    if src.exists():
+        text = _text(json.loads(src.read_text()))
+    else:
+        text = "*(run* ``python scripts/general_database_report.py`` *to fill this in)*\n"
+    _write(docs / "generated" / "general_database.rst", text)
