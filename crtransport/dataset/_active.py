@@ -53,6 +53,7 @@ from crtransport.dataset._builder import (
     _resolve_settings,
     _run_samples,
     build_attrs,
+    check_pool,
     simulation_defaults,
 )
 from crtransport.dataset._io import assemble, open_dataset, write_dataset
@@ -417,10 +418,7 @@ def _build_active(
     if not isinstance(active, ActiveLearning):
         raise TypeError(f"`active` must be an ActiveLearning; got {type(active).__name__}.")
     seed = check_int("seed", seed, low=0, high=2**63 - 1)
-    if executor is not None and n_workers is not None:
-        raise ValueError("`n_workers` sizes the default pool; it cannot be used with `executor`.")
-    if n_workers is not None:
-        n_workers = check_int("n_workers", n_workers, low=1)
+    n_workers, threads_per_sample = check_pool(executor, n_workers, threads_per_sample)
     out_path = _check_path(path)
     if out_path is None:
         raise TypeError("`path` is required: an active build is journaled and resumable.")

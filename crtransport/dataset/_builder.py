@@ -495,6 +495,23 @@ def build_dataset(
     )
 
 
+def check_pool(
+    executor: Executor | None, n_workers: int | None, threads_per_sample: int | None
+) -> tuple[int | None, int | None]:
+    """Validate where samples run; return ``(n_workers, threads_per_sample)``."""
+    if threads_per_sample is not None:
+        threads_per_sample = check_int("threads_per_sample", threads_per_sample, low=1)
+    if executor is not None and n_workers is not None:
+        raise ValueError("`n_workers` sizes the default pool; it cannot be used with `executor`.")
+    if n_workers is not None:
+        n_workers = check_int("n_workers", n_workers, low=1)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(
+            f"`executor` must be a concurrent.futures.Executor; got {type(executor).__name__}."
+        )
+    return n_workers, threads_per_sample
+
+
 def _check_path(path: str | os.PathLike[str] | None) -> Path | None:
     if path is None:
         return None
@@ -561,16 +578,7 @@ def _build(
     analytic_fraction = check_real("analytic_fraction", analytic_fraction, low=0.0, high=1.0)
     n, n_analytic = _counts(space, n_samples, analytic_fraction)
     times = _check_running_times(running_times)
-    if threads_per_sample is not None:
-        threads_per_sample = check_int("threads_per_sample", threads_per_sample, low=1)
-    if executor is not None and n_workers is not None:
-        raise ValueError("`n_workers` sizes the default pool; it cannot be used with `executor`.")
-    if n_workers is not None:
-        n_workers = check_int("n_workers", n_workers, low=1)
-    if executor is not None and not isinstance(executor, Executor):
-        raise TypeError(
-            f"`executor` must be a concurrent.futures.Executor; got {type(executor).__name__}."
-        )
+    n_workers, threads_per_sample = check_pool(executor, n_workers, threads_per_sample)
     settings = _resolve_settings(simulation, defaults_fn())
     out_path = _check_path(path)
 
