@@ -132,11 +132,11 @@ def test_default_recipe_is_the_improved_one_with_its_output_prior(database, tmp_
 
 
 def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
-    from crtransport.surrogate import _model
+    from crtransport import datasets
 
     # no model and an installation without the pretrained ones
-    monkeypatch.setitem(_model.PRETRAINED, "paper", "surrogate_absent.npz")
-    monkeypatch.setitem(_model.PRETRAINED, "improved", "surrogate_absent.npz")
+    monkeypatch.setitem(datasets.SURROGATE_FILES, "paper", "surrogate_absent.npz")
+    monkeypatch.setitem(datasets.SURROGATE_FILES, "improved", "surrogate_absent.npz")
     rc = cli.main(["predict", "--T", "1", "--b", "0.5", "--lambda-perp", "5"])
     assert rc == 2
     assert "surrogate_absent.npz is missing" in capsys.readouterr().err
@@ -168,7 +168,7 @@ def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
 
 
 def test_predict_chooses_among_the_shipped_models(capsys, monkeypatch):
-    from crtransport.surrogate import _model
+    from crtransport import datasets
 
     argv = ["predict", "--T", "1", "--b", "0.2", "--lambda-perp", "5", "--json"]
     for name in Surrogate.available_pretrained():
@@ -176,6 +176,6 @@ def test_predict_chooses_among_the_shipped_models(capsys, monkeypatch):
         got = json.loads(capsys.readouterr().out)["D_perp"]
         want = Surrogate.pretrained(name).predict(T=1.0, b=0.2, lambda_perp=5.0)
         np.testing.assert_allclose(got, [want], rtol=1e-6)
-    monkeypatch.setitem(_model.PRETRAINED, "improved", "surrogate_absent.npz")
+    monkeypatch.setitem(datasets.SURROGATE_FILES, "improved", "surrogate_absent.npz")
     assert cli.main([*argv, "--pretrained", "improved"]) == 2
     assert "shipped: ('paper',)" in capsys.readouterr().err

@@ -1,6 +1,10 @@
 """Predictions of both shipped models, pinned to the values the code gave before the
 surrogate was split into modules (issue 16): every path (one point, a small batch on the
-host, a large batch through JAX, inputs far outside the domain) must keep them to 1e-12."""
+host, a large batch through JAX, inputs far outside the domain) must keep them to 1e-12.
+
+The "far_big" values were computed on 100 points, which then took the JAX path; batches that
+small now run on the host (faster), so the test asks 3000 points for the JAX path (the old
+code gave the same float32 values for every batch size on that path)."""
 
 from __future__ import annotations
 
@@ -64,5 +68,9 @@ def test_pretrained_predictions_are_pinned(name):
     np.testing.assert_allclose(big.sum(), pins["big_sum"], rtol=RTOL)
     far = sur.predict(T=1e300, b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
     np.testing.assert_allclose(far, pins["far_one"], rtol=RTOL)
-    far_big = sur.predict(T=np.full(100, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
+    # 3000 points take the JAX path (float32), before and after the split
+    far_big = sur.predict(T=np.full(3000, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
     np.testing.assert_allclose(far_big, pins["far_big"], rtol=RTOL)
+    # a batch of 20 takes the host path (float64): the single point's value
+    far_small = sur.predict(T=np.full(20, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
+    np.testing.assert_allclose(far_small, pins["far_one"], rtol=RTOL)
