@@ -156,9 +156,9 @@ def as_float(name: str, value: Any) -> np.ndarray:
                 + (f" of dtype {raw.dtype}" if raw.dtype.kind != "O" else "")
                 + "."
             )
-        arr = raw.astype(np.float64)
-    nan = np.isnan(arr)
-    if nan.any():
+        arr = raw.astype(np.float64, copy=False)
+    if arr.size and np.isnan(arr.min()):  # min propagates NaN: one pass, no mask
+        nan = np.isnan(arr)
         where = "" if arr.ndim == 0 else f" at {int(nan.sum())} of {arr.size} points"
         raise ValueError(f"`{name}` must not be NaN; got NaN{where}.")
     return arr

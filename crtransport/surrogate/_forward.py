@@ -23,6 +23,9 @@ from crtransport.surrogate._state import SurrogateState
 
 __all__ = ["Networks", "forward_host", "forward_point", "use_host"]
 
+#: Raw inputs beyond this magnitude (or below its inverse for a ``log`` input) are first
+#: mapped onto the network's scale in float64 on the host (float32 cannot hold them).
+_RAW_LIMIT = 1e30
 #: Inputs of the float32 path are clipped to +-this once scaled (tanh saturates long before).
 _SCALED_LIMIT = 1e30
 #: Per-call overhead of the JAX path (dispatch), and the host and JAX costs of one sample,
@@ -135,8 +138,11 @@ class DeviceNet:
     """A state's network as float32 JAX arrays, with the static settings of the kernel."""
 
     params: Any
-    scaling: tuple[Any, ...]  # offset, scale, output scale, domain low, domain high
+    scaling: tuple[Any, ...]  # input offset and scale, output scale
     identity: tuple[Any, ...]  # the same for inputs already scaled on the host
+    low: np.ndarray  # the domain in float32 (what the kernel's inputs are compared with)
+    high: np.ndarray
+    raw_low: np.ndarray  # inputs below this (or above _RAW_LIMIT) are scaled on the host
     static: dict[str, Any]
 
 
@@ -154,22 +160,16 @@ def device_net(state: SurrogateState) -> DeviceNet:
             (jnp.asarray(w, f32), jnp.asarray(b, f32))
             for w, b in zip(state.weights, state.biases, strict=True)
         ),
-        scaling=tuple(
-            jnp.asarray(a, f32)
-            for a in (
-                state.input_offset,
-                state.input_scale,
-                out_scale,
-                state.domain_low,
-                state.domain_high,
-            )
-        ),
-        identity=(
-            jnp.zeros(n, f32),
-            jnp.ones(n, f32),
+        scaling=(
+            jnp.asarray(state.input_offset, f32),
+            jnp.asarray(state.input_scale, f32),
             out_scale,
-            jnp.full(n, -jnp.inf, f32),
-            jnp.full(n, jnp.inf, f32),
+        ),
+        identity=(jnp.zeros(n, f32), jnp.ones(n, f32), out_scale),
+        low=state.domain_low.astype(np.float32),
+        high=state.domain_high.astype(np.float32),
+        raw_low=np.array(
+            [1.0 / _RAW_LIMIT if f in config.log_features else -_RAW_LIMIT for f in config.features]
         ),
         static={
             "activation": config.activation,
@@ -182,7 +182,8 @@ def device_net(state: SurrogateState) -> DeviceNet:
 
 def _run_chunks(
     net: DeviceNet, columns: list[np.ndarray], return_std: bool, *, is_scaled: bool
-) -> tuple[np.ndarray, np.ndarray | None, int, int]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """Run the kernel over ``columns`` chunk by chunk: mean, std, and each input's range."""
     from crtransport.surrogate._mlp import BLOCK, CHUNK, predict_chunk_kernel
 
     scaling = net.identity if is_scaled else net.scaling
@@ -196,21 +197,21 @@ def _run_chunks(
         x = tuple(np.empty(CHUNK, dtype=np.float32) for _ in columns)
         tail = slice(m, -(-m // BLOCK) * BLOCK)  # the rest of the last block
         for column, c in zip(x, columns, strict=True):
-            with np.errstate(over="ignore"):  # beyond float32's range: inf, which is flagged
+            with np.errstate(over="ignore"):  # beyond float32's range: inf (scaled on the host)
                 column[:m] = c[start : start + m]
-            column[tail] = column[0]  # any valid value
-        result = predict_chunk_kernel(net.params, *scaling, x, np.int32(m), **static)
-        pending.append((start, m, result))
+            column[tail] = column[0]  # a valid value: the range is that of the inputs
+        pending.append((start, m, predict_chunk_kernel(net.params, *scaling, x, m, **static)))
     mean = np.empty(n, dtype=np.float64)
     std = np.empty(n, dtype=np.float64) if return_std else None
-    n_outside = n_extreme = 0
-    for start, m, (chunk_mean, chunk_std, chunk_outside, chunk_extreme) in pending:
+    low = np.full(len(columns), np.inf, dtype=np.float32)
+    high = np.full(len(columns), -np.inf, dtype=np.float32)
+    for start, m, (chunk_mean, chunk_std, chunk_low, chunk_high) in pending:
         mean[start : start + m] = np.asarray(chunk_mean)[:m]
         if std is not None:
             std[start : start + m] = np.asarray(chunk_std)[:m]
-        n_outside += int(chunk_outside)
-        n_extreme += int(chunk_extreme)
-    return mean, std, n_outside, n_extreme
+        low = np.minimum(low, chunk_low)
+        high = np.maximum(high, chunk_high)
+    return mean, std, low, high
 
 
 def forward_device(
@@ -219,14 +220,14 @@ def forward_device(
     """Float32 JAX forward pass: ``(mean, std or None, is_any_outside_the_domain)``.
 
     Inputs float32 represents well go to the kernel as they are (the fast path). When any
-    lies beyond ``RAW_LIMIT`` = 1e30 in magnitude (e.g. ``T = 1e300`` under
+    lies beyond ``_RAW_LIMIT`` = 1e30 in magnitude (e.g. ``T = 1e300`` under
     ``on_extrapolate='ignore'``), or below 1e-30 for a ``log`` input, all are first mapped
     onto the network's scale in float64 on the host, exactly as the host path does, and
     only then rounded to float32 (issue 19.6: the same value on every path, no overflow).
     """
-    mean, std, n_outside, n_extreme = _run_chunks(net, columns, return_std, is_scaled=False)
-    if n_extreme == 0:
-        return mean, std, n_outside > 0
+    mean, std, low, high = _run_chunks(net, columns, return_std, is_scaled=False)
+    if np.all(high <= _RAW_LIMIT) and np.all(low >= net.raw_low):
+        return mean, std, bool(np.any(low < net.low) or np.any(high > net.high))
     scaled = []
     outside = False
     for k, c in enumerate(columns):

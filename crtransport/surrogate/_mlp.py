@@ -121,9 +121,6 @@ CHUNK = 1 << 16
 #: Samples per step of the loop inside a call: only ``ceil(n_valid / BLOCK)`` steps run, so a
 #: short batch costs its own size (rounded up to 1024), not the chunk's.
 BLOCK = 1 << 10
-#: Raw inputs beyond this magnitude (or below its inverse for a ``log`` input) are flagged:
-#: the caller maps them onto the network's scale in float64 first (float32 cannot hold them).
-RAW_LIMIT = 1e30
 
 
 @partial(
@@ -135,8 +132,6 @@ def predict_chunk_kernel(
     offset: jax.Array,
     scale: jax.Array,
     output_scale: jax.Array,
-    low: jax.Array,
-    high: jax.Array,
     x: tuple[jax.Array, ...],
     n_valid: jax.Array,
     *,
@@ -149,15 +144,14 @@ def predict_chunk_kernel(
     """Ensemble-mean prediction for the first ``n_valid`` raw float32 inputs of ``x``.
 
     Code units, no validation, see `Surrogate.predict`. ``x`` holds one array of shape
-    (CHUNK,) per input;
-    ``params`` are stacked over members. A loop runs over blocks of ``BLOCK`` samples and
-    stops after the last valid one. Returns ``(mean, std or None, n_outside, n_extreme)``,
-    the first two of shape (CHUNK,) (valid up to ``n_valid``); ``n_outside`` counts valid
-    input values outside ``[low, high]`` and ``n_extreme`` those beyond ``RAW_LIMIT``.
+    (CHUNK,) per input, whose last valid block is filled up with valid values; ``params``
+    are stacked over members. A loop runs over blocks of ``BLOCK`` samples and stops after
+    the last valid one. Returns ``(mean, std or None, low, high)``: the first two of shape
+    (CHUNK,) (valid up to ``n_valid``), then the smallest and largest value of each input
+    (for the caller's domain check).
     """
     n_models = params[0][0].shape[0]
     size = x[0].shape[0]
-    limits = [(1.0 / RAW_LIMIT if use_log else -RAW_LIMIT) for use_log in log_mask]
 
     def members(columns: list[jax.Array]) -> jax.Array:
         scaled = [
@@ -180,26 +174,26 @@ def predict_chunk_kernel(
         )
 
     def step(i: jax.Array, carry: tuple) -> tuple:
-        mean, std, n_outside, n_extreme = carry
+        mean, std, low, high = carry
         start = i * BLOCK
-        valid = start + jnp.arange(BLOCK) < n_valid
         columns = [jax.lax.dynamic_slice(c, (start,), (BLOCK,)) for c in x]
-        for k, c in enumerate(columns):
-            inside = (c >= low[k]) & (c <= high[k])
-            n_outside += jnp.sum(~inside & valid, dtype=jnp.int32)
-            n_extreme += jnp.sum(((c > RAW_LIMIT) | (c < limits[k])) & valid, dtype=jnp.int32)
+        low = jnp.minimum(low, jnp.stack([c.min() for c in columns]))
+        high = jnp.maximum(high, jnp.stack([c.max() for c in columns]))
         outputs = output_scale * members(columns)
         mean = jax.lax.dynamic_update_slice(
             mean, outputs[0] if n_models == 1 else jnp.mean(outputs, axis=0), (start,)
         )
         if return_std:
             std = jax.lax.dynamic_update_slice(std, jnp.std(outputs, axis=0, ddof=1), (start,))
-        return mean, std, n_outside, n_extreme
+        return mean, std, low, high
 
-    zero = jnp.zeros((), jnp.int32)
+    n_features = len(x)
     empty = jnp.zeros(size, jnp.float32)
-    n_blocks = (n_valid + BLOCK - 1) // BLOCK
-    mean, std, n_outside, n_extreme = jax.lax.fori_loop(
-        0, n_blocks, step, (empty, empty if return_std else None, zero, zero)
+    carry = (
+        empty,
+        empty if return_std else None,
+        jnp.full(n_features, jnp.inf, jnp.float32),
+        jnp.full(n_features, -jnp.inf, jnp.float32),
     )
-    return mean, std, n_outside, n_extreme
+    n_blocks = (n_valid + BLOCK - 1) // BLOCK
+    return jax.lax.fori_loop(0, n_blocks, step, carry)

@@ -1,10 +1,5 @@
-"""The user-facing estimator :class:`Surrogate`: a thin shell over pure functions of a state.
-
-``fit`` calls ``_fit.fit_state`` and keeps the :class:`SurrogateState` it returns; ``predict``
-and ``evaluate`` read that state through ``_predict`` and ``_evaluate``; ``save`` and ``load``
-go through ``_io``. The estimator holds only its settings, the state and a memo of the state's
-network in host and JAX form (``_forward.Networks``).
-"""
+"""The estimator :class:`Surrogate`: settings plus a fitted state, composing pure functions
+(``_fit.fit_state``, ``_predict.predict``, ``_evaluate.evaluate_state``, ``_io``)."""
 
 from __future__ import annotations
 
@@ -80,18 +75,16 @@ class Surrogate:
     :math:`g` the output activation (:math:`z^2`), and :math:`s_y` the RMS of the
     training targets (divided by the prior). Ensembles average :math:`D` over members.
 
-    Precision policy (one for every call): the network's parameters are float32, and a
-    prediction is accurate to float32 round-off, a few 1e-6 of the output scale
-    (:math:`s_y` times the prior), far below the surrogate's own accuracy. Every path first
-    maps the inputs onto the network's scale (:math:`t_k`, :math:`o`, :math:`s`) and checks
-    the training domain in float64; large arrays then run the network in float32 with JAX
-    (fast), batches of at most 64 points and single points run it in float64 with NumPy or
-    Python (no dispatch cost). So a result does not depend on how the inputs are split into
-    calls beyond float32 round-off of the output scale (the relative difference is larger
-    only where the prediction itself is below about 1e-6 of the scale, e.g. near ``b = 0``),
-    and inputs far outside the domain (``T = 1e300`` with ``on_extrapolate='ignore'``) give
-    the same value on every path. JAX's ``jax_enable_x64`` flag is never changed and does not
-    affect the result.
+    Precision policy (one for every call): the parameters are float32, and a prediction is
+    accurate to float32 round-off, a few 1e-6 of the output scale (:math:`s_y` times the
+    prior), far below the surrogate's own accuracy. Single points and small batches run the
+    network in float64 with NumPy (no dispatch cost; up to a size where JAX's per-call cost
+    is repaid: about 2000 points for the paper's network, 700 for the default one, at least
+    64); larger ones run it in float32 with JAX, in chunks of one fixed shape, so a new batch
+    size never compiles again. A result thus depends on how inputs are split into calls only
+    by that round-off; inputs far outside the domain (``T = 1e300`` with
+    ``on_extrapolate='ignore'``) are mapped onto the network's scale in float64 first and
+    give the same value on every path. ``jax_enable_x64`` is never changed.
 
     References
     ----------
@@ -470,8 +463,9 @@ class Surrogate:
         path : str or os.PathLike
             Destination; the name is used as given (no ``.npz`` is appended).
         provenance : Mapping, optional
-            JSON-serialisable record stored with the model (and kept in ``state.provenance``):
-            e.g. the training database and the measured test accuracy. Replaces the current one.
+            JSON-serialisable record stored in the file instead of ``state.provenance`` (e.g.
+            the training database and the measured test accuracy). The estimator itself is
+            not changed: :meth:`load` the file to get a model that carries it.
 
         Returns
         -------
@@ -485,12 +479,10 @@ class Surrogate:
 
         Notes
         -----
-        The file is an uncompressed NumPy ``.npz`` archive: the arrays ``layer_<i>/weight``
-        (float32, shape (n_models, n_out, n_in)), ``layer_<i>/bias``, ``input/offset``,
-        ``input/scale``, ``output/scale``, the training domain and the loss history, plus
-        ``metadata``, UTF-8 JSON stored as a uint8 array (format version, layer sizes,
-        activations, input names and units, configuration, crtransport version). The user
-        guide documents it for evaluators in other languages.
+        An uncompressed NumPy ``.npz`` archive of float32 arrays (``layer_<i>/weight`` of
+        shape (n_models, n_out, n_in), ``layer_<i>/bias``, ``input/offset``, ``input/scale``,
+        ``output/scale``, the domain, the loss history) plus ``metadata``, UTF-8 JSON as a
+        uint8 array; the user guide documents it for evaluators in other languages.
         """
         state = self.state
         if provenance is not None:

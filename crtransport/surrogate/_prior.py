@@ -31,8 +31,9 @@ def prior_factor(
     factor = np.ones(columns[0].shape, dtype=np.float64)
     for name, p in config.output_powers:
         c = columns[config.features.index(name)]
-        bad = ~(c >= 0) if p > 0 else ~(c > 0)
-        if np.any(bad):
+        lowest = c.min() if c.size else 1.0  # (one pass; NaN fails both tests)
+        if not (lowest >= 0 if p > 0 else lowest > 0):
+            bad = ~(c >= 0) if p > 0 else ~(c > 0)
             value = float(c[np.argmax(bad)])
             need = ">= 0" if p > 0 else "> 0"
             raise ValueError(

@@ -38,6 +38,7 @@ def database(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_train_then_predict(database, tmp_path, capsys):
     model = tmp_path / "model.crt"
     rc = cli.main(
@@ -85,6 +86,7 @@ def test_train_help_recommends_a_recipe():
     assert "default: improved" in text and "errors of hundreds to 1e5 %" in text
 
 
+@pytest.mark.slow
 def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     model = tmp_path / "m.npz"
     rc = cli.main(
@@ -99,6 +101,7 @@ def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     assert config.learning_rate == 0.01
 
 
+@pytest.mark.slow
 def test_default_recipe_is_the_improved_one_with_its_output_prior(database, tmp_path, capsys):
     # issue 17: the defaults trained the paper's recipe (136 872 % test error); the working
     # recipe (log loss, log inputs, b^2 prior, exp output, decaying Adam) needed eight flags
@@ -131,6 +134,7 @@ def test_default_recipe_is_the_improved_one_with_its_output_prior(database, tmp_
     assert "`output_powers` keys must be features" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
     from crtransport import datasets
 

@@ -166,6 +166,7 @@ def test_documented_formula_equals_predict(saved, fitted, synth, n):
     np.testing.assert_allclose(fitted.predict(**inputs), expected, rtol=2e-5, atol=atol)
 
 
+@pytest.mark.slow
 def test_documented_formula_with_log_inputs_and_an_ensemble(synth, tmp_path):
     X, y = synth.arrays(100, seed=30)
     sur = Surrogate(
@@ -179,6 +180,7 @@ def test_documented_formula_with_log_inputs_and_an_ensemble(synth, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_documented_formula_with_an_output_prior(synth, tmp_path):
     X, y = synth.arrays(100, seed=31)
     sur = Surrogate(hidden_widths=(4,), output_powers={"b": 2, "T": 0.5}).fit(X, y, epochs=20)

@@ -53,24 +53,38 @@ def _points() -> np.ndarray:
     return rng.uniform([0.05, 0.02, 0.25], [9.9, 0.99, 19.5], size=(3000, 3))
 
 
-@pytest.mark.parametrize("name", sorted(PINS))
-def test_pretrained_predictions_are_pinned(name):
+def _model(name: str) -> crt.Surrogate:
     if name not in crt.Surrogate.available_pretrained():
         pytest.skip(f"this installation does not ship {name!r}")
+    return crt.Surrogate.pretrained(name)
+
+
+@pytest.mark.parametrize("name", sorted(PINS))
+def test_host_path_predictions_are_pinned(name):
+    """Single points and small batches: NumPy, float64."""
     pins = PINS[name]
-    sur = crt.Surrogate.pretrained(name)
+    sur = _model(name)
     X = _points()
     one = [sur.predict(T=t, b=b, lambda_perp=lam) for t, b, lam in X[:3]]
     np.testing.assert_allclose(one, pins["one"], rtol=RTOL)
     np.testing.assert_allclose(sur.predict(X[:20])[[0, 7, 19]], pins["small"], rtol=RTOL)
-    big = sur.predict(X)
-    np.testing.assert_allclose(big[[0, 7, 19, 1234, 2999]], pins["big"], rtol=RTOL)
-    np.testing.assert_allclose(big.sum(), pins["big_sum"], rtol=RTOL)
     far = sur.predict(T=1e300, b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
     np.testing.assert_allclose(far, pins["far_one"], rtol=RTOL)
+    # a batch of 20 takes the host path too: the single point's value
+    far_small = sur.predict(T=np.full(20, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
+    np.testing.assert_allclose(far_small, pins["far_one"], rtol=RTOL)
+
+
+@pytest.mark.parametrize(
+    "name", ["paper", pytest.param("improved", marks=pytest.mark.slow)]
+)  # the default network's JAX kernel takes a few seconds to compile
+def test_jax_path_predictions_are_pinned(name):
+    """Large batches: JAX, float32 (and inputs beyond float32's range scaled on the host)."""
+    pins = PINS[name]
+    sur = _model(name)
+    big = sur.predict(_points())
+    np.testing.assert_allclose(big[[0, 7, 19, 1234, 2999]], pins["big"], rtol=RTOL)
+    np.testing.assert_allclose(big.sum(), pins["big_sum"], rtol=RTOL)
     # 3000 points take the JAX path (float32), before and after the split
     far_big = sur.predict(T=np.full(3000, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
     np.testing.assert_allclose(far_big, pins["far_big"], rtol=RTOL)
-    # a batch of 20 takes the host path (float64): the single point's value
-    far_small = sur.predict(T=np.full(20, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
-    np.testing.assert_allclose(far_small, pins["far_one"], rtol=RTOL)
