@@ -28,10 +28,11 @@ __all__ = ["Networks", "forward_host", "forward_point", "use_host"]
 _RAW_LIMIT = 1e30
 #: Inputs of the float32 path are clipped to +-this once scaled (tanh saturates long before).
 _SCALED_LIMIT = 1e30
-#: Per-call overhead of the JAX path (dispatch), and the host and JAX costs of one sample,
-#: in nanoseconds: ``a + b * multiply_adds`` (fitted on a 2-core AMD EPYC for the shipped
-#: 3-10-5-1 and 3-32-32-1 networks; a crossover near 2000 and 700 points).
-_JAX_CALL_NS = 40_000.0
+#: Per-call overhead of the JAX path (dispatch, the fixed-size chunk's buffers), and the
+#: host and JAX costs of one sample, in nanoseconds: ``a + b * multiply_adds`` (measured on a
+#: 2-core AMD EPYC with the shipped 3-10-5-1 and 3-32-32-1 networks: the host is faster up to
+#: about 8000 and 2500 points).
+_JAX_CALL_NS = 150_000.0
 _HOST_NS = (19.0, 0.070)
 _JAX_NS = (4.3, 0.034)
 

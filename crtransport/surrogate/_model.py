@@ -79,7 +79,7 @@ class Surrogate:
     accurate to float32 round-off, a few 1e-6 of the output scale (:math:`s_y` times the
     prior), far below the surrogate's own accuracy. Single points and small batches run the
     network in float64 with NumPy (no dispatch cost; up to a size where JAX's per-call cost
-    is repaid: about 2000 points for the paper's network, 700 for the default one, at least
+    is repaid: about 8000 points for the paper's network, 2500 for the default one, at least
     64); larger ones run it in float32 with JAX, in chunks of one fixed shape, so a new batch
     size never compiles again. A result thus depends on how inputs are split into calls only
     by that round-off; inputs far outside the domain (``T = 1e300`` with

@@ -2,9 +2,10 @@
 surrogate was split into modules (issue 16): every path (one point, a small batch on the
 host, a large batch through JAX, inputs far outside the domain) must keep them to 1e-12.
 
-The "far_big" values were computed on 100 points, which then took the JAX path; batches that
-small now run on the host (faster), so the test asks 3000 points for the JAX path (the old
-code gave the same float32 values for every batch size on that path)."""
+The JAX-path values ("big", "far_big") were computed with that code on 20000 points, a batch
+that takes the JAX path before and after (batches of a few thousand now run on the host,
+which is faster for them; the old code gave the same float32 values for any batch size on
+that path)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ PINS = {
             0.1898421347141266,
             1.2899214029312134,
             0.02837526611983776,
+            0.06514520198106766,
         ],
-        "big_sum": 1300.8236852320083,
+        "big_sum": 8662.212359037367,
         "far_one": 10.54782622162502,
         "far_big": 10.54782772064209,
     },
@@ -38,8 +40,9 @@ PINS = {
             0.19189356710672636,
             1.2753586458938924,
             0.01943089250895661,
+            0.05293684643296976,
         ],
-        "big_sum": 1298.283912802468,
+        "big_sum": 8646.482622756985,
         "far_one": 126.64607948508859,
         "far_big": 126.64617156982422,
     },
@@ -50,7 +53,7 @@ RTOL = 1e-12
 
 def _points() -> np.ndarray:
     rng = np.random.default_rng(2024)
-    return rng.uniform([0.05, 0.02, 0.25], [9.9, 0.99, 19.5], size=(3000, 3))
+    return rng.uniform([0.05, 0.02, 0.25], [9.9, 0.99, 19.5], size=(20_000, 3))
 
 
 def _model(name: str) -> crt.Surrogate:
@@ -83,8 +86,8 @@ def test_jax_path_predictions_are_pinned(name):
     pins = PINS[name]
     sur = _model(name)
     big = sur.predict(_points())
-    np.testing.assert_allclose(big[[0, 7, 19, 1234, 2999]], pins["big"], rtol=RTOL)
+    np.testing.assert_allclose(big[[0, 7, 19, 1234, 2999, 19999]], pins["big"], rtol=RTOL)
     np.testing.assert_allclose(big.sum(), pins["big_sum"], rtol=RTOL)
-    # 3000 points take the JAX path (float32), before and after the split
-    far_big = sur.predict(T=np.full(3000, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
+    # 20000 points take the JAX path (float32), before and after the split
+    far_big = sur.predict(T=np.full(20_000, 1e300), b=0.5, lambda_perp=5.0, on_extrapolate="ignore")
     np.testing.assert_allclose(far_big, pins["far_big"], rtol=RTOL)
