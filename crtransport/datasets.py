@@ -22,6 +22,14 @@ GENERAL_FILE = "general.nc"
 #: The command that builds the paper's database in a checkout of the repository.
 _BUILD_COMMAND = "python scripts/build_paper_database.py"
 
+#: The pretrained surrogates shipped in ``crtransport/data`` (name: file), trained on
+#: :func:`paper` by ``python scripts/ship_paper_models.py``; see
+#: :meth:`crtransport.Surrogate.pretrained`.
+SURROGATE_FILES: dict[str, str] = {
+    "paper": "surrogate_paper.npz",
+    "improved": "surrogate_improved.npz",
+}
+
 
 def _resource(name: str) -> Traversable:
     """The package resource ``crtransport/data/<name>`` (it may not exist)."""
@@ -120,5 +128,29 @@ def _shipped(name: str, command: str) -> Path:
         raise FileNotFoundError(
             f"crtransport/data/{name} is not a plain file on disk ({resource!r}); install "
             "crtransport unzipped to use crtransport.datasets."
+        )
+    return resource
+
+
+def shipped_surrogates() -> tuple[str, ...]:
+    """Names of the pretrained surrogates this installation ships (see ``SURROGATE_FILES``)."""
+    return tuple(name for name, file in SURROGATE_FILES.items() if _resource(file).is_file())
+
+
+def surrogate_file(name: str) -> Traversable:
+    """The shipped file of the pretrained surrogate ``name`` (a key of ``SURROGATE_FILES``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If this installation lacks it; the message says what ships and how to train one.
+    """
+    resource = _resource(SURROGATE_FILES[name])
+    if not resource.is_file():
+        raise FileNotFoundError(
+            f"no pretrained surrogate {name!r} in this installation: crtransport/data/"
+            f"{SURROGATE_FILES[name]} is missing (shipped: {shipped_surrogates()}). "
+            "Train one with Surrogate().fit(...) or `crtransport train`, then load it "
+            "with Surrogate.load(path)."
         )
     return resource

@@ -440,13 +440,13 @@ class ParameterSpace:
     # ------------------------------------------------------------------ properties
     @property
     def axes(self) -> dict[str, Axis]:
-        """The space's axes in :data:`DESIGN_AXES` order (``R`` in place of ``T`` and
+        """The space's axes in the order of ``DESIGN_AXES`` (``R`` in place of ``T`` and
         ``anisotropy`` in place of ``lambda_par`` where given)."""
         return {n: getattr(self, n) for n in DESIGN_AXES if getattr(self, n) is not None}
 
     @property
     def free_inputs(self) -> tuple[str, ...]:
-        """Names of the axes that vary (Free or Grid), in :data:`DESIGN_AXES` order."""
+        """Names of the axes that vary (Free or Grid), in the order of ``DESIGN_AXES``."""
         return tuple(n for n, a in self.axes.items() if isinstance(a, Free | Grid))
 
     @property
@@ -554,8 +554,8 @@ class ParameterSpace:
 
         Parameters
         ----------
-        u : array_like, shape (n, d)
-            Coordinates in [0, 1), one column per name in :attr:`continuous_axes`;
+        u : array_like
+            Shape ``(n, d)``: coordinates in [0, 1), one column per name in :attr:`continuous_axes`;
             ``value = high - (high - low) u`` (or the same in ``log value``).
 
         Returns

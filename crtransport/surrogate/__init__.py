@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from crtransport.surrogate._config import SurrogateConfig
     from crtransport.surrogate._ensemble import EnsembleLearner
-    from crtransport.surrogate._model import Surrogate, SurrogateEvaluation
+    from crtransport.surrogate._evaluate import SurrogateEvaluation
+    from crtransport.surrogate._model import Surrogate
     from crtransport.surrogate._plot import (
         plot_error_histogram,
         plot_loss,
@@ -42,7 +43,7 @@ __all__ = [
 _LAZY = {
     "EnsembleLearner": "crtransport.surrogate._ensemble",
     "Surrogate": "crtransport.surrogate._model",
-    "SurrogateEvaluation": "crtransport.surrogate._model",
+    "SurrogateEvaluation": "crtransport.surrogate._evaluate",
     "SurrogateConfig": "crtransport.surrogate._config",
     "SurrogateState": "crtransport.surrogate._state",
     "TrainingHistory": "crtransport.surrogate._state",

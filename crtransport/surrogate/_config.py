@@ -6,11 +6,13 @@ Nothing here imports JAX: a configuration is built and validated without paying 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from crtransport._validation import check_choice, check_int, check_real
 from crtransport.dataset._schema import VARIABLES
+from crtransport.surrogate._activations import HIDDEN, OUTPUT
 
 __all__ = ["SurrogateConfig"]
 
@@ -19,8 +21,8 @@ OutputActivation = Literal["square", "identity", "exp", "softplus"]
 LossName = Literal["mse", "relative", "log"]
 InitName = Literal["normal", "glorot"]
 
-ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "softplus", "silu", "gelu", "identity")
-OUTPUT_ACTIVATIONS: tuple[str, ...] = ("square", "identity", "exp", "softplus")
+ACTIVATIONS: tuple[str, ...] = HIDDEN  # the one registry: _activations
+OUTPUT_ACTIVATIONS: tuple[str, ...] = OUTPUT
 LOSSES: tuple[str, ...] = ("mse", "relative", "log")
 INITS: tuple[str, ...] = ("normal", "glorot")
 
@@ -32,6 +34,11 @@ PAPER_TARGET = "D_perp"
 #: Units used when an input carries no ``units`` attribute (or comes as a bare array): the
 #: database schema's, in scaled units (see :mod:`crtransport.units`).
 DEFAULT_UNITS: dict[str, str] = {name: spec.units for name, spec in VARIABLES.items()}
+
+
+def n_weights(layer_sizes: tuple[int, ...]) -> int:
+    """Number of weights (multiply-adds per sample) of a network with these layer sizes."""
+    return sum(a * b for a, b in itertools.pairwise(layer_sizes))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

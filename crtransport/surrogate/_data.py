@@ -138,3 +138,86 @@ def split_validation(value: Any) -> tuple[Any, Any]:
     if isinstance(value, tuple | list) and len(value) == 2:
         return value[0], value[1]
     return value, None
+
+
+def as_float(name: str, value: Any) -> np.ndarray:
+    """``value`` as float64; TypeError for non-numbers (None too), ValueError for NaN (issue 19.4).
+
+    ``numpy.asarray(None, float)`` is NaN, and a NaN input gave a NaN prediction (with only an
+    extrapolation warning, or none under ``on_extrapolate='ignore'``).
+    """
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        arr = np.array(value, dtype=np.float64)
+    else:
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "biuf" or raw.dtype.kind == "b":
+            raise TypeError(
+                f"`{name}` must be real numbers; got {type(value).__name__}"
+                + (f" of dtype {raw.dtype}" if raw.dtype.kind != "O" else "")
+                + "."
+            )
+        arr = raw.astype(np.float64, copy=False)
+    if arr.size and np.isnan(arr.min()):  # min propagates NaN: one pass, no mask
+        nan = np.isnan(arr)
+        where = "" if arr.ndim == 0 else f" at {int(nan.sum())} of {arr.size} points"
+        raise ValueError(f"`{name}` must not be NaN; got NaN{where}.")
+    return arr
+
+
+def check_names(inputs: Mapping[str, Any], features: Sequence[str]) -> None:
+    """Raise for a named input that the model does not have, or one it lacks."""
+    wanted = ", ".join(features)
+    for name in inputs:
+        if name not in features:
+            raise ValueError(f"unknown input `{name}`; this model's inputs are {wanted}.")
+    for name in features:
+        if name not in inputs:
+            raise ValueError(f"input `{name}` is missing; this model's inputs are {wanted}.")
+
+
+def array_columns(data: Any, features: Sequence[str]) -> tuple[list[np.ndarray], tuple[int, ...]]:
+    """Columns and result shape of ``predict(data)`` for an array of shape (n, n_features)."""
+    X = as_float("data", data)
+    n = len(features)
+    if X.ndim == 1 and X.shape == (n,):
+        X = X[None, :]
+        shape: tuple[int, ...] = ()
+    elif X.ndim == 2 and X.shape[1] == n:
+        shape = (X.shape[0],)
+    else:
+        raise ValueError(
+            f"`data` must have shape (n_samples, {n}) for the inputs {tuple(features)}; "
+            f"got {X.shape}."
+        )
+    return [X[:, k] for k in range(n)], shape
+
+
+def named_columns(
+    values: Sequence[Any], features: Sequence[str]
+) -> tuple[list[np.ndarray], tuple[int, ...]]:
+    """Flat columns and the broadcast shape of named inputs (in ``features`` order)."""
+    arrays = [as_float(name, v) for name, v in zip(features, values, strict=True)]
+    shape = arrays[0].shape
+    if any(a.shape != shape for a in arrays):
+        try:
+            shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        except ValueError:
+            shapes = ", ".join(
+                f"{name}: {a.shape}" for name, a in zip(features, arrays, strict=True)
+            )
+            raise ValueError(f"the inputs must broadcast together; got {shapes}.") from None
+        arrays = [np.broadcast_to(a, shape) for a in arrays]
+    return [a.reshape(-1) for a in arrays], shape
+
+
+def dataarray_columns(
+    values: Sequence[Any], features: Sequence[str]
+) -> tuple[list[np.ndarray], xr.DataArray]:
+    """Flat columns of inputs among which some are DataArrays, and the broadcast template."""
+    arrays = xr.broadcast(*[v if isinstance(v, xr.DataArray) else xr.DataArray(v) for v in values])
+    template = arrays[0]
+    columns = [
+        as_float(name, a.transpose(*template.dims).values).reshape(-1)
+        for name, a in zip(features, arrays, strict=True)
+    ]
+    return columns, template

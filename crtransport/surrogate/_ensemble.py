@@ -63,7 +63,7 @@ class EnsembleLearner:
     bootstrap: bool = True
 
     def __post_init__(self) -> None:
-        from crtransport.surrogate._mlp import HIDDEN_ACTIVATIONS
+        from crtransport.surrogate._activations import HIDDEN
 
         set_ = object.__setattr__
         set_(self, "n_members", check_int("n_members", self.n_members, low=2))
@@ -71,7 +71,7 @@ class EnsembleLearner:
         if not widths:
             raise ValueError("`hidden_widths` must name at least one layer; got ().")
         set_(self, "hidden_widths", widths)
-        check_choice("activation", self.activation, tuple(HIDDEN_ACTIVATIONS))
+        check_choice("activation", self.activation, HIDDEN)
         set_(self, "n_epochs", check_int("n_epochs", self.n_epochs, low=1))
         set_(
             self,
@@ -92,20 +92,20 @@ class EnsembleLearner:
 
         Parameters
         ----------
-        x : ndarray, shape (n, d)
-            Inputs (the unit cube of the build's free axes).
-        y : ndarray, shape (n, k)
-            Targets; NaN where a row has no value for an output (it is left out of that
-            output's fit).
-        x_query : ndarray, shape (m, d)
-            Where to predict.
+        x : ndarray
+            Inputs, shape ``(n, d)`` (the unit cube of the build's free axes).
+        y : ndarray
+            Targets, shape ``(n, k)``; NaN where a row has no value for an output (it is left
+            out of that output's fit).
+        x_query : ndarray
+            Where to predict, shape ``(m, d)``.
         seed : int
             Seed of the bootstrap resamples and the initialisations.
 
         Returns
         -------
-        ndarray, shape (n_members, m, k)
-            Every member's prediction, in the units of ``y``.
+        ndarray
+            Every member's prediction, shape ``(n_members, m, k)``, in the units of ``y``.
 
         Raises
         ------

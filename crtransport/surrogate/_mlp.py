@@ -10,42 +10,19 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 
+from crtransport.surrogate._activations import activation as _activation
+from crtransport.surrogate._activations import jax_ops
+
 Params = tuple[tuple[jax.Array, jax.Array], ...]
 
 #: Unrolled (one fused loop over the batch) forward pass up to this many weights times members.
 MAX_UNROLLED_WEIGHTS = 2048
-
-
-def _identity(z: jax.Array) -> jax.Array:
-    return z
-
-
-def _square(z: jax.Array) -> jax.Array:
-    return z * z
-
-
-HIDDEN_ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
-    "tanh": jnp.tanh,
-    "relu": jax.nn.relu,
-    "sigmoid": jax.nn.sigmoid,
-    "softplus": jax.nn.softplus,
-    "silu": jax.nn.silu,
-    "gelu": partial(jax.nn.gelu, approximate=False),
-    "identity": _identity,
-}
-
-OUTPUT_ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
-    "square": _square,
-    "identity": _identity,
-    "exp": jnp.exp,
-    "softplus": jax.nn.softplus,
-}
 
 
 def init_kernel(key: jax.Array, layer_sizes: Sequence[int], init: str) -> Params:
@@ -82,13 +59,13 @@ def mlp_kernel(params: Params, x: jax.Array, activation: str, output_activation:
     ``weight @ h + bias[:, None]`` (on CPU this is several times faster than batch-major for
     narrow layers). Returns shape (batch,).
     """
-    act = HIDDEN_ACTIVATIONS[activation]
+    act = _activation(activation, jax_ops())
     h = x
     for w, b in params[:-1]:
         h = act(w @ h + b[:, None])
     w, b = params[-1]
     z = (w @ h + b[:, None])[0]
-    return OUTPUT_ACTIVATIONS[output_activation](z)
+    return _activation(output_activation, jax_ops())(z)
 
 
 def columns_kernel(
@@ -100,7 +77,7 @@ def columns_kernel(
     multiply-add over the batch, so XLA fuses the whole network into one elementwise loop
     (instead of many tiny matrix products); meant for small networks.
     """
-    act = HIDDEN_ACTIVATIONS[activation]
+    act = _activation(activation, jax_ops())
     h = list(columns)
     n_layers = len(params)
     for layer, (w, b) in enumerate(params):
@@ -111,7 +88,7 @@ def columns_kernel(
                 s = s + h[k] * w[j, k]
             new.append(act(s) if layer < n_layers - 1 else s)
         h = new
-    return OUTPUT_ACTIVATIONS[output_activation](h[0])
+    return _activation(output_activation, jax_ops())(h[0])
 
 
 def loss_kernel(
@@ -138,76 +115,85 @@ def loss_kernel(
     return jnp.mean(r * r)
 
 
-def n_weights(layer_sizes: Sequence[int]) -> int:
-    """Number of weights (multiply-adds per sample) of a network with these layer sizes."""
-    return sum(a * b for a, b in itertools.pairwise(layer_sizes))
+#: Samples per compiled call: every call of :func:`predict_chunk_kernel` has this shape, so a
+#: new batch size never compiles again.
+CHUNK = 1 << 16
+#: Samples per step of the loop inside a call: only ``ceil(n_valid / BLOCK)`` steps run, so a
+#: short batch costs its own size (rounded up to 1024), not the chunk's.
+BLOCK = 1 << 10
 
 
 @partial(
     jax.jit,
-    static_argnames=(
-        "activation",
-        "output_activation",
-        "log_mask",
-        "use_columns",
-        "n_split",
-        "return_std",
-    ),
+    static_argnames=("activation", "output_activation", "log_mask", "use_columns", "return_std"),
 )
-def predict_block_kernel(
+def predict_chunk_kernel(
     params: Params,
     offset: jax.Array,
     scale: jax.Array,
     output_scale: jax.Array,
-    low: jax.Array,
-    high: jax.Array,
-    columns: tuple[jax.Array, ...],
+    x: tuple[jax.Array, ...],
+    n_valid: jax.Array,
     *,
     activation: str,
     output_activation: str,
     log_mask: tuple[bool, ...],
     use_columns: bool,
-    n_split: int,
     return_std: bool,
-) -> tuple[jax.Array, jax.Array | None, jax.Array]:
-    """Ensemble-mean prediction for raw float32 inputs, one 1-D array per input.
+) -> tuple[jax.Array, jax.Array | None, jax.Array, jax.Array]:
+    """Ensemble-mean prediction for the first ``n_valid`` raw float32 inputs of ``x``.
 
-    Code units, no validation, see `Surrogate.predict`. ``params`` are stacked over members.
-    Returns ``(mean, std or None, n_outside)`` where ``n_outside`` counts the input values
-    outside ``[low, high]`` (NaN counts as outside). ``n_split > 1`` reshapes the batch to
-    ``(n_split, -1)``, which lets XLA's CPU backend spread the fused loop over threads.
+    Code units, no validation, see `Surrogate.predict`. ``x`` holds one array of shape
+    (CHUNK,) per input, whose last valid block is filled up with valid values; ``params``
+    are stacked over members. A loop runs over blocks of ``BLOCK`` samples and stops after
+    the last valid one. Returns ``(mean, std or None, low, high)``: the first two of shape
+    (CHUNK,) (valid up to ``n_valid``), then the smallest and largest value of each input
+    (for the caller's domain check).
     """
-    n_outside = jnp.zeros((), jnp.int32)
-    for i, c in enumerate(columns):
-        inside = (c >= low[i]) & (c <= high[i])
-        n_outside = n_outside + jnp.sum(~inside, dtype=jnp.int32)
-    n = columns[0].shape[0]
-    if n_split > 1 and n % n_split == 0:
-        columns = tuple(c.reshape(n_split, -1) for c in columns)
-    scaled = [
-        ((jnp.log(c) if use_log else c) - offset[i]) / scale[i]
-        for i, (c, use_log) in enumerate(zip(columns, log_mask, strict=True))
-    ]
     n_models = params[0][0].shape[0]
-    if use_columns:
-        members = [
-            columns_kernel(
-                jax.tree_util.tree_map(lambda a, m=m: a[m], params),
-                scaled,
-                activation,
-                output_activation,
-            )
-            for m in range(n_models)
+    size = x[0].shape[0]
+
+    def members(columns: list[jax.Array]) -> jax.Array:
+        scaled = [
+            ((jnp.log(c) if use_log else c) - offset[i]) / scale[i]
+            for i, (c, use_log) in enumerate(zip(columns, log_mask, strict=True))
         ]
-        outputs = jnp.stack(members) if n_models > 1 else members[0][None]
-    else:
-        x = jnp.stack([s.reshape(-1) for s in scaled])
-        outputs = jax.vmap(mlp_kernel, in_axes=(0, None, None, None))(
-            params, x, activation, output_activation
+        if use_columns:
+            outs = [
+                columns_kernel(
+                    jax.tree_util.tree_map(lambda a, m=m: a[m], params),
+                    scaled,
+                    activation,
+                    output_activation,
+                )
+                for m in range(n_models)
+            ]
+            return jnp.stack(outs) if n_models > 1 else outs[0][None]
+        return jax.vmap(mlp_kernel, in_axes=(0, None, None, None))(
+            params, jnp.stack(scaled), activation, output_activation
         )
-    outputs = output_scale * outputs.reshape(n_models, n)
-    mean = outputs[0] if n_models == 1 else jnp.mean(outputs, axis=0)
-    std = None
-    if return_std:
-        std = jnp.std(outputs, axis=0, ddof=1)
-    return mean, std, n_outside
+
+    def step(i: jax.Array, carry: tuple) -> tuple:
+        mean, std, low, high = carry
+        start = i * BLOCK
+        columns = [jax.lax.dynamic_slice(c, (start,), (BLOCK,)) for c in x]
+        low = jnp.minimum(low, jnp.stack([c.min() for c in columns]))
+        high = jnp.maximum(high, jnp.stack([c.max() for c in columns]))
+        outputs = output_scale * members(columns)
+        mean = jax.lax.dynamic_update_slice(
+            mean, outputs[0] if n_models == 1 else jnp.mean(outputs, axis=0), (start,)
+        )
+        if return_std:
+            std = jax.lax.dynamic_update_slice(std, jnp.std(outputs, axis=0, ddof=1), (start,))
+        return mean, std, low, high
+
+    n_features = len(x)
+    empty = jnp.zeros(size, jnp.float32)
+    carry = (
+        empty,
+        empty if return_std else None,
+        jnp.full(n_features, jnp.inf, jnp.float32),
+        jnp.full(n_features, -jnp.inf, jnp.float32),
+    )
+    n_blocks = (n_valid + BLOCK - 1) // BLOCK
+    return jax.lax.fori_loop(0, n_blocks, step, carry)

@@ -38,6 +38,7 @@ def database(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_train_then_predict(database, tmp_path, capsys):
     model = tmp_path / "model.crt"
     rc = cli.main(
@@ -85,6 +86,7 @@ def test_train_help_recommends_a_recipe():
     assert "default: improved" in text and "errors of hundreds to 1e5 %" in text
 
 
+@pytest.mark.slow
 def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     model = tmp_path / "m.npz"
     rc = cli.main(
@@ -99,6 +101,7 @@ def test_train_options_reach_the_configuration(database, tmp_path, capsys):
     assert config.learning_rate == 0.01
 
 
+@pytest.mark.slow
 def test_default_recipe_is_the_improved_one_with_its_output_prior(database, tmp_path, capsys):
     # issue 17: the defaults trained the paper's recipe (136 872 % test error); the working
     # recipe (log loss, log inputs, b^2 prior, exp output, decaying Adam) needed eight flags
@@ -131,12 +134,13 @@ def test_default_recipe_is_the_improved_one_with_its_output_prior(database, tmp_
     assert "`output_powers` keys must be features" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
-    from crtransport.surrogate import _model
+    from crtransport import datasets
 
     # no model and an installation without the pretrained ones
-    monkeypatch.setitem(_model.PRETRAINED, "paper", "surrogate_absent.npz")
-    monkeypatch.setitem(_model.PRETRAINED, "improved", "surrogate_absent.npz")
+    monkeypatch.setitem(datasets.SURROGATE_FILES, "paper", "surrogate_absent.npz")
+    monkeypatch.setitem(datasets.SURROGATE_FILES, "improved", "surrogate_absent.npz")
     rc = cli.main(["predict", "--T", "1", "--b", "0.5", "--lambda-perp", "5"])
     assert rc == 2
     assert "surrogate_absent.npz is missing" in capsys.readouterr().err
@@ -168,7 +172,7 @@ def test_errors_exit_with_status_2(database, tmp_path, capsys, monkeypatch):
 
 
 def test_predict_chooses_among_the_shipped_models(capsys, monkeypatch):
-    from crtransport.surrogate import _model
+    from crtransport import datasets
 
     argv = ["predict", "--T", "1", "--b", "0.2", "--lambda-perp", "5", "--json"]
     for name in Surrogate.available_pretrained():
@@ -176,6 +180,6 @@ def test_predict_chooses_among_the_shipped_models(capsys, monkeypatch):
         got = json.loads(capsys.readouterr().out)["D_perp"]
         want = Surrogate.pretrained(name).predict(T=1.0, b=0.2, lambda_perp=5.0)
         np.testing.assert_allclose(got, [want], rtol=1e-6)
-    monkeypatch.setitem(_model.PRETRAINED, "improved", "surrogate_absent.npz")
+    monkeypatch.setitem(datasets.SURROGATE_FILES, "improved", "surrogate_absent.npz")
     assert cli.main([*argv, "--pretrained", "improved"]) == 2
     assert "shipped: ('paper',)" in capsys.readouterr().err

@@ -41,6 +41,7 @@ def _rms(model, X):
     return float(np.sqrt(np.mean((model.predict(X) / target(X) - 1) ** 2)))
 
 
+@pytest.mark.slow
 def test_prior_learns_the_scaling_the_network_alone_misses(prior_model):
     # Same network, data, key and epochs; the network alone must spread its capacity over four
     # decades, the prior leaves it sqrt(T) lambda^0.3 (one decade). Measured: 2.1 % vs 12.9 %.
@@ -64,6 +65,7 @@ def test_prior_is_applied_on_every_prediction_path(prior_model):
     assert np.all(prior_model.predict(np.column_stack([Xt[:, 0], 0 * Xt[:, 1], Xt[:, 2]])) == 0)
 
 
+@pytest.mark.slow
 def test_ensemble_spread_carries_the_prior(tmp_path):
     X, y = _data(200, seed=3)
     ens = _model(n_models=2, output_powers={"b": 2}).fit(X, y, epochs=200, key=1, domain=DOMAIN)
@@ -75,6 +77,7 @@ def test_ensemble_spread_carries_the_prior(tmp_path):
     assert np.all(std > 0)
 
 
+@pytest.mark.slow
 def test_rows_where_the_prior_vanishes(synth):
     ds = synth.dataset(200, seed=4, n_analytic=20)  # 20 exact b = 0, D = 0 rows
     model = _model(output_powers={"b": 2}).fit(ds, epochs=50, key=0, domain=DOMAIN)

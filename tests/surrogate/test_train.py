@@ -36,6 +36,7 @@ def test_history_matches_the_final_parameters(fitted, synth):
     np.testing.assert_allclose(fitted.history.train_loss[0, -1], mse, rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_two_percent_on_a_smooth_two_decade_function(synth):
     # D = sqrt(T) b^2 lambda^0.3 spans 2.1 decades over the cube; 4500 rows train, 500 test.
     # A recipe robust to the initial draw (0.7-1.1 % over keys 0-3): relative loss,
@@ -71,6 +72,7 @@ def test_paper_recipe_reaches_a_few_percent(synth):
     assert rms[0] < 0.02, rms
 
 
+@pytest.mark.slow
 def test_same_key_same_model_and_different_key_differs(synth):
     X, y = synth.arrays(100, seed=5)
     a = Surrogate(hidden_widths=(4,)).fit(X, y, epochs=20, key=7)
@@ -82,6 +84,7 @@ def test_same_key_same_model_and_different_key_differs(synth):
     assert c.history.key is None
 
 
+@pytest.mark.slow
 def test_scaling_is_part_of_the_model(synth):
     X, y = synth.arrays(200, seed=6)
     sur = Surrogate(hidden_widths=(4,), log_features=("b",)).fit(X, y, epochs=1, key=0)
@@ -95,6 +98,7 @@ def test_scaling_is_part_of_the_model(synth):
     np.testing.assert_array_equal(st.domain_high, X.max(0))
 
 
+@pytest.mark.slow
 def test_early_stopping_keeps_the_best_epoch(synth):
     # targets unrelated to the inputs in validation: its loss stops improving early
     X, y = synth.arrays(200, seed=7)
@@ -124,6 +128,7 @@ def test_ensemble_trains_members_independently(ensemble):
     assert np.all(h.train_loss[:, -1] < h.train_loss[:, 0])
 
 
+@pytest.mark.slow
 def test_mini_batches_and_a_custom_optimizer(synth):
     X, y = synth.arrays(256, seed=10)
     sur = Surrogate(hidden_widths=(6,), batch_size=64, optimizer=optax.sgd(1e-2))
@@ -170,6 +175,7 @@ def test_domain_from_the_database_parameter_space(synth):
     assert explicit.domain["T"] == (0.1, 20.0)
 
 
+@pytest.mark.slow
 def test_optional_inputs_mu_and_lambda_par(synth):
     X, y = synth.arrays(100, seed=14)
     data = {
