@@ -766,6 +766,19 @@ def _report_quality(ds: xr.Dataset) -> None:
         )
 
 
+def _stop_pool(executor: Executor) -> None:
+    """Stop an interrupted build's own pool now: its samples in flight are lost (a resumed
+    build reruns them). ``shutdown(wait=False)`` alone let the interpreter's exit wait for
+    them, which after Ctrl-C could take as long as the slowest sample in flight."""
+    terminate = getattr(executor, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+    else:
+        for proc in list((getattr(executor, "_processes", None) or {}).values()):
+            proc.terminate()
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
 def _run_samples(
     todo: list[int],
     rows: NDArray,
@@ -832,8 +845,10 @@ def _run_samples(
         ok = True
     finally:
         bar.close()
-        if own:
-            executor.shutdown(wait=ok, cancel_futures=True)
+        if own and ok:
+            executor.shutdown(wait=True)
+        elif own:
+            _stop_pool(executor)
     logger.info(
         "%d samples in %.1f s (%.3g samples/s)",
         len(todo),

@@ -387,3 +387,53 @@ def test_sample_failures_have_one_period(tmp_path):
     with pytest.raises(RuntimeError) as info:
         build(tmp_path / "db.nc", simulation={"fail_above_T": 0.0})
     assert ".." not in str(info.value)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_build_without_waiting_for_samples_in_flight(tmp_path):
+    """A sample of an hour in flight used to keep the interrupted process alive (the
+    interpreter's exit joined the pool); the pool's workers are now stopped at once."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    (tmp_path / "slow_run.py").write_text(
+        textwrap.dedent("""
+        import time
+
+        def run(params, settings, seed_seq):
+            time.sleep(600)
+    """)
+    )
+    (tmp_path / "main.py").write_text(
+        textwrap.dedent("""
+        import sys
+        import crtransport as crt
+        from crtransport.dataset._builder import _build, simulation_defaults
+        from slow_run import run
+
+        if __name__ == "__main__":
+            print("started", flush=True)
+            _build(crt.dataset.ParameterSpace.paper(), 2, path=sys.argv[1], seed=0,
+                   simulation=None, executor=None, n_workers=2, analytic_fraction=0.0,
+                   running_times=None, threads_per_sample=1, overwrite=False,
+                   progress=False, run_fn=run, defaults_fn=simulation_defaults)
+    """)
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    with subprocess.Popen(
+        [sys.executable, str(tmp_path / "main.py"), str(tmp_path / "db.nc")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+    ) as proc:  # fmt: skip
+        assert proc.stdout.readline().strip() == "started"
+        time.sleep(6.0)  # the pool starts and both samples are in flight
+        proc.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        try:
+            _, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+        assert time.monotonic() - start < 30
+    assert "KeyboardInterrupt" in err
