@@ -201,7 +201,10 @@ def _run_chunks(
             with np.errstate(over="ignore"):  # beyond float32's range: inf (scaled on the host)
                 column[:m] = c[start : start + m]
             column[tail] = column[0]  # a valid value: the range is that of the inputs
-        pending.append((start, m, predict_chunk_kernel(net.params, *scaling, x, m, **static)))
+        kernel = predict_chunk_kernel(
+            net.params, *scaling, x, m, **static, is_full=m == CHUNK
+        )  # two compiled programs in all: a full chunk, and the loop for the last one
+        pending.append((start, m, kernel))
     mean = np.empty(n, dtype=np.float64)
     std = np.empty(n, dtype=np.float64) if return_std else None
     low = np.full(len(columns), np.inf, dtype=np.float32)

@@ -125,7 +125,14 @@ BLOCK = 1 << 10
 
 @partial(
     jax.jit,
-    static_argnames=("activation", "output_activation", "log_mask", "use_columns", "return_std"),
+    static_argnames=(
+        "activation",
+        "output_activation",
+        "log_mask",
+        "use_columns",
+        "return_std",
+        "is_full",
+    ),
 )
 def predict_chunk_kernel(
     params: Params,
@@ -140,6 +147,7 @@ def predict_chunk_kernel(
     log_mask: tuple[bool, ...],
     use_columns: bool,
     return_std: bool,
+    is_full: bool = False,
 ) -> tuple[jax.Array, jax.Array | None, jax.Array, jax.Array]:
     """Ensemble-mean prediction for the first ``n_valid`` raw float32 inputs of ``x``.
 
@@ -173,19 +181,26 @@ def predict_chunk_kernel(
             params, jnp.stack(scaled), activation, output_activation
         )
 
+    def block(columns: list[jax.Array]) -> tuple:
+        outputs = output_scale * members(columns)
+        mean = outputs[0] if n_models == 1 else jnp.mean(outputs, axis=0)
+        std = jnp.std(outputs, axis=0, ddof=1) if return_std else None
+        low = jnp.stack([c.min() for c in columns])
+        high = jnp.stack([c.max() for c in columns])
+        return mean, std, low, high
+
+    if is_full:  # a whole chunk of valid inputs: one fused pass, which XLA spreads over cores
+        return block(list(x))
+
     def step(i: jax.Array, carry: tuple) -> tuple:
         mean, std, low, high = carry
         start = i * BLOCK
         columns = [jax.lax.dynamic_slice(c, (start,), (BLOCK,)) for c in x]
-        low = jnp.minimum(low, jnp.stack([c.min() for c in columns]))
-        high = jnp.maximum(high, jnp.stack([c.max() for c in columns]))
-        outputs = output_scale * members(columns)
-        mean = jax.lax.dynamic_update_slice(
-            mean, outputs[0] if n_models == 1 else jnp.mean(outputs, axis=0), (start,)
-        )
+        b_mean, b_std, b_low, b_high = block(columns)
+        mean = jax.lax.dynamic_update_slice(mean, b_mean, (start,))
         if return_std:
-            std = jax.lax.dynamic_update_slice(std, jnp.std(outputs, axis=0, ddof=1), (start,))
-        return mean, std, low, high
+            std = jax.lax.dynamic_update_slice(std, b_std, (start,))
+        return mean, std, jnp.minimum(low, b_low), jnp.maximum(high, b_high)
 
     n_features = len(x)
     empty = jnp.zeros(size, jnp.float32)
