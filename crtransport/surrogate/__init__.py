@@ -25,9 +25,11 @@ if TYPE_CHECKING:  # pragma: no cover
         plot_predicted_vs_true,
     )
     from crtransport.surrogate._state import SurrogateState, TrainingHistory
+    from crtransport.surrogate._transport import TransportSurrogate, dimensionless_table
 
 __all__ = [
     # functions
+    "dimensionless_table",
     "plot_error_histogram",
     "plot_loss",
     "plot_predicted_vs_true",
@@ -38,9 +40,12 @@ __all__ = [
     "SurrogateEvaluation",
     "SurrogateState",
     "TrainingHistory",
+    "TransportSurrogate",
 ]
 
 _LAZY = {
+    "TransportSurrogate": "crtransport.surrogate._transport",
+    "dimensionless_table": "crtransport.surrogate._transport",
     "EnsembleLearner": "crtransport.surrogate._ensemble",
     "Surrogate": "crtransport.surrogate._model",
     "SurrogateEvaluation": "crtransport.surrogate._evaluate",

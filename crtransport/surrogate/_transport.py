@@ -1,0 +1,435 @@
+"""The general surrogate: D_perp and D_par in similarity variables, with uncertainty and flags.
+
+:class:`TransportSurrogate` composes four :class:`~crtransport.surrogate.Surrogate` ensembles
+trained on a database in the dimensionless variables of magnetostatic similarity
+(``R = r_L / lambda_perp``, ``b``, ``anisotropy = lambda_par / lambda_perp``,
+``slab_fraction``):
+
+* ``ln d_perp`` and ``ln d_par`` with ``d = D / (v lambda_perp)``, fitted to the rows whose
+  running coefficient reached a plateau; the ensemble's spread, scaled by a factor calibrated
+  on held-out training rows, is the uncertainty of a prediction;
+* the probability that a run reaches a plateau, per direction (a least-squares classifier on
+  the ``is_converged_*`` flags): where it is below 1/2 the model reports that transport is not
+  diffusive within the simulated length (sub-diffusive, or a parallel mean free path beyond
+  the run) instead of a coefficient.
+
+Everything here is NumPy and the surrogate's own files; JAX loads only to fit or to predict
+large batches.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import ArrayLike, NDArray
+
+from crtransport import units
+from crtransport._validation import check_int, check_real
+from crtransport._version import __version__
+from crtransport.surrogate._config import SurrogateConfig
+
+__all__ = ["TransportSurrogate", "dimensionless_table"]
+
+#: Inputs of the general surrogate, in order.
+FEATURES: tuple[str, ...] = ("R", "b", "anisotropy", "slab_fraction")
+#: The two directions.
+DIRECTIONS: tuple[str, ...] = ("perp", "par")
+_FORMAT = "crtransport.transport_surrogate"
+_FORMAT_VERSION = 1
+#: Two-sided normal quantiles of the 68 % and 95 % intervals.
+_Z68, _Z95 = 0.9944578832097535, 1.959963984540054
+
+
+def dimensionless_table(ds: xr.Dataset) -> xr.Dataset:
+    """A database's rows in the similarity variables, ready for :class:`TransportSurrogate`.
+
+    Returns the inputs ``R``, ``b``, ``anisotropy``, ``slab_fraction`` and, per direction,
+    ``ln_d_<dir>`` (``ln(D / (v lambda_perp))``, NaN where D <= 0), ``ln_d_<dir>_err`` (the
+    label noise: relative error of D), and ``diffusive_<dir>`` (1.0 where the run reached a
+    plateau, else 0.0), plus ``split`` when the database has one.
+    """
+    T = ds["T"].values
+    lam = ds["lambda_perp"].values
+    v_lam = units.speed_from_T(T) * lam
+    data: dict[str, Any] = {
+        "R": units.u_from_T(T) / lam,
+        "b": ds["b"].values,
+        "anisotropy": ds["lambda_par"].values / lam,
+        "slab_fraction": ds["slab_fraction"].values,
+    }
+    for d in DIRECTIONS:
+        D = ds[f"D_{d}"].values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data[f"ln_d_{d}"] = np.where(D > 0, np.log(D / v_lam), np.nan)
+            data[f"ln_d_{d}_err"] = ds[f"D_{d}_err"].values / np.abs(D)
+        data[f"diffusive_{d}"] = ds[f"is_converged_{d}"].values.astype(np.float64)
+    if "split" in ds:
+        data["split"] = ds["split"].values
+    return xr.Dataset({k: ("sample", np.asarray(v)) for k, v in data.items()})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransportFitSettings:
+    """How :meth:`TransportSurrogate.fit` trains (recorded in the file)."""
+
+    hidden_widths: tuple[int, ...] = (64, 64)
+    activation: str = "tanh"
+    n_models: int = 5
+    n_epochs: int = 4000
+    learning_rate: float = 3e-3
+    calibration_fraction: float = 0.15
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "n_models", check_int("n_models", self.n_models, low=2))
+        set_(self, "n_epochs", check_int("n_epochs", self.n_epochs, low=1))
+        set_(
+            self,
+            "calibration_fraction",
+            check_real(
+                "calibration_fraction", self.calibration_fraction, low=0.0, high=0.5,
+                low_open=True,
+            ),
+        )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hidden_widths": list(self.hidden_widths),
+            "activation": self.activation,
+            "n_models": self.n_models,
+            "n_epochs": self.n_epochs,
+            "learning_rate": self.learning_rate,
+            "calibration_fraction": self.calibration_fraction,
+        }
+
+
+class TransportSurrogate:
+    """D_perp and D_par of magnetostatic turbulence in similarity variables.
+
+    Fit with :meth:`fit` on a database (e.g. ``crtransport.datasets.general()``), predict with
+    :meth:`predict` (dimensionless) or through :func:`crtransport.diffusion_coefficients` (in
+    physical units), measure with :meth:`evaluate` on held-out rows, keep with :meth:`save`
+    and :meth:`load` (a zip of the four ensembles' ``.npz`` files and a JSON manifest; no
+    pickle).
+    """
+
+    def __init__(
+        self,
+        models: Mapping[str, Any],
+        *,
+        calibration: Mapping[str, float],
+        domain: Mapping[str, tuple[float, float]],
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        expected = {f"ln_d_{d}" for d in DIRECTIONS} | {f"diffusive_{d}" for d in DIRECTIONS}
+        if set(models) != expected:
+            raise ValueError(f"`models` must hold {sorted(expected)}; got {sorted(models)}.")
+        self._models = dict(models)
+        self.calibration = {k: float(v) for k, v in calibration.items()}
+        self.domain = {k: (float(lo), float(hi)) for k, (lo, hi) in domain.items()}
+        self.metadata = dict(metadata or {})
+
+    # ------------------------------------------------------------------ training
+    @classmethod
+    def fit(
+        cls,
+        data: xr.Dataset,
+        *,
+        settings: TransportFitSettings | None = None,
+        key: int = 0,
+        progress: bool | None = False,
+    ) -> TransportSurrogate:
+        """Train on the training rows of a database (``split == 0`` where it has a split).
+
+        A fraction ``settings.calibration_fraction`` of them (seeded by ``key``) is held back
+        to calibrate the uncertainty: the factor ``c`` per direction that makes
+        ``(y - mean) / sqrt((c s)^2 + e^2)`` have unit RMS there (``s`` the ensemble spread,
+        ``e`` the label noise); the models are then refitted on all training rows.
+        """
+        from crtransport.surrogate._model import Surrogate
+
+        settings = settings or TransportFitSettings()
+        key = check_int("key", key, low=0)
+        table = dimensionless_table(data)
+        if "split" in table:
+            table = table.isel(sample=np.flatnonzero(table["split"].values == 0))
+        domain = _space_domain(data, table)
+        rng = np.random.default_rng(key)
+        n = table.sizes["sample"]
+        held = rng.random(n) < settings.calibration_fraction
+        models: dict[str, Any] = {}
+        calibration: dict[str, float] = {}
+        for d in DIRECTIONS:
+            target = f"ln_d_{d}"
+            good = (table[f"diffusive_{d}"].values == 1.0) & np.isfinite(table[target].values)
+            config = _config(settings, target, "identity")
+            probe = Surrogate(config).fit(
+                table.isel(sample=np.flatnonzero(good & ~held)), key=key, domain=domain,
+                progress=progress,
+            )  # fmt: skip
+            cal = table.isel(sample=np.flatnonzero(good & held))
+            mean, spread = _predict_ln(probe, cal)
+            calibration[d] = _calibration_factor(
+                cal[target].values, mean, spread, cal[f"{target}_err"].values
+            )
+            models[target] = Surrogate(config).fit(
+                table.isel(sample=np.flatnonzero(good)), key=key, domain=domain,
+                progress=progress,
+            )  # fmt: skip
+            flag = f"diffusive_{d}"
+            models[flag] = Surrogate(_config(settings, flag, "identity")).fit(
+                table, key=key, domain=domain, progress=progress
+            )
+        metadata = {
+            "settings": settings.to_dict(),
+            "n_training_rows": int(n),
+            "n_calibration_rows": int(held.sum()),
+            "key": key,
+            "database": {k: data.attrs.get(k) for k in ("title", "crtransport_version")},
+        }
+        return cls(models, calibration=calibration, domain=domain, metadata=metadata)
+
+    # ------------------------------------------------------------------ prediction
+    def predict(
+        self,
+        R: ArrayLike,
+        b: ArrayLike,
+        anisotropy: ArrayLike,
+        slab_fraction: ArrayLike = 0.0,
+        *,
+        on_extrapolate: str = "raise",
+    ) -> dict[str, NDArray]:
+        """Dimensionless coefficients ``d = D / (v lambda_perp)`` with their uncertainty.
+
+        Parameters
+        ----------
+        R, b, anisotropy, slab_fraction : float or array_like
+            The similarity variables (broadcast together).
+        on_extrapolate : {'raise', 'warn', 'ignore'}, default: 'raise'
+            What an input outside the training domain gets (the message names the input, the
+            value and the range).
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``d_perp``, ``d_par``; ``d_perp_std``, ``d_par_std`` (one standard deviation of
+            the model, calibrated; log-normal: ``d * exp(+-z s)`` bounds an interval, and
+            ``d_*_std`` is its linear size ``d * s``); ``ln_d_*_std`` (``s``);
+            ``p_diffusive_perp``, ``p_diffusive_par`` (probability that a run reaches a
+            plateau); ``is_diffusive_perp``, ``is_diffusive_par`` (that probability >= 1/2).
+        """
+        arrays = np.broadcast_arrays(
+            *(np.asarray(a, dtype=np.float64) for a in (R, b, anisotropy, slab_fraction))
+        )
+        inputs = dict(zip(FEATURES, (a.ravel() for a in arrays), strict=True))
+        shape = arrays[0].shape
+        out: dict[str, NDArray] = {}
+        for d in DIRECTIONS:
+            model = self._models[f"ln_d_{d}"]
+            mean, spread = model.predict(return_std=True, on_extrapolate=on_extrapolate, **inputs)
+            s = self.calibration[d] * np.asarray(spread, dtype=np.float64)
+            out[f"d_{d}"] = np.exp(np.asarray(mean, dtype=np.float64)).reshape(shape)
+            out[f"ln_d_{d}_std"] = s.reshape(shape)
+            out[f"d_{d}_std"] = out[f"d_{d}"] * out[f"ln_d_{d}_std"]
+            p = self._models[f"diffusive_{d}"].predict(on_extrapolate=on_extrapolate, **inputs)
+            p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0).reshape(shape)
+            out[f"p_diffusive_{d}"] = p
+            out[f"is_diffusive_{d}"] = p >= 0.5
+        return out
+
+    def predict_dimensionless(
+        self, R: ArrayLike, b: ArrayLike, anisotropy: ArrayLike, slab_fraction: ArrayLike
+    ) -> dict[str, NDArray]:
+        """The :class:`crtransport.TransportModel` protocol: :meth:`predict` with errors
+        outside the domain."""
+        return self.predict(R, b, anisotropy, slab_fraction, on_extrapolate="raise")
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, data: xr.Dataset) -> dict[str, Any]:
+        """Accuracy and calibration on held-out rows (``split == 1`` where there is a split).
+
+        Per direction, over the rows whose run reached a plateau: the RMS error of
+        ``ln d`` (about the relative error), the same with the labels' own noise subtracted in
+        quadrature (the model's intrinsic error), the share of rows inside the 68 % and 95 %
+        intervals (model uncertainty and label noise combined), and the five worst rows; plus
+        the classifier's accuracy on the plateau flags over all rows.
+        """
+        table = dimensionless_table(data)
+        if "split" in table:
+            table = table.isel(sample=np.flatnonzero(table["split"].values == 1))
+        pred = self.predict(*(table[f].values for f in FEATURES), on_extrapolate="ignore")
+        report: dict[str, Any] = {"n_rows": int(table.sizes["sample"])}
+        for d in DIRECTIONS:
+            y = table[f"ln_d_{d}"].values
+            good = (table[f"diffusive_{d}"].values == 1.0) & np.isfinite(y)
+            err = np.log(pred[f"d_{d}"][good]) - y[good]
+            noise = table[f"ln_d_{d}_err"].values[good]
+            s = pred[f"ln_d_{d}_std"][good]
+            z = err / np.sqrt(s**2 + noise**2)
+            raw = float(np.sqrt(np.mean(err**2)))
+            intrinsic = math.sqrt(max(raw**2 - float(np.mean(noise**2)), 0.0))
+            order = np.argsort(-np.abs(z))[:5]
+            rows = np.flatnonzero(good)[order]
+            report[f"D_{d}"] = {
+                "n_rows": int(good.sum()),
+                "rms_relative_error": raw,
+                "rms_label_noise": float(np.sqrt(np.mean(noise**2))),
+                "rms_intrinsic_error": intrinsic,
+                "coverage_68": float(np.mean(np.abs(z) <= _Z68)),
+                "coverage_95": float(np.mean(np.abs(z) <= _Z95)),
+                "worst": [
+                    {
+                        **{f: float(table[f].values[r]) for f in FEATURES},
+                        "relative_error": float(err[i]),
+                        "z": float(z[i]),
+                    }
+                    for r, i in zip(rows, order, strict=True)
+                ],
+            }
+            truth = table[f"diffusive_{d}"].values == 1.0
+            report[f"D_{d}"]["flag_accuracy"] = float(np.mean(pred[f"is_diffusive_{d}"] == truth))
+        return report
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model: a zip of ``manifest.json`` and one surrogate ``.npz`` per part."""
+        from crtransport.surrogate._io import save_state
+
+        path = Path(path)
+        manifest = {
+            "format": _FORMAT,
+            "format_version": _FORMAT_VERSION,
+            "crtransport_version": __version__,
+            "features": list(FEATURES),
+            "parts": sorted(self._models),
+            "calibration": self.calibration,
+            "domain": {k: list(v) for k, v in self.domain.items()},
+            "metadata": self.metadata,
+        }
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        parts = {}
+        for name, model in self._models.items():
+            part = path.with_name(f".{path.name}.{name}.{os.getpid()}.npz")
+            save_state(model.state, part)
+            parts[name] = part.read_bytes()
+            part.unlink()
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, indent=1))
+            for name, blob in parts.items():
+                zf.writestr(f"{name}.npz", blob)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TransportSurrogate:
+        """Read a file written by :meth:`save`, validating every part.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If it is not a transport-surrogate file of a version this crtransport reads, or a
+            part is damaged (the message names it).
+        """
+        from crtransport.surrogate._model import Surrogate
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such surrogate file: {path}")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                manifest = json.loads(zf.read("manifest.json"))
+                blobs = {n: zf.read(f"{n}.npz") for n in manifest.get("parts", [])}
+        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise ValueError(
+                f"{path} is not a crtransport transport-surrogate file ({exc})."
+            ) from None
+        if manifest.get("format") != _FORMAT:
+            raise ValueError(f"{path} is not a crtransport transport-surrogate file.")
+        if manifest.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(
+                f"{path} has format version {manifest.get('format_version')}; this "
+                f"crtransport ({__version__}) reads version {_FORMAT_VERSION}."
+            )
+        models = {}
+        for name, blob in blobs.items():
+            part = path.with_name(f".{path.name}.{name}.{os.getpid()}.npz")
+            part.write_bytes(blob)
+            try:
+                models[name] = Surrogate.load(part)
+            except ValueError as exc:
+                raise ValueError(f"{path}: part {name!r} is damaged ({exc}).") from None
+            finally:
+                part.unlink()
+        return cls(
+            models,
+            calibration=manifest["calibration"],
+            domain={k: tuple(v) for k, v in manifest["domain"].items()},
+            metadata=manifest.get("metadata"),
+        )
+
+    def __repr__(self) -> str:
+        ranges = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.domain.items())
+        return f"TransportSurrogate({ranges})"
+
+
+def _config(settings: TransportFitSettings, target: str, output: str) -> SurrogateConfig:
+    return SurrogateConfig(
+        features=FEATURES,
+        target=target,
+        hidden_widths=settings.hidden_widths,
+        activation=settings.activation,  # type: ignore[arg-type]
+        output_activation=output,  # type: ignore[arg-type]
+        init="glorot",
+        log_features=("R", "b", "anisotropy"),
+        loss="mse",
+        learning_rate=settings.learning_rate,
+        n_epochs=settings.n_epochs,
+        n_models=settings.n_models,
+    )
+
+
+def _predict_ln(model: Any, table: xr.Dataset) -> tuple[NDArray, NDArray]:
+    inputs = {f: table[f].values for f in FEATURES}
+    mean, std = model.predict(return_std=True, on_extrapolate="ignore", **inputs)
+    return np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+
+
+def _calibration_factor(y: NDArray, mean: NDArray, spread: NDArray, noise: NDArray) -> float:
+    """The ``c`` with RMS of ``(y - mean) / sqrt((c spread)^2 + noise^2)`` equal to 1."""
+    r2, s2, e2 = (y - mean) ** 2, spread**2, noise**2
+    if len(y) == 0 or np.mean(r2 / np.maximum(e2, 1e-300)) <= 1.0:
+        return 1.0  # the label noise alone explains the residuals: keep the raw spread
+    lo, hi = 0.0, 1.0
+    while np.mean(r2 / (hi**2 * s2 + e2)) > 1.0 and hi < 1e6:
+        hi *= 2.0
+    for _ in range(60):
+        c = 0.5 * (lo + hi)
+        lo, hi = (c, hi) if np.mean(r2 / (c**2 * s2 + e2)) > 1.0 else (lo, c)
+    return 0.5 * (lo + hi)
+
+
+def _space_domain(data: xr.Dataset, table: xr.Dataset) -> dict[str, tuple[float, float]]:
+    """The training domain: the database's parameter space where it states the input, else
+    the range of the training inputs."""
+    out = {f: (float(np.min(table[f].values)), float(np.max(table[f].values))) for f in FEATURES}
+    try:
+        space = json.loads(data.attrs["parameter_space"])
+    except (KeyError, TypeError, ValueError):
+        return out
+    for name in FEATURES:
+        axis = space.get(name)
+        if isinstance(axis, Mapping) and axis.get("kind") == "free":
+            low, high = float(axis["low"]), float(axis["high"])
+            out[name] = (min(low, out[name][0]), max(high, out[name][1]))
+    return out

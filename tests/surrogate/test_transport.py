@@ -1,0 +1,87 @@
+"""TransportSurrogate on a synthetic database of known coefficients (a closed form with
+label noise and a region where D_par has no plateau)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from crtransport import units
+
+
+def closed_form(R, b, A, f):
+    return 0.05 * b**1.5 * R**0.3 * (1 + f), R ** (1 / 3) * A**0.5 / b**2
+
+
+def synthetic(n, noise, split, rng):
+    R = np.exp(rng.uniform(np.log(0.005), np.log(50), n))
+    b = np.exp(rng.uniform(np.log(0.05), np.log(2), n))
+    A = np.exp(rng.uniform(0, np.log(100), n))
+    f = rng.uniform(0, 0.5, n)
+    lam = np.full(n, 2.0)  # lambda_perp != 1: the factor v lambda_perp must be applied
+    T = units.T_from_u(R * lam)
+    v = units.speed_from_T(T)
+    d_perp, d_par = closed_form(R, b, A, f)
+    D_perp = v * lam * d_perp * (1 + noise * rng.standard_normal(n))
+    D_par = v * lam * d_par * (1 + noise * rng.standard_normal(n))
+    return {
+        "T": T, "lambda_perp": lam, "lambda_par": A * lam, "b": b, "slab_fraction": f,
+        "D_perp": D_perp, "D_perp_err": noise * D_perp, "D_par": D_par,
+        "D_par_err": noise * D_par, "is_converged_perp": np.ones(n, bool),
+        "is_converged_par": d_par < 50, "split": np.full(n, split),
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    from crtransport.surrogate._transport import TransportFitSettings, TransportSurrogate
+
+    rng = np.random.default_rng(0)
+    train, test = synthetic(1200, 0.08, 0, rng), synthetic(300, 0.04, 1, rng)
+    ds = xr.Dataset({k: ("sample", np.concatenate([train[k], test[k]])) for k in train})
+    ds.attrs["parameter_space"] = json.dumps(
+        {"R": {"kind": "free", "low": 0.005, "high": 50.0, "log": True}}
+    )
+    model = TransportSurrogate.fit(ds, settings=TransportFitSettings(n_epochs=2500))
+    return model, ds
+
+
+@pytest.mark.slow
+def test_accuracy_calibration_and_flags_on_held_out_rows(fitted):
+    model, ds = fitted
+    rep = model.evaluate(ds)
+    assert rep["n_rows"] == 300
+    for name, target in (("D_perp", 0.03), ("D_par", 0.04)):
+        r = rep[name]
+        # the label noise (8 % on 1200 rows) averages out: intrinsic error well below it
+        assert r["rms_intrinsic_error"] < target, r
+        assert r["rms_label_noise"] == pytest.approx(0.04, rel=0.01)
+        assert 0.6 < r["coverage_68"] < 0.85 and 0.9 < r["coverage_95"] <= 1.0, r
+    # the plateau flag of D_par follows the region d_par < 50
+    assert rep["D_par"]["flag_accuracy"] > 0.93
+
+
+@pytest.mark.slow
+def test_prediction_is_in_similarity_units_and_round_trips(fitted, tmp_path):
+    from crtransport.surrogate._transport import TransportSurrogate
+
+    model, _ = fitted
+    pred = model.predict(0.3, 0.5, 10.0, 0.2)
+    d_perp, d_par = closed_form(0.3, 0.5, 10.0, 0.2)
+    assert pred["d_perp"] == pytest.approx(d_perp, rel=0.05)
+    assert pred["d_par"] == pytest.approx(d_par, rel=0.08)
+    assert pred["is_diffusive_par"] and 0 < pred["ln_d_perp_std"] < 0.1
+    # where d_par > 50 (no plateau in the data) the model says so
+    assert not model.predict(20.0, 0.06, 50.0, 0.2)["is_diffusive_par"]
+    path = model.save(tmp_path / "general.zip")
+    again = TransportSurrogate.load(path)
+    for key, value in pred.items():
+        np.testing.assert_array_equal(again.predict(0.3, 0.5, 10.0, 0.2)[key], value)
+    with pytest.raises(ValueError, match=r"R = 100 is outside the trained range \[0.005, 50\]"):
+        model.predict(100.0, 0.5, 10.0, 0.2)
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a crtransport transport-surrogate file"):
+        TransportSurrogate.load(tmp_path / "bad.zip")
