@@ -132,7 +132,7 @@ def fit_broken_power_law(
             if res.fun <= sse[i]:
                 lb = float(res.x)
     _, (c, s1, s2) = solve(lb)
-    return float(math.exp(c)), float(s1), float(s2), float(math.exp(lb))
+    return float(math.exp(c)), float(s1), float(s2), float(x_break or math.exp(lb))
 
 
 def diffusive_points(
