@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crtransport import units
-from crtransport._validation import AccuracyWarning, check_choice, check_real
+from crtransport._validation import DOMAIN_ADVICE, AccuracyWarning, check_choice, check_real
 from crtransport._version import __version__
 from crtransport.coefficients._model import OUTPUTS, TransportModel, get_model
 
@@ -21,10 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
 ExtrapolatePolicy = Literal["raise", "warn", "ignore"]
 _POLICIES = ("raise", "warn", "ignore")
 
-#: The advice that ends an out-of-domain error of :func:`diffusion_coefficients`, and how the
-#: command line says it (``crtransport.cli`` swaps them).
-DOMAIN_ADVICE = "Pass on_extrapolate='warn' or 'ignore' to evaluate the model there anyway."
-DOMAIN_ADVICE_CLI = "(--on-extrapolate warn or ignore evaluates the model there anyway.)"
 
 #: Unit attribute of each kind of variable in the returned Dataset.
 DIFFUSION_UNIT = "m2/s"
