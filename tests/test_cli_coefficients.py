@@ -52,7 +52,7 @@ def test_table_grid_and_units(capsys):
             *ARGS,
             "--unit",
             "cm2/s",
-        ],  # fmt: skip
+        ],
         capsys,
     )
     assert rc == 0
@@ -87,7 +87,7 @@ def test_writes_tables_and_exports(tmp_path, capsys):
             "dragon2",
             "-o",
             str(tmp_path / "d.xml"),
-        ],  # fmt: skip
+        ],
         capsys,
     )
     assert rc == 0 and "<AnisotropicDiffusion>" in (tmp_path / "d.xml").read_text()
