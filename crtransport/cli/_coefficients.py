@@ -146,6 +146,8 @@ def _grid(args: argparse.Namespace) -> tuple[str, list[float], str]:
     if len(per_nucleon) > 1:
         raise ValueError(f"{flag}: give every energy per nucleon ('/n') or none of them.")
     is_per_nucleon = per_nucleon.pop()
+    if is_per_nucleon and kind == "rigidity":
+        raise ValueError(f"{flag}: '/n' (per nucleon) is for --energy; got {texts[0]!r}.")
     values = [_quantity(flag, t.strip().removesuffix("/n"), kind) for t in texts]
     if args.n_points is not None:
         if len(values) != 2 or args.n_points < 2:

@@ -7,6 +7,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -29,12 +30,14 @@ OUTPUTS = (
 
 #: The domain of the general surrogate (trained on the general database): R = r_L/lambda_perp,
 #: b = dB/B0, anisotropy = lambda_par/lambda_perp and the slab energy fraction.
-GENERAL_DOMAIN: Mapping[str, tuple[float, float]] = {
-    "R": (0.005, 50.0),
-    "b": (0.05, 2.0),
-    "anisotropy": (1.0, 100.0),
-    "slab_fraction": (0.0, 0.5),
-}
+GENERAL_DOMAIN: Mapping[str, tuple[float, float]] = MappingProxyType(
+    {
+        "R": (0.005, 50.0),
+        "b": (0.05, 2.0),
+        "anisotropy": (1.0, 100.0),
+        "slab_fraction": (0.0, 0.5),
+    }
+)
 
 
 @runtime_checkable
