@@ -91,6 +91,16 @@ def test_writes_tables_and_exports(tmp_path, capsys):
         capsys,
     )
     assert rc == 0 and "<AnisotropicDiffusion>" in (tmp_path / "d.xml").read_text()
+    argv = ["--rigidity", "1GV", "100GV", "--n-points", "4", *ARGS, "--export", "crpropa"]
+    rc, text, _ = run(argv, capsys)
+    rc_json, out, _ = run([*argv, "--json"], capsys)
+    assert rc == rc_json == 0
+    record, namespace = json.loads(out), {}
+    exec(text, namespace)  # the snippet: comments and three assignments
+    assert [record[k] for k in ("scale", "alpha", "epsilon")] == [
+        namespace[k] for k in ("scale", "alpha", "epsilon")
+    ]
+    assert record["fit_par"]["n_points"] == 4
 
 
 @pytest.mark.parametrize(

@@ -180,17 +180,8 @@ class GalpropParameters:
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe values."""
-        return {
-            "D0_xx": self.D0_xx,
-            "D_rigid_ref": self.D_rigid_ref,
-            "D_rigid_br": self.D_rigid_br,
-            "D_g_1": self.D_g_1,
-            "D_g_2": self.D_g_2,
-            "D_eta": self.D_eta,
-            "component": self.component,
-            "fit": self.fit.to_dict(),
-        }
+        """JSON-safe values (the parameters and the fit)."""
+        return _params_dict(self)
 
 
 def export_galprop(
@@ -317,8 +308,14 @@ _COMPONENT_TEXT = {
 }
 
 
-def _fields(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+def _params_dict(params: Any) -> dict[str, Any]:
+    """A parameter set's fields as JSON-safe values, fits as dicts, without the comments."""
+    out = {}
+    for name in params.__dataclass_fields__:
+        value = getattr(params, name)
+        if name != "comments":
+            out[name] = value.to_dict() if isinstance(value, FitQuality) else value
+    return out
 
 
 # --------------------------------------------------------------------------- DRAGON2
@@ -395,13 +392,8 @@ class Dragon2Parameters:
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe values."""
-        out = {k: v for k, v in _fields(self).items() if not k.startswith("fit")}
-        out.pop("comments")
-        out.update(
-            fit=self.fit.to_dict(), fit_par=self.fit_par.to_dict(), fit_perp=self.fit_perp.to_dict()
-        )
-        return out
+        """JSON-safe values (the parameters and the fits)."""
+        return _params_dict(self)
 
 
 def export_dragon2(
@@ -542,14 +534,8 @@ class CRPropaParameters:
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe values."""
-        return {
-            "scale": self.scale,
-            "alpha": self.alpha,
-            "epsilon": self.epsilon,
-            "fit_par": self.fit_par.to_dict(),
-            "fit_perp": self.fit_perp.to_dict(),
-        }
+        """JSON-safe values (the parameters and the fits)."""
+        return _params_dict(self)
 
 
 def export_crpropa(coefficients: xr.Dataset, path: str | Path | None = None) -> CRPropaParameters:
