@@ -581,9 +581,13 @@ def export_crpropa(coefficients: xr.Dataset, path: str | Path | None = None) -> 
     keep = diffusive_points(coefficients, ("par", "perp"), n_min=2, exporter=exporter)
     a = coefficients.attrs
     rig = np.asarray(coefficients["rigidity"].values, dtype=np.float64)[keep]
-    Z = abs(int(a.get("charge_number", 1)))
-    rest = float(a.get("rest_energy_eV", units.PROTON.rest_energy_eV))
-    e_over_q = np.sqrt((Z * rig * 1e9) ** 2 + rest**2) / Z  # E_total / (|Z| e) in V
+    species = units.Species(
+        name=str(a.get("species", "proton")),
+        rest_energy_eV=float(a.get("rest_energy_eV", units.PROTON.rest_energy_eV)),
+        charge_number=int(a.get("charge_number", 1)),
+    )
+    T = units.rigidity_to_scaled(rig, species=species, unit="GV")  # kinetic energy, m c^2
+    e_over_q = (1.0 + T) * species.rest_energy_eV / abs(species.charge_number)  # E / |Z| e, V
     D_par = diffusion_in(coefficients, "D_par")[keep]
     D_perp = diffusion_in(coefficients, "D_perp")[keep]
     D_ref, alpha = fit_power_law(e_over_q, D_par, CRPROPA_REFERENCE_V)

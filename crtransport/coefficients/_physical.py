@@ -178,9 +178,8 @@ def diffusion_coefficients(
         "slab_fraction": check_real("slab_fraction", slab_fraction, low=0.0, high=1.0),
     }
 
-    u = abs(sp.charge_number) * rig_V / sp.rest_energy_eV  # p c / (m c^2)
-    beta = u / np.sqrt(1.0 + u * u)
-    r_l = rig_V / (units.C_LIGHT * B0_T)
+    beta = units.speed_from_rigidity(rig_V, species=sp, unit="V")
+    r_l = units.larmor_radius_from_rigidity(rig_V, B0=B0_T, unit="V", B0_unit="T")
     R = r_l / lambda_m
     extrapolated = _check_domain(
         model.domain, R, inputs, on_extrapolate, rig_V=rig_V, B0_T=B0_T, lambda_m=lambda_m
@@ -201,7 +200,7 @@ def diffusion_coefficients(
         "is_diffusive_perp": out["is_diffusive_perp"],
         "is_extrapolated": extrapolated,
     }
-    T_eV = units.T_from_u(u) * sp.rest_energy_eV
+    T_eV = units.rigidity_to_scaled(rig_V, species=sp, unit="V") * sp.rest_energy_eV
     coords: dict[str, NDArray[np.float64]] = {
         "rigidity": rig_V / 1e9,
         "kinetic_energy": T_eV / 1e9,
