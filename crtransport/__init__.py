@@ -7,7 +7,7 @@ neural surrogate that predicts the perpendicular diffusion coefficient
 (:class:`crtransport.surrogate.Surrogate`), after Palade (2023), and the analytic transport
 theories (QLT, FLRW, NLGC, UNLT) evaluated on the same turbulence (:mod:`crtransport.theory`).
 Diffusion coefficients in physical units, and their export to GALPROP, DRAGON2 and CRPropa:
-:func:`diffusion_coefficients`, :mod:`crtransport.coefficients`.
+:func:`crtransport.coefficients.diffusion_coefficients` (re-exported at the top level).
 
 All quantities are in the paper's scaled units; see :mod:`crtransport.units`.
 

@@ -3,7 +3,7 @@
 Commands: ``simulate`` (:func:`crtransport.simulate`), ``build`` and ``repair-journal``
 (:func:`crtransport.build_dataset`, :func:`crtransport.dataset.repair_journal`), ``train`` and
 ``predict`` (:class:`crtransport.Surrogate`), ``coefficients``
-(:func:`crtransport.diffusion_coefficients` and the exporters). Modules:
+(:func:`crtransport.coefficients.diffusion_coefficients` and the exporters). Modules:
 
 ``_main``
     The parser, ``main`` and the one message policy: usage errors exit 2, failures 1, no

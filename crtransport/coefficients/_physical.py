@@ -82,12 +82,12 @@ def diffusion_coefficients(
     species : str or crtransport.units.Species, default: 'proton'
         ``'proton'``, ``'electron'``, ``'helium'``, any nucleus (``'56Fe'``, ``'A=56,Z=26'``,
         :func:`crtransport.units.nucleus`); see :func:`crtransport.units.get_species`.
-    rigidity : float, array_like, str or sequence of str
+    rigidity : float, array_like, str or list of str
         Rigidities :math:`p c/(|Z| e)`: numbers with ``rigidity_unit`` (V, kV, MV, GV, TV, ...)
         or strings such as ``"10GV"``. Exactly one of ``rigidity`` and ``energy``.
     rigidity_unit : str, optional
         Unit of numeric ``rigidity``.
-    energy : float, array_like, str or sequence of str
+    energy : float, array_like, str or list of str
         Kinetic energies of the particle (``"10GeV"``) or per nucleon (``"10GeV/n"``, or
         ``energy_unit="GeV/n"``; nuclei only).
     energy_unit : str, optional
