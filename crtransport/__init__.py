@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
         run,
         simulate,
     )
-    from crtransport.coefficients import diffusion_coefficients
+    from crtransport.coefficients import TransportModel, diffusion_coefficients
     from crtransport.dataset import build_dataset, open_dataset
     from crtransport.surrogate import Surrogate
 
@@ -71,6 +71,7 @@ __all__ = [
     "SimulationResult",
     "SimulationSettings",
     "Surrogate",
+    "TransportModel",
     # warnings
     "AccuracyWarning",
     # constants
@@ -100,6 +101,7 @@ _LAZY = {
     "SimulationSettings": "crtransport._settings",
     "build_dataset": "crtransport.dataset",
     "diffusion_coefficients": "crtransport.coefficients",
+    "TransportModel": "crtransport.coefficients",
     "open_dataset": "crtransport.dataset",
     "Surrogate": "crtransport.surrogate",
 }
