@@ -6,6 +6,8 @@ Test-particle simulations of relativistic cosmic rays in synthetic turbulence
 neural surrogate that predicts the perpendicular diffusion coefficient
 (:class:`crtransport.surrogate.Surrogate`), after Palade (2023), and the analytic transport
 theories (QLT, FLRW, NLGC, UNLT) evaluated on the same turbulence (:mod:`crtransport.theory`).
+Diffusion coefficients in physical units, and their export to GALPROP, DRAGON2 and CRPropa:
+:func:`crtransport.coefficients.diffusion_coefficients` (re-exported at the top level).
 
 All quantities are in the paper's scaled units; see :mod:`crtransport.units`.
 
@@ -22,6 +24,7 @@ from crtransport._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from crtransport import (
+        coefficients,
         dataset,
         datasets,
         pusher,
@@ -40,11 +43,13 @@ if TYPE_CHECKING:  # pragma: no cover
         run,
         simulate,
     )
+    from crtransport.coefficients import TransportModel, diffusion_coefficients
     from crtransport.dataset import build_dataset, open_dataset
     from crtransport.surrogate import Surrogate
 
 __all__ = [
     # subpackages
+    "coefficients",
     "dataset",
     "datasets",
     "pusher",
@@ -55,6 +60,7 @@ __all__ = [
     "units",
     # functions
     "build_dataset",
+    "diffusion_coefficients",
     "open_dataset",
     "resolve_config",
     "run",
@@ -65,6 +71,7 @@ __all__ = [
     "SimulationResult",
     "SimulationSettings",
     "Surrogate",
+    "TransportModel",
     # warnings
     "AccuracyWarning",
     # constants
@@ -73,6 +80,7 @@ __all__ = [
 ]
 
 _SUBPACKAGES = {
+    "coefficients",
     "dataset",
     "datasets",
     "pusher",
@@ -92,6 +100,8 @@ _LAZY = {
     "RUN_RULES": "crtransport._run_rules",
     "SimulationSettings": "crtransport._settings",
     "build_dataset": "crtransport.dataset",
+    "diffusion_coefficients": "crtransport.coefficients",
+    "TransportModel": "crtransport.coefficients",
     "open_dataset": "crtransport.dataset",
     "Surrogate": "crtransport.surrogate",
 }

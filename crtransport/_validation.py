@@ -25,6 +25,11 @@ EXTRAPOLATE_ADVICE_CLI = (
     "(--on-extrapolate ignore accepts such inputs; --on-extrapolate raise makes them an error.)"
 )
 
+#: The same for inputs outside a transport model's domain (``diffusion_coefficients``, whose
+#: default is to raise).
+DOMAIN_ADVICE = "Pass on_extrapolate='warn' or 'ignore' to evaluate the model there anyway."
+DOMAIN_ADVICE_CLI = "(--on-extrapolate warn or ignore evaluates the model there anyway.)"
+
 
 class AccuracyWarning(UserWarning):
     """A setting is legal but may compromise accuracy (the message gives the numbers)."""

@@ -63,7 +63,10 @@ __all__ = [
     "omega_c",
     "parse_quantity",
     "rho0",
+    "larmor_radius_from_rigidity",
+    "rigidity_from_energy",
     "rigidity_to_scaled",
+    "speed_from_rigidity",
     "species_names",
     "speed_from_T",
     "T_from_u",
@@ -116,22 +119,28 @@ class Species:
         Rest energy :math:`m c^2` in eV.
     charge_number : int
         Charge in units of the elementary charge (its sign is the charge sign).
+    mass_number : int or None, default: None
+        Number of nucleons A of a nucleus (None for a lepton); energies per nucleon
+        (``"GeV/n"``, :func:`rigidity_from_energy`) need it.
     """
 
     name: str
     rest_energy_eV: float
     charge_number: int
+    mass_number: int | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.rest_energy_eV) and self.rest_energy_eV > 0):
             raise ValueError(f"`rest_energy_eV` must be in (0, inf); got {self.rest_energy_eV!r}.")
         if self.charge_number == 0:
             raise ValueError("`charge_number` must be non-zero; got 0.")
+        if self.mass_number is not None and not self.mass_number >= 1:
+            raise ValueError(f"`mass_number` must be None or >= 1; got {self.mass_number!r}.")
 
 
-PROTON = Species(name="proton", rest_energy_eV=938.272_088_16e6, charge_number=1)
+PROTON = Species(name="proton", rest_energy_eV=938.272_088_16e6, charge_number=1, mass_number=1)
 ELECTRON = Species(name="electron", rest_energy_eV=0.510_998_950_00e6, charge_number=-1)
-ALPHA = Species(name="alpha", rest_energy_eV=3727.379_4066e6, charge_number=2)
+ALPHA = Species(name="alpha", rest_energy_eV=3727.379_4066e6, charge_number=2, mass_number=4)
 _SPECIES = {s.name: s for s in (PROTON, ELECTRON, ALPHA)}
 
 #: Atomic mass unit in eV (CODATA 2018) and the electron's rest energy in eV.
@@ -222,7 +231,9 @@ def nucleus(mass_number: int, charge_number: int, *, name: str | None = None) ->
     atomic = _ATOMIC_MASS_U.get((A, Z), float(A))
     if name is None:
         name = f"{A}{_SYMBOLS[Z - 1]}" if len(_SYMBOLS) >= Z else f"A={A},Z={Z}"
-    return Species(name=name, rest_energy_eV=atomic * _U_EV - Z * _ELECTRON_EV, charge_number=Z)
+    return Species(
+        name=name, rest_energy_eV=atomic * _U_EV - Z * _ELECTRON_EV, charge_number=Z, mass_number=A
+    )
 
 
 def get_species(species: str | Species) -> Species:
@@ -241,7 +252,9 @@ def get_species(species: str | Species) -> Species:
         if key.lower() in _SPECIES:
             return _SPECIES[key.lower()]
         if key.lower() == "helium":  # the alpha particle, under its element's name
-            return Species(name="helium", rest_energy_eV=ALPHA.rest_energy_eV, charge_number=2)
+            return Species(
+                name="helium", rest_energy_eV=ALPHA.rest_energy_eV, charge_number=2, mass_number=4
+            )
         if key.lower() in _NUCLEI:
             return nucleus(*_NUCLEI[key.lower()], name=key.lower())
         match = _NUCLEUS_TEXT.match(key)
@@ -443,6 +456,90 @@ def rigidity_to_scaled(
     return T_from_u(
         abs(sp.charge_number) * parse_quantity(rigidity, "rigidity", unit) / sp.rest_energy_eV
     )
+
+
+def rigidity_from_energy(
+    energy: Any, *, species: str | Species = "proton", unit: str | None = None
+) -> NDArray[np.float64]:
+    """Kinetic energy (e.g. ``"10GeV"``, or per nucleon ``"10GeV/n"``) to rigidity in V.
+
+    Parameters
+    ----------
+    energy : float, array_like or str
+        The kinetic energy of the particle, or per nucleon when its unit ends in ``/n``
+        (``"1GeV/n"``, or a number with ``unit="GeV/n"``), as GALPROP and DRAGON2 grid nuclei.
+    species : str or Species, default: 'proton'
+        Energies per nucleon need a nucleus (``species.mass_number`` set).
+    unit : str, optional
+        Unit of a numeric ``energy``: one of :func:`unit_names` ``('energy')``, optionally
+        followed by ``/n``.
+
+    Returns
+    -------
+    ndarray of float64
+        Rigidity :math:`p c / (|Z| e)` in V, with :math:`(pc)^2 = T^2 + 2 T m c^2`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown unit or species, or an energy per nucleon of a species without
+        nucleons (the electron).
+
+    Examples
+    --------
+    >>> round(float(rigidity_from_energy("1GeV")) / 1e9, 4)            # protons
+    1.6960
+    >>> round(float(rigidity_from_energy("1GeV/n", species="helium")) / 1e9, 4)
+    3.3845
+    """
+    sp = get_species(species)
+    per_nucleon = False
+    if isinstance(energy, str) and energy.strip().endswith("/n"):
+        energy, per_nucleon = energy.strip()[:-2], True
+    if unit is not None and unit.endswith("/n"):
+        unit, per_nucleon = unit[:-2], True
+    T_eV = parse_quantity(energy, "energy", unit)
+    if per_nucleon:
+        if sp.mass_number is None:
+            raise ValueError(
+                f"an energy per nucleon needs a nucleus; species {sp.name!r} has no nucleons "
+                "(give its kinetic energy without '/n')."
+            )
+        T_eV = T_eV * sp.mass_number
+    # p c / (m c^2) = |u| = sqrt(T (T + 2)) with T in m c^2
+    return u_from_T(T_eV / sp.rest_energy_eV) * sp.rest_energy_eV / abs(sp.charge_number)
+
+
+def speed_from_rigidity(
+    rigidity: Any, *, species: str | Species = "proton", unit: str | None = None
+) -> NDArray[np.float64]:
+    """Speed :math:`v/c = u/\\sqrt{1 + u^2}` at a rigidity, with :math:`u = |Z| R/(m c^2)`.
+
+    Examples
+    --------
+    >>> round(float(speed_from_rigidity("1GV")), 5)          # protons at 1 GV
+    0.72926
+    """
+    sp = get_species(species)
+    u = abs(sp.charge_number) * parse_quantity(rigidity, "rigidity", unit) / sp.rest_energy_eV
+    return u / np.sqrt(1.0 + u * u)
+
+
+def larmor_radius_from_rigidity(
+    rigidity: Any, *, B0: Any, unit: str | None = None, B0_unit: str | None = None
+) -> NDArray[np.float64]:
+    """Larmor radius :math:`r_L = R / (c B_0)` in m of a particle of rigidity ``R`` in ``B0``.
+
+    The radius of a particle moving perpendicular to ``B0`` (pitch angle 90 degrees); it is
+    the same for every species at the same rigidity.
+
+    Examples
+    --------
+    >>> round(float(larmor_radius_from_rigidity("1GV", B0="5nT")) / 1e3)    # km
+    667128
+    """
+    B0_T = _positive(parse_quantity(B0, "field", B0_unit), "B0")
+    return parse_quantity(rigidity, "rigidity", unit) / (C_LIGHT * B0_T)
 
 
 def energy_from_scaled(

@@ -13,6 +13,7 @@ import crtransport
 
 DOCS_API = pathlib.Path(__file__).resolve().parents[1] / "docs" / "api"
 SUBPACKAGES = [
+    "coefficients",
     "turbulence",
     "pusher",
     "transport",

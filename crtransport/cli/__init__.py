@@ -2,7 +2,8 @@
 
 Commands: ``simulate`` (:func:`crtransport.simulate`), ``build`` and ``repair-journal``
 (:func:`crtransport.build_dataset`, :func:`crtransport.dataset.repair_journal`), ``train`` and
-``predict`` (:class:`crtransport.Surrogate`). Modules:
+``predict`` (:class:`crtransport.Surrogate`), ``coefficients``
+(:func:`crtransport.coefficients.diffusion_coefficients` and the exporters). Modules:
 
 ``_main``
     The parser, ``main`` and the one message policy: usage errors exit 2, failures 1, no
@@ -12,7 +13,7 @@ Commands: ``simulate`` (:func:`crtransport.simulate`), ``build`` and ``repair-jo
     ``--no-progress``, ``--json``) and the deprecated spellings of renamed flags.
 ``_units``
     The physical inputs of ``simulate`` and ``predict`` (``--energy 1GeV``, ``--B0 5nT``).
-``_simulate``, ``_dataset``, ``_surrogate``
+``_simulate``, ``_dataset``, ``_surrogate``, ``_coefficients``
     One module per layer's commands.
 
 The vocabulary is documented on the docs' "Command line" page.

@@ -15,13 +15,19 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from crtransport._validation import EXTRAPOLATE_ADVICE, EXTRAPOLATE_ADVICE_CLI, AccuracyWarning
+from crtransport._validation import (
+    DOMAIN_ADVICE,
+    DOMAIN_ADVICE_CLI,
+    EXTRAPOLATE_ADVICE,
+    EXTRAPOLATE_ADVICE_CLI,
+    AccuracyWarning,
+)
 from crtransport._version import __version__
-from crtransport.cli import _dataset, _simulate, _surrogate
+from crtransport.cli import _coefficients, _dataset, _simulate, _surrogate
 
 #: Python wording in library messages -> what the command line says instead (CLI messages
 #: name flags, not keyword arguments).
-_CLI_WORDING = {EXTRAPOLATE_ADVICE: EXTRAPOLATE_ADVICE_CLI}
+_CLI_WORDING = {EXTRAPOLATE_ADVICE: EXTRAPOLATE_ADVICE_CLI, DOMAIN_ADVICE: DOMAIN_ADVICE_CLI}
 
 
 def _cli_text(text: str) -> str:
@@ -38,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"crtransport {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for register in (_simulate.register, _dataset.register, _surrogate.register):
+    for register in (
+        _simulate.register,
+        _dataset.register,
+        _surrogate.register,
+        _coefficients.register,
+    ):
         register(subparsers)
     return parser
 

@@ -1,0 +1,125 @@
+"""``crtransport coefficients``: the same numbers as the Python API, the table, the files, the
+exports and the message policy (exit 2, the option named)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import crtransport as crt
+from crtransport import cli
+
+ARGS = ["--B0", "5nT", "--lambda-perp", "0.01au", "--b", "0.5"]
+
+
+def run(argv, capsys):
+    try:
+        rc = cli.main(["coefficients", *argv])
+    except SystemExit as exc:
+        rc = exc.code
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+def test_json_matches_the_python_api(capsys):
+    rc, out, err = run(["--rigidity", "1GV", "10GV", *ARGS, "--json"], capsys)
+    assert rc == 0, err
+    record = json.loads(out)
+    ds = crt.diffusion_coefficients(
+        "theory", rigidity=[1, 10], rigidity_unit="GV", B0="5nT", lambda_perp="0.01au", b=0.5
+    )
+    np.testing.assert_allclose(record["D_par"], ds["D_par"].values, rtol=1e-12)
+    np.testing.assert_allclose(record["D_perp"], ds["D_perp"].values, rtol=1e-12)
+    np.testing.assert_allclose(
+        record["mfp_par_au"], ds["mean_free_path_par"].values / 1.495978707e11, rtol=1e-12
+    )
+    assert record["unit"] == "m2/s" and record["attrs"]["species"] == "proton"
+
+
+def test_table_grid_and_units(capsys):
+    rc, out, _ = run(
+        [
+            "--energy",
+            "1GeV/n",
+            "4GeV/n",
+            "--n-points",
+            "3",
+            "--species",
+            "helium",
+            *ARGS,
+            "--unit",
+            "cm2/s",
+        ],
+        capsys,
+    )
+    assert rc == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("# helium, B0 = 5nT") and "D in cm2/s" in lines[1]
+    rows = [line.split() for line in lines[3:]]
+    assert len(rows) == 3
+    T = np.array([float(r[1]) for r in rows])  # total kinetic energy, GeV: 4 nucleons
+    np.testing.assert_allclose(T, [4.0, 8.0, 16.0], rtol=1e-4)
+
+
+def test_writes_tables_and_exports(tmp_path, capsys):
+    rc, out, _ = run(
+        ["--rigidity", "1GV", "3GV", "10GV", *ARGS, "-o", str(tmp_path / "t.nc")], capsys
+    )
+    assert rc == 0 and "written" in out
+    with xr.open_dataset(tmp_path / "t.nc") as ds:
+        assert ds.sizes["rigidity"] == 3 and ds["D_par"].attrs["units"] == "m2/s"
+    rc, out, _ = run(
+        ["--rigidity", "1GV", "100GV", "--n-points", "6", *ARGS, "--export", "galprop"], capsys
+    )
+    assert rc == 0 and "D_g_1" in out and "D0_xx" in out
+    rc, _, _ = run(
+        [
+            "--rigidity",
+            "1GV",
+            "100GV",
+            "--n-points",
+            "4",
+            *ARGS,
+            "--export",
+            "dragon2",
+            "-o",
+            str(tmp_path / "d.xml"),
+        ],
+        capsys,
+    )
+    assert rc == 0 and "<AnisotropicDiffusion>" in (tmp_path / "d.xml").read_text()
+    argv = ["--rigidity", "1GV", "100GV", "--n-points", "4", *ARGS, "--export", "crpropa"]
+    rc, text, _ = run(argv, capsys)
+    rc_json, out, _ = run([*argv, "--json"], capsys)
+    assert rc == rc_json == 0
+    record, namespace = json.loads(out), {}
+    exec(text, namespace)  # the snippet: comments and three assignments
+    assert [record[k] for k in ("scale", "alpha", "epsilon")] == [
+        namespace[k] for k in ("scale", "alpha", "epsilon")
+    ]
+    assert record["fit_par"]["n_points"] == 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--rigidity", "1GV", "--B0", "-5nT", "--lambda-perp", "0.01au", "--b", "0.5"],
+         "--B0: '-5nT' is not positive"),
+        (["--rigidity", "1", *ARGS], "--rigidity: '1' has no unit"),
+        (["--rigidity", "1GV", *ARGS, "--species", "kryptonite"], "--species: 'kryptonite'"),
+        (["--rigidity", "1GV", "1000GV", *ARGS],
+         "domain is rigidity in [0.01121, 112.1] GV. (--on-extrapolate warn or ignore"),
+        (["--rigidity", "1GV", *ARGS, "-o", "out.txt"], "-o/--output: out.txt must end in .nc"),
+        (["--rigidity", "1GV", "2GV", "3GV", "--n-points", "4", *ARGS],
+         "--n-points: needs exactly two values"),
+    ],
+)  # fmt: skip
+def test_usage_errors_exit_2_and_name_the_option(capsys, argv, message):
+    rc, _, err = run(argv, capsys)
+    assert rc == 2
+    assert err.startswith("crtransport coefficients: error: ")
+    assert message in err
+    assert "Traceback" not in err
