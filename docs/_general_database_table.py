@@ -59,8 +59,11 @@ def _text(s: dict) -> str:
         lines += [
             "Cost and convergence of the training rows by decade of R:",
             "",
-            *_rows(["R", "rows", "median core-s", "share of cost", "D_perp plateau",
-                    "D_par plateau"], dec, "20 12 17 17 17 17"),  # fmt: skip
+            *_rows(
+                ["R", "rows", "median core-s", "share of cost", "D_perp plateau", "D_par plateau"],
+                dec,
+                "20 12 17 17 17 17",
+            ),
         ]
     np_ = s.get("no_plateau")
     if np_:
