@@ -28,6 +28,9 @@ _BUILD_COMMAND = "python scripts/build_paper_database.py"
 SURROGATE_FILES: dict[str, str] = {
     "paper": "surrogate_paper.npz",
     "improved": "surrogate_improved.npz",
+    # the general model (D_perp and D_par, crtransport.surrogate.TransportSurrogate): it ships
+    # when the general database is complete
+    "general": "surrogate_general.zip",
 }
 
 
@@ -147,10 +150,16 @@ def surrogate_file(name: str) -> Traversable:
     """
     resource = _resource(SURROGATE_FILES[name])
     if not resource.is_file():
+        how = (
+            "It is trained on the general database once that is complete (`python "
+            "scripts/build_general_database.py --status` in a checkout says how far it is); "
+            "fit your own with crtransport.surrogate.TransportSurrogate.fit(ds)."
+            if name == "general"
+            else "Train one with Surrogate().fit(...) or `crtransport train`, then load it "
+            "with Surrogate.load(path)."
+        )
         raise FileNotFoundError(
             f"no pretrained surrogate {name!r} in this installation: crtransport/data/"
-            f"{SURROGATE_FILES[name]} is missing (shipped: {shipped_surrogates()}). "
-            "Train one with Surrogate().fit(...) or `crtransport train`, then load it "
-            "with Surrogate.load(path)."
+            f"{SURROGATE_FILES[name]} is missing (shipped: {shipped_surrogates()}). {how}"
         )
     return resource

@@ -86,3 +86,13 @@ def test_general_database_missing_says_how_to_build_it(tmp_path, monkeypatch):
     path = tmp_path / datasets.GENERAL_FILE
     path.write_bytes(b"")
     assert datasets.general() == path
+
+
+def test_general_model_not_shipped_says_why(tmp_path, monkeypatch):
+    from crtransport.coefficients import get_model
+
+    monkeypatch.setattr(datasets, "_resource", lambda name: tmp_path / name)
+    for call in (lambda: crtransport.Surrogate.pretrained("general"),
+                 lambda: get_model("general")):  # fmt: skip
+        with pytest.raises(FileNotFoundError, match="trained on the general database once"):
+            call()

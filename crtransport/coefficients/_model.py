@@ -202,10 +202,18 @@ class TheoryModel:
         return [d_perp, d_perp_std, d_par, d_par_std, float(is_perp), float(math.isfinite(d_par))]
 
 
+def _general() -> TransportModel:
+    from crtransport.surrogate import Surrogate
+
+    return Surrogate.pretrained("general")  # type: ignore[return-value]
+
+
 #: Model sources by name: a factory returning the model (``get_model``, the CLI's
-#: ``--model-source``). The general surrogate joins as ``"general"`` when it ships.
+#: ``--model-source``). ``"general"`` is the pretrained TransportSurrogate (FileNotFoundError,
+#: saying why, until it ships).
 _SOURCES: dict[str, Callable[[], TransportModel]] = {
     "theory": TheoryModel,
+    "general": _general,
 }
 
 

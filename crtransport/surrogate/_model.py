@@ -191,14 +191,16 @@ class Surrogate:
 
         Parameters
         ----------
-        name : {'paper', 'improved'}, optional
+        name : {'paper', 'improved', 'general'}, optional
             ``'paper'``: the paper's network and optimiser (3-10-5-1, tanh, squared output,
             Adam 1e-3 / 0.9 / 0.95 / 1e-7, full batch, mean-squared loss). ``'improved'``: the
             best of a few other recipes (wider layers, log-space loss, log inputs, a
             :math:`b^2` output prior; ``sur.state.provenance["recipe"]`` says which), shipped
             only when it was clearly more accurate than the paper's on validation data; see
-            :meth:`available_pretrained`. Default: the most accurate model shipped,
-            ``'improved'`` when it ships, else ``'paper'``.
+            :meth:`available_pretrained`. ``'general'``: D_perp and D_par over the general
+            database's space (a :class:`~crtransport.surrogate.TransportSurrogate`; it ships
+            when that database is complete). Default: the most accurate model of the paper's
+            cube shipped, ``'improved'`` when it ships, else ``'paper'``.
         on_extrapolate : {'warn', 'raise', 'ignore'}, default: 'warn'
             See :class:`Surrogate`.
 
@@ -219,6 +221,10 @@ class Surrogate:
             name = "improved" if "improved" in cls.available_pretrained() else "paper"
         name = check_choice("name", name, tuple(datasets.SURROGATE_FILES))
         with importlib.resources.as_file(datasets.surrogate_file(name)) as path:
+            if name == "general":  # D_perp and D_par in similarity variables
+                from crtransport.surrogate._transport import TransportSurrogate
+
+                return TransportSurrogate.load(path)  # type: ignore[return-value]
             return cls.load(path, on_extrapolate=on_extrapolate)
 
     @staticmethod
