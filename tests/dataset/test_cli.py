@@ -100,7 +100,12 @@ def test_help_lists_options(capsys):
 
 
 @pytest.mark.parametrize(
-    ("old", "new"), [(["--out"], ["-o"]), (["--workers", "1"], ["--n-workers", "1"])]
+    ("old", "new"),
+    [
+        (["--out"], ["-o"]),
+        # the same path through the alias table; slow (a build each): keep the default run short
+        pytest.param(["--workers", "1"], ["--n-workers", "1"], marks=pytest.mark.slow),
+    ],
 )
 def test_build_deprecated_spellings_still_work(tmp_path, fake_engine, capsys, old, new):
     base = ["build", "--n-samples", "2", "--set", "sleep=0", "--no-progress"]
