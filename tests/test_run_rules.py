@@ -250,7 +250,8 @@ def test_paper_kinematics_refuse_energies_they_cannot_resolve():
     assert RUN_RULES["paper"].speed(1.0) == pytest.approx(float(units.speed_from_T(1.0)))
 
 
-@pytest.mark.slow  # a real build (1.7 s quiet); the isotropic adaptive build stays in the default run
+# a real build (1.7 s quiet); the isotropic adaptive build stays in the default run
+@pytest.mark.slow
 def test_a_database_records_its_run_rules_in_full(tmp_path):
     from crtransport.dataset import ParameterSpace, build_dataset
 
