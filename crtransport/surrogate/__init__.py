@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from crtransport.surrogate._config import SurrogateConfig
+    from crtransport.surrogate._data import dimensionless_table
     from crtransport.surrogate._ensemble import EnsembleLearner
     from crtransport.surrogate._evaluate import SurrogateEvaluation
     from crtransport.surrogate._model import Surrogate
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
         plot_predicted_vs_true,
     )
     from crtransport.surrogate._state import SurrogateState, TrainingHistory
-    from crtransport.surrogate._transport import TransportSurrogate, dimensionless_table
+    from crtransport.surrogate._transport import TransportSurrogate
 
 __all__ = [
     # functions
@@ -45,7 +46,7 @@ __all__ = [
 
 _LAZY = {
     "TransportSurrogate": "crtransport.surrogate._transport",
-    "dimensionless_table": "crtransport.surrogate._transport",
+    "dimensionless_table": "crtransport.surrogate._data",
     "EnsembleLearner": "crtransport.surrogate._ensemble",
     "Surrogate": "crtransport.surrogate._model",
     "SurrogateEvaluation": "crtransport.surrogate._evaluate",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from crtransport import units
 from crtransport.surrogate._config import DEFAULT_UNITS
 
 
@@ -221,3 +222,56 @@ def dataarray_columns(
         for name, a in zip(features, arrays, strict=True)
     ]
     return columns, template
+
+
+# ------------------------------------------------------------------ the general surrogate's data
+#: Inputs of the general surrogate (:class:`~crtransport.surrogate.TransportSurrogate`).
+FEATURES: tuple[str, ...] = ("R", "b", "anisotropy", "slab_fraction")
+#: The two directions of its outputs.
+DIRECTIONS: tuple[str, ...] = ("perp", "par")
+
+
+def dimensionless_table(ds: xr.Dataset) -> xr.Dataset:
+    """A database's rows in the similarity variables, ready for :class:`TransportSurrogate`.
+
+    Returns the inputs ``R``, ``b``, ``anisotropy``, ``slab_fraction`` and, per direction,
+    ``ln_d_<dir>`` (``ln(D / (v lambda_perp))``, NaN where D <= 0), ``ln_d_<dir>_err`` (the
+    label noise: relative error of D), and ``diffusive_<dir>`` (1.0 where the run reached a
+    plateau, else 0.0), plus ``split`` when the database has one.
+    """
+    T = ds["T"].values
+    lam = ds["lambda_perp"].values
+    v_lam = units.speed_from_T(T) * lam
+    data: dict[str, Any] = {
+        "R": units.u_from_T(T) / lam,
+        "b": ds["b"].values,
+        "anisotropy": ds["lambda_par"].values / lam,
+        "slab_fraction": ds["slab_fraction"].values,
+    }
+    for d in DIRECTIONS:
+        D = ds[f"D_{d}"].values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data[f"ln_d_{d}"] = np.where(D > 0, np.log(D / v_lam), np.nan)
+            data[f"ln_d_{d}_err"] = ds[f"D_{d}_err"].values / np.abs(D)
+        data[f"diffusive_{d}"] = ds[f"is_converged_{d}"].values.astype(np.float64)
+    if "split" in ds:
+        data["split"] = ds["split"].values
+    return xr.Dataset({k: ("sample", np.asarray(v)) for k, v in data.items()})
+
+
+def space_domain(
+    data: xr.Dataset, table: xr.Dataset, features: tuple[str, ...]
+) -> dict[str, tuple[float, float]]:
+    """The training domain: the database's parameter space where it states the input, else
+    the range of the training inputs."""
+    out = {f: (float(np.min(table[f].values)), float(np.max(table[f].values))) for f in features}
+    try:
+        space = json.loads(data.attrs["parameter_space"])
+    except (KeyError, TypeError, ValueError):
+        return out
+    for name in features:
+        axis = space.get(name)
+        if isinstance(axis, Mapping) and axis.get("kind") == "free":
+            low, high = float(axis["low"]), float(axis["high"])
+            out[name] = (min(low, out[name][0]), max(high, out[name][1]))
+    return out

@@ -19,10 +19,8 @@ large batches.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,49 +30,14 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
-from crtransport import units
 from crtransport._validation import check_int, check_real
-from crtransport._version import __version__
 from crtransport.surrogate._config import SurrogateConfig
+from crtransport.surrogate._data import DIRECTIONS, FEATURES, dimensionless_table, space_domain
 
-__all__ = ["TransportSurrogate", "dimensionless_table"]
+__all__ = ["TransportSurrogate", "TransportFitSettings"]
 
-#: Inputs of the general surrogate, in order.
-FEATURES: tuple[str, ...] = ("R", "b", "anisotropy", "slab_fraction")
-#: The two directions.
-DIRECTIONS: tuple[str, ...] = ("perp", "par")
-_FORMAT = "crtransport.transport_surrogate"
-_FORMAT_VERSION = 1
 #: Two-sided normal quantiles of the 68 % and 95 % intervals.
 _Z68, _Z95 = 0.9944578832097535, 1.959963984540054
-
-
-def dimensionless_table(ds: xr.Dataset) -> xr.Dataset:
-    """A database's rows in the similarity variables, ready for :class:`TransportSurrogate`.
-
-    Returns the inputs ``R``, ``b``, ``anisotropy``, ``slab_fraction`` and, per direction,
-    ``ln_d_<dir>`` (``ln(D / (v lambda_perp))``, NaN where D <= 0), ``ln_d_<dir>_err`` (the
-    label noise: relative error of D), and ``diffusive_<dir>`` (1.0 where the run reached a
-    plateau, else 0.0), plus ``split`` when the database has one.
-    """
-    T = ds["T"].values
-    lam = ds["lambda_perp"].values
-    v_lam = units.speed_from_T(T) * lam
-    data: dict[str, Any] = {
-        "R": units.u_from_T(T) / lam,
-        "b": ds["b"].values,
-        "anisotropy": ds["lambda_par"].values / lam,
-        "slab_fraction": ds["slab_fraction"].values,
-    }
-    for d in DIRECTIONS:
-        D = ds[f"D_{d}"].values
-        with np.errstate(divide="ignore", invalid="ignore"):
-            data[f"ln_d_{d}"] = np.where(D > 0, np.log(D / v_lam), np.nan)
-            data[f"ln_d_{d}_err"] = ds[f"D_{d}_err"].values / np.abs(D)
-        data[f"diffusive_{d}"] = ds[f"is_converged_{d}"].values.astype(np.float64)
-    if "split" in ds:
-        data["split"] = ds["split"].values
-    return xr.Dataset({k: ("sample", np.asarray(v)) for k, v in data.items()})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,7 +125,7 @@ class TransportSurrogate:
         table = dimensionless_table(data)
         if "split" in table:
             table = table.isel(sample=np.flatnonzero(table["split"].values == 0))
-        domain = _space_domain(data, table)
+        domain = space_domain(data, table, FEATURES)
         rng = np.random.default_rng(key)
         n = table.sizes["sample"]
         held = rng.random(n) < settings.calibration_fraction
@@ -301,33 +264,11 @@ class TransportSurrogate:
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model: a zip of ``manifest.json`` and one surrogate ``.npz`` per part."""
-        from crtransport.surrogate._io import save_state
+        """Write the model: a zip of ``manifest.json`` and one surrogate ``.npz`` per part
+        (no pickle; :mod:`crtransport.surrogate._transport_io`)."""
+        from crtransport.surrogate._transport_io import save_transport
 
-        path = Path(path)
-        manifest = {
-            "format": _FORMAT,
-            "format_version": _FORMAT_VERSION,
-            "crtransport_version": __version__,
-            "features": list(FEATURES),
-            "parts": sorted(self._models),
-            "calibration": self.calibration,
-            "domain": {k: list(v) for k, v in self.domain.items()},
-            "metadata": self.metadata,
-        }
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        parts = {}
-        for name, model in self._models.items():
-            part = path.with_name(f".{path.name}.{name}.{os.getpid()}.npz")
-            save_state(model.state, part)
-            parts[name] = part.read_bytes()
-            part.unlink()
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("manifest.json", json.dumps(manifest, indent=1))
-            for name, blob in parts.items():
-                zf.writestr(f"{name}.npz", blob)
-        os.replace(tmp, path)
-        return path
+        return save_transport(self, Path(path))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TransportSurrogate:
@@ -341,41 +282,14 @@ class TransportSurrogate:
             If it is not a transport-surrogate file of a version this crtransport reads, or a
             part is damaged (the message names it).
         """
-        from crtransport.surrogate._model import Surrogate
+        from crtransport.surrogate._transport_io import load_transport
 
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no such surrogate file: {path}")
-        try:
-            with zipfile.ZipFile(path) as zf:
-                manifest = json.loads(zf.read("manifest.json"))
-                blobs = {n: zf.read(f"{n}.npz") for n in manifest.get("parts", [])}
-        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise ValueError(
-                f"{path} is not a crtransport transport-surrogate file ({exc})."
-            ) from None
-        if manifest.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not a crtransport transport-surrogate file.")
-        if manifest.get("format_version") != _FORMAT_VERSION:
-            raise ValueError(
-                f"{path} has format version {manifest.get('format_version')}; this "
-                f"crtransport ({__version__}) reads version {_FORMAT_VERSION}."
-            )
-        models = {}
-        for name, blob in blobs.items():
-            part = path.with_name(f".{path.name}.{name}.{os.getpid()}.npz")
-            part.write_bytes(blob)
-            try:
-                models[name] = Surrogate.load(part)
-            except ValueError as exc:
-                raise ValueError(f"{path}: part {name!r} is damaged ({exc}).") from None
-            finally:
-                part.unlink()
+        parts = load_transport(Path(path))
         return cls(
-            models,
-            calibration=manifest["calibration"],
-            domain={k: tuple(v) for k, v in manifest["domain"].items()},
-            metadata=manifest.get("metadata"),
+            parts["models"],
+            calibration=parts["calibration"],
+            domain=parts["domain"],
+            metadata=parts["metadata"],
         )
 
     def __repr__(self) -> str:
@@ -417,19 +331,3 @@ def _calibration_factor(y: NDArray, mean: NDArray, spread: NDArray, noise: NDArr
         c = 0.5 * (lo + hi)
         lo, hi = (c, hi) if np.mean(r2 / (c**2 * s2 + e2)) > 1.0 else (lo, c)
     return 0.5 * (lo + hi)
-
-
-def _space_domain(data: xr.Dataset, table: xr.Dataset) -> dict[str, tuple[float, float]]:
-    """The training domain: the database's parameter space where it states the input, else
-    the range of the training inputs."""
-    out = {f: (float(np.min(table[f].values)), float(np.max(table[f].values))) for f in FEATURES}
-    try:
-        space = json.loads(data.attrs["parameter_space"])
-    except (KeyError, TypeError, ValueError):
-        return out
-    for name in FEATURES:
-        axis = space.get(name)
-        if isinstance(axis, Mapping) and axis.get("kind") == "free":
-            low, high = float(axis["low"]), float(axis["high"])
-            out[name] = (min(low, out[name][0]), max(high, out[name][1]))
-    return out
