@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crtransport import units
+from crtransport._ranges import INPUT_RANGES
 
 #: How the messages name each kind of quantity of :func:`crtransport.units.parse_quantity`.
 _KIND_NAMES = {
@@ -267,10 +268,11 @@ def resolve_inputs(args: argparse.Namespace) -> ScaledInputs:
         given = getattr(args, name)
         if given is not None:
             values[name] = _length(flag, _as_list(given), scale)
-    for name, low, high in (("b", 0.0, math.inf), ("mu", -1.0, 1.0)):
+    for name in ("b", "mu"):
         given = getattr(args, name)
         if given is not None:
-            values[name] = _bounded(f"--{name}", _as_list(given), low, high)
+            valid = INPUT_RANGES[name]
+            values[name] = _bounded(f"--{name}", _as_list(given), valid.low, valid.high)
     return ScaledInputs(values=values, scale=scale)
 
 

@@ -41,9 +41,10 @@ Schema history
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
+
+from crtransport._ranges import INPUT_RANGES, NON_NEGATIVE, POSITIVE, ValidRange
 
 __all__ = [
     "INPUTS",
@@ -317,49 +318,13 @@ GLOBAL_ATTRS: tuple[str, ...] = (
 )
 
 
-class ValidRange(NamedTuple):
-    """Values a variable may take (NaN is allowed only where :data:`NAN_ALLOWED` says so)."""
-
-    low: float
-    high: float = math.inf
-    low_open: bool = False
-    high_open: bool = False
-
-    def __contains__(self, value: object) -> bool:
-        v = float(value)  # type: ignore[arg-type]
-        above = v > self.low if self.low_open else v >= self.low
-        below = v < self.high if self.high_open else v <= self.high
-        return above and below
-
-    def contains(self, values: Any) -> Any:
-        """Elementwise ``value in self`` for an array (NaN gives False)."""
-        import numpy as np
-
-        v = np.asarray(values, dtype=np.float64)
-        above = v > self.low if self.low_open else v >= self.low
-        below = v < self.high if self.high_open else v <= self.high
-        return above & below
-
-    def __str__(self) -> str:
-        lo = "(-inf" if self.low == -math.inf else ("(" if self.low_open else "[") + f"{self.low:g}"
-        close = ")" if self.high_open else "]"
-        hi = "inf)" if self.high == math.inf else f"{self.high:g}{close}"
-        return f"{lo}, {hi}"
-
-
-_POSITIVE = ValidRange(0.0, low_open=True)
-_NON_NEGATIVE = ValidRange(0.0)
+_POSITIVE, _NON_NEGATIVE = POSITIVE, NON_NEGATIVE
 
 #: Physical range of every variable with one (issue 19: ``open_dataset`` and resumed builds
 #: refuse content no run can produce). Variables not listed may take any finite value.
 VALID_RANGES: dict[str, ValidRange] = {
     SAMPLE_DIM: _NON_NEGATIVE,
-    "T": _POSITIVE,
-    "mu": ValidRange(-1.0, 1.0),
-    "b": _NON_NEGATIVE,
-    "lambda_perp": _POSITIVE,
-    "lambda_par": _POSITIVE,
-    "slab_fraction": ValidRange(0.0, 1.0),
+    **{name: INPUT_RANGES[name] for name in INPUTS},
     "D_perp_err": _NON_NEGATIVE,
     "D_par_err": _NON_NEGATIVE,
     "dt": _POSITIVE,

@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from crtransport import units
+from crtransport._ranges import INPUT_RANGES
 from crtransport._validation import check_choice, check_int, check_real, check_seed
 from crtransport.dataset._schema import INPUTS, UNIT_ENERGY, UNIT_FIELD, UNIT_LENGTH, UNIT_NONE
 
@@ -65,16 +66,11 @@ DESIGN_AXES: tuple[str, ...] = (
     "T", "R", "mu", "b", "lambda_perp", "lambda_par", "anisotropy", "slab_fraction",
 )  # fmt: skip
 
-# physical range of each axis: (low, high, low_open); every high is closed or infinite
+# physical range of each axis (crtransport._ranges): (low, high, low_open); every high is
+# closed or infinite
 _PHYSICAL: dict[str, tuple[float, float, bool]] = {
-    "T": (0.0, math.inf, True),
-    "R": (0.0, math.inf, True),
-    "mu": (-1.0, 1.0, False),
-    "b": (0.0, math.inf, False),
-    "lambda_perp": (0.0, math.inf, True),
-    "lambda_par": (0.0, math.inf, True),
-    "anisotropy": (0.0, math.inf, True),
-    "slab_fraction": (0.0, 1.0, False),
+    name: (INPUT_RANGES[name].low, INPUT_RANGES[name].high, INPUT_RANGES[name].low_open)
+    for name in DESIGN_AXES
 }
 _UNITS: dict[str, str] = {
     "T": UNIT_ENERGY,
