@@ -554,24 +554,34 @@ class _ActiveBuild:
     def _spent(self) -> float:
         return float(sum(rec.get("cpu_time", rec["wall_time"]) for rec in self.records.values()))
 
-    def _run_round(self, rnd: Mapping[str, Any]) -> None:
-        first = int(rnd["first_row"])
-        rows = np.asarray(rnd["rows"], dtype=np.float64)
-        indices = range(first, first + len(rows))
-        todo = [i for i in indices if i not in self.records]
-        if not todo:
-            return
-        settings = self.test_settings if rnd["kind"] == "test" else self.settings
-        if self.run_fn is _simulate_run:
-            _check_rows(rows[[i - first for i in todo]], settings)
-        padded = np.full((first + len(rows), len(INPUTS)), np.nan)
-        padded[first:] = rows
-        _run_samples(
-            todo, padded, settings, self.seed, None, self.threads, self.run_fn,
-            journal=self.journal, records=self.records, n_done=len(rows) - len(todo),
-            n_sim=len(rows), **self.run_kw,
-        )  # fmt: skip
-        self._check_round(rnd, rows)
+    def _run_rounds(self) -> None:
+        """Run every recorded row not yet done, all rounds in one pool (no idle tail between
+        rounds that are already decided, e.g. the start and the test set)."""
+        rows = np.asarray(
+            [row for rnd in self.log.rounds for row in rnd["rows"]], dtype=np.float64
+        ).reshape(-1, len(INPUTS))
+        test = np.zeros(len(rows), dtype=bool)
+        for rnd in self.log.rounds:
+            if rnd["kind"] == "test":
+                test[int(rnd["first_row"]) : int(rnd["first_row"]) + len(rnd["rows"])] = True
+        todo = [i for i in range(len(rows)) if i not in self.records]
+        if todo:
+            if self.run_fn is _simulate_run:
+                for is_test, settings in ((False, self.settings), (True, self.test_settings)):
+                    part = [i for i in todo if test[i] == is_test]
+                    if part:
+                        _check_rows(rows[part], settings)
+
+            def settings_of(index: int) -> dict[str, Any]:
+                return self.test_settings if test[index] else self.settings
+
+            _run_samples(
+                todo, rows, settings_of, self.seed, None, self.threads, self.run_fn,
+                journal=self.journal, records=self.records, n_done=len(rows) - len(todo),
+                n_sim=len(rows), **self.run_kw,
+            )  # fmt: skip
+        for rnd in self.log.rounds:
+            self._check_round(rnd, np.asarray(rnd["rows"], dtype=np.float64))
 
     def _check_round(self, rnd: Mapping[str, Any], rows: NDArray) -> None:
         first = int(rnd["first_row"])
@@ -652,8 +662,7 @@ class _ActiveBuild:
             self._record_design_rounds()
             budget_s = self.active.budget * 3600.0
             while True:
-                for rnd in self.log.rounds:
-                    self._run_round(rnd)
+                self._run_rounds()
                 n_acq = len(self.log.rounds) - 2
                 if self.active.max_rounds is not None and n_acq >= self.active.max_rounds:
                     break

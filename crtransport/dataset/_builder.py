@@ -782,7 +782,7 @@ def _stop_pool(executor: Executor) -> None:
 def _run_samples(
     todo: list[int],
     rows: NDArray,
-    settings: Mapping[str, Any],
+    settings: Mapping[str, Any] | Callable[[int], Mapping[str, Any]],
     seed: int,
     times: list[float] | None,
     threads: int | None,
@@ -828,10 +828,15 @@ def _run_samples(
     )
     start = time.perf_counter()
 
+    # one mapping for every sample, or a function of the sample's index (an active build runs
+    # rounds with different particle counts in one pool)
+    settings_of = settings if callable(settings) else (lambda _: settings)
+
     def submit(index: int) -> Future:
         return executor.submit(
-            _execute, run_fn, index, rows[index].tolist(), settings, seed, times, threads
-        )
+            _execute, run_fn, index, rows[index].tolist(), settings_of(index), seed, times,
+            threads,
+        )  # fmt: skip
 
     def on_result(record: dict[str, Any]) -> None:
         # what is kept is what a resume would read back, so both paths give the same file
