@@ -78,6 +78,11 @@ def fake_run(params, settings, seed_seq):
         "wall_time": settings["n_particles"] * 1e-6,
         "n_steps": n_steps,
         "cpu_time": n_steps * settings["n_particles"] * settings["n_waves"] * 1e-7,
+        "alpha_perp": 1.0,
+        "alpha_perp_err": 0.05,
+        "alpha_par": 1.0 if R > 0.05 else 1.9,
+        "alpha_par_err": 0.05,
+        "stop_rule": 1 if R > 0.05 else 2,
     }
 
 
