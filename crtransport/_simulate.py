@@ -53,7 +53,7 @@ ISOTROPIC_MEAN_ABS_MU = 0.5
 
 Seed = int | np.random.SeedSequence | np.random.Generator
 PitchAngle = float | Literal["isotropic"]
-StopReason = Literal["fixed", "plateau", "cap"]
+StopReason = Literal["fixed", "plateau", "cap", "ballistic"]
 
 
 def default_dt(
@@ -209,9 +209,10 @@ class SimulationResult:
         (:func:`crtransport.transport.transport_exponent`): over the last decade of the run
         where no plateau was reached; where one was, over the last half decade that the plateau
         test used (its ``window`` says which), so that the flag and the regime agree.
-    stop_reason : {'fixed', 'plateau', 'cap'}
+    stop_reason : {'fixed', 'plateau', 'cap', 'ballistic'}
         What ended the run: a fixed length (``t_max`` given, or fixed rules), the requested
-        coefficients reaching a plateau, or the cap ``t_cap`` without one.
+        coefficients reaching a plateau, the cap ``t_cap`` without one, or the rules' ballistic
+        stop (:class:`RunRules` ``ballistic_alpha``: a requested coefficient still ballistic).
     t_end : float
         Simulated time in 1/omega_c.
     n_steps : int
@@ -754,6 +755,9 @@ def _run(config: SimulationConfig, t0: float, bar: Any) -> SimulationResult:
         if not ensemble.can_extend():
             stop = "cap"
             break
+        if _is_ballistic(config, ensemble, flags, wanted):
+            stop = "ballistic"
+            break
         ensemble.extend()
     running = running_diffusion(times, disp)
     running.attrs.update(model=config.model, T=config.T, b=config.b, mu=config.mu)
@@ -776,6 +780,24 @@ def _run(config: SimulationConfig, t0: float, bar: Any) -> SimulationResult:
         t_end=float(ensemble.n_steps * config.dt),
         n_steps=ensemble.n_steps,
         wave_evaluations=ensemble.n_steps * config.n_particles * config.n_waves,
+    )
+
+
+def _is_ballistic(
+    config: SimulationConfig, ensemble: Any, flags: dict[str, bool], wanted: tuple[str, ...]
+) -> bool:
+    """The rules' ballistic stop (:class:`RunRules` ``ballistic_alpha``): every requested
+    coefficient without a plateau still ballistic over the last decade, after
+    ``ballistic_after`` first lengths."""
+    rules = config.rules
+    if rules.ballistic_alpha is None or ensemble.n_steps < rules.ballistic_after * config.n_steps:
+        return False
+    open_ = [w for w in wanted if not flags[w]]
+    shown = {"perp": ensemble.gc_displacement, "par": ensemble.displacement}
+    return bool(open_) and all(
+        transport_exponent(ensemble.times, shown[w], direction=w).alpha  # type: ignore[arg-type]
+        >= rules.ballistic_alpha
+        for w in open_
     )
 
 

@@ -309,3 +309,55 @@ def test_an_adaptive_run_that_cannot_keep_its_waves_is_refused(monkeypatch):
         crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, n_particles=100_000)
     fixed = crt.resolve_config(T=1.0, b=0.2, lambda_perp=5.0, n_particles=100_000, t_max=100.0)
     assert not fixed.adaptive
+
+
+def test_ballistic_stop_ends_a_run_whose_coefficient_has_not_begun_to_scatter():
+    """In weak turbulence (b = 0.03) D_par is ballistic far beyond any affordable run: with the
+    ballistic stop the run ends at the first extension past ``ballistic_after`` first lengths
+    (growth 1.5: 1, 1.5, 2.25) instead of running to the cap of 16."""
+    from crtransport.turbulence import CompositeTurbulence
+
+    turb = CompositeTurbulence(b=0.03, lambda_perp=1.0, lambda_par=1.0, slab_fraction=0.5)
+    common = dict(R=1.0, turbulence=turb, mu="isotropic", n_particles=256, n_waves=32,
+                  converge="par", seed=3)  # fmt: skip
+    early = crt.simulate(
+        **common, rules=RunRules(max_extension=16, ballistic_alpha=1.8, ballistic_after=2)
+    )
+    assert early.stop_reason == "ballistic" and not early.converged_par
+    assert 2.0 <= early.t_end / early.config.t_max < 3.4
+    assert early.regime_par.alpha >= 1.8
+    full = crt.simulate(**common, rules=RunRules(max_extension=16))
+    assert full.stop_reason == "cap"
+    assert full.t_end / full.config.t_max == pytest.approx(16.0, rel=0.02)
+    assert full.regime_par.alpha > 1.8  # ballistic to the end: the stop lost nothing
+
+
+def test_ballistic_stop_leaves_a_diffusive_run_alone():
+    rules = RunRules(max_extension=16, ballistic_alpha=1.8, ballistic_after=1)
+    res = crt.simulate(
+        R=0.5, b=1.0, lambda_perp=1.0, anisotropy=2.0, mu="isotropic", n_particles=512,
+        n_waves=32, converge="par", rules=rules, seed=4,
+    )  # fmt: skip
+    assert res.stop_reason == "plateau" and res.converged_par
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"ballistic_alpha": 1.0}, r"`ballistic_alpha` must be in \(1, 2\]; got 1"),
+        ({"ballistic_alpha": 2.5}, r"`ballistic_alpha` must be in \(1, 2\]; got 2.5"),
+        ({"ballistic_after": 0.5}, r"`ballistic_after` must be in \[1, inf\); got 0.5"),
+    ],
+)
+def test_ballistic_settings_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RunRules(**kwargs)
+
+
+def test_rules_recorded_before_the_ballistic_stop_read_the_same():
+    """The fields added later are written only when set: earlier databases' recorded rules
+    and running builds' fingerprints do not change."""
+    assert "ballistic_alpha" not in RUN_RULES["default"].to_dict()
+    rules = RunRules(ballistic_alpha=1.8)
+    assert RunRules.from_dict(json.loads(json.dumps(rules.to_dict()))) == rules
+    assert RunRules.from_dict(RUN_RULES["paper"].to_dict()) == RUN_RULES["paper"]

@@ -100,9 +100,9 @@ Role = Literal[
 ]
 
 #: What ended a row's run (the ``stop_rule`` variable holds the index): a fixed run length,
-#: a plateau of the requested coefficients, the cap of an adaptive run without a plateau, or
-#: an exact (analytic, b = 0) row.
-STOP_RULES: tuple[str, ...] = ("fixed", "plateau", "cap", "exact")
+#: a plateau of the requested coefficients, the cap of an adaptive run without a plateau, an
+#: exact (analytic, b = 0) row, or the ballistic stop (``RunRules.ballistic_alpha``).
+STOP_RULES: tuple[str, ...] = ("fixed", "plateau", "cap", "exact", "ballistic")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,9 +243,11 @@ _SPECS = (
     VariableSpec(name="stop_rule", dims=_S, dtype="int64", units=UNIT_NONE,
                  long_name="what ended the run", role="diagnostic",
                  comment="0: fixed run length; 1: plateau of the requested coefficients; "
-                 "2: cap of an adaptive run without a plateau; 3: exact b = 0 row.",
+                 "2: cap of an adaptive run without a plateau; 3: exact b = 0 row; 4: "
+                 "stopped early, a requested coefficient still ballistic (RunRules "
+                 "ballistic_alpha; schema 4).",
                  flag_meanings=("fixed_length", "plateau", "cap_without_plateau",
-                                "exact_b_zero")),
+                                "exact_b_zero", "ballistic_without_plateau")),
     VariableSpec(name="n_steps", dims=_S, dtype="int64", units=UNIT_NONE,
                  long_name="time steps simulated (cost: n_particles x n_waves x n_steps "
                  "wave evaluations)", role="diagnostic"),
