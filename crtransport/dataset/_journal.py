@@ -163,10 +163,17 @@ class Journal:
     finished record, then :meth:`remove` once the final file is written.
     """
 
-    def __init__(self, path: Path, fd: int, records: dict[int, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fd: int,
+        records: dict[int, dict[str, Any]],
+        fingerprint: Mapping[str, Any] | None = None,
+    ) -> None:
         self.path = path
         self._fd = fd
         self.records = records
+        self._fingerprint = fingerprint
 
     @classmethod
     def open(
@@ -207,12 +214,12 @@ class Journal:
                 header = None
             if header is not None:
                 logger.info("resuming from %s: %d samples already done", path, len(records))
-                return cls(path, fd, records)
+                return cls(path, fd, records, fingerprint)
             logger.warning("discarding the journal %s (overwrite=True)", path)
             path.unlink()
             os.close(fd)
         cls._create(path, fingerprint)
-        return cls(path, cls._lock(path), {})
+        return cls(path, cls._lock(path), {}, fingerprint)
 
     @staticmethod
     def _create(path: Path, fingerprint: Mapping[str, Any]) -> None:
@@ -269,8 +276,44 @@ class Journal:
                 os.fsync(fh.fileno())
         return result
 
+    def _is_replaced(self) -> bool:
+        """Whether ``path`` no longer names the file this journal writes to."""
+        try:
+            on_disk = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        ours = os.fstat(self._fd)
+        return (on_disk.st_ino, on_disk.st_dev) != (ours.st_ino, ours.st_dev)
+
+    def _rewrite(self) -> None:
+        """Write the journal again at ``path`` from the records held, and append there."""
+        assert self._fingerprint is not None
+        logger.warning(
+            "the journal %s was replaced by another program while the build ran (e.g. git "
+            "stash or checkout); writing it again from the build's %d records",
+            self.path,
+            len(self.records),
+        )
+        self._create(self.path, self._fingerprint)
+        fd = self._lock(self.path)
+        lines = b"".join(
+            (json.dumps(rec, separators=(",", ":")) + "\n").encode("utf-8")
+            for rec in self.records.values()
+        )
+        os.write(fd, lines)
+        os.fsync(fd)
+        os.close(self._fd)
+        self._fd = fd
+
     def append(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """Write one record durably; return it as it will be read back."""
+        """Write one record durably; return it as it will be read back.
+
+        If another program replaced the file since (``git stash``, ``checkout``: the journal
+        is committed while a long build runs), the journal is first written again at its path
+        from the records this build holds, so that nothing goes to the replaced file.
+        """
+        if self._fingerprint is not None and self._is_replaced():
+            self._rewrite()
         line = json.dumps(record, separators=(",", ":")) + "\n"
         data = line.encode("utf-8")
         try:

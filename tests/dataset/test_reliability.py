@@ -437,3 +437,27 @@ def test_ctrl_c_stops_the_build_without_waiting_for_samples_in_flight(tmp_path):
             proc.kill()
         assert time.monotonic() - start < 30
     assert "KeyboardInterrupt" in err
+
+
+def test_a_journal_replaced_under_a_running_build_is_written_again(tmp_path, caplog):
+    """`git stash` while the general build ran replaced its committed journal: every later
+    record went to the unlinked file (recovered from /proc). The journal now notices and writes
+    itself again at its path from the records it holds."""
+    from crtransport.dataset._journal import Journal
+
+    path = tmp_path / "db.nc.journal"
+    journal = Journal.open(path, {"seed": 1})
+    rec = {"index": 0, "params": [1.0, 0.5, 0.5, 1.0, 10.0, 0.0]}
+    journal.append(rec)
+    stale = tmp_path / "copy"
+    stale.write_text(path.read_text().splitlines()[0] + "\n")  # an older copy: header only
+    os.replace(stale, path)  # what git stash / checkout does: a new file at the path
+    with caplog.at_level("WARNING", logger="crtransport.dataset"):
+        journal.append({**rec, "index": 1})
+    assert "was replaced by another program" in caplog.text
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["fingerprint"] == {"seed": 1}
+    assert [line["index"] for line in lines[1:]] == [0, 1]
+    journal.append({**rec, "index": 2})  # and it goes on appending there
+    assert len(path.read_text().splitlines()) == 4
+    journal.close()
