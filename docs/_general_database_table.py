@@ -27,7 +27,8 @@ def _text(s: dict) -> str:
         ["waves per particle", f"{s['n_waves']} (half slab, half 2D)"],
         ["core-hours of simulation (train / test)",
          f"{ch['simulation']:.2f} ({ch['simulation_train']:.2f} / {ch['simulation_test']:.2f})"
-         f" of a {ch['budget']:g} budget"],
+         f" of a {ch['budget']:.2f} budget for rows; "
+         f"{ch.get('lost_in_flight', 0.0):.2f} more lost in flight"],
         ["core-hours of the acquisition's ensembles", f"{ch['learner']:.2f}"],
         ["median label noise D_perp (train / test)",
          f"{_pct(noise['train']['D_perp'], 1)} / "

@@ -19,8 +19,10 @@ database", which says why these ranges):
 Rows: 1000 particles and 500 waves (250 slab, 250 2D), the default run rules with the adaptive
 cap lowered from 16 to 4 times the first length (a row that does not reach both plateaus stops
 there, its transport regime recorded), converged on both D_perp and D_par. Test rows: 300,
-uniform at random, 4000 particles. Budget: 29 core-hours of simulation (30 less a margin for the
-last round's cost estimate).
+uniform at random, 4000 particles. Budget: 30 core-hours of simulation in all: 29 for the rows
+(30 less a margin for the last round's cost estimate), less the compute lost to interruptions
+(rows in flight when a session ended or the build was restarted), which
+``data/general/compute_log.jsonl`` records; add a line there whenever a build is cut off.
 
 The build journals every row to ``data/general/general.nc.journal`` and every round to
 ``data/general/general.nc.rounds``; commit both while it runs (``git add data/general``), so that
@@ -44,6 +46,17 @@ from crtransport.dataset._active import read_active_build
 ROOT = Path(__file__).resolve().parents[1]
 PATH = ROOT / "data" / "general" / "general.nc"
 SIGNATURE = PATH.with_name("engine_signature.json")
+#: Compute spent outside the file: rows lost in flight (one JSON line per interruption).
+COMPUTE_LOG = PATH.with_name("compute_log.jsonl")
+
+
+def lost_core_hours() -> float:
+    """Core-hours of rows lost in flight so far (``COMPUTE_LOG``)."""
+    if not COMPUTE_LOG.exists():
+        return 0.0
+    lines = COMPUTE_LOG.read_text().splitlines()
+    return sum(float(json.loads(line)["lost_core_hours"]) for line in lines if line.strip())
+
 
 SPACE = ParameterSpace(
     R=Free(0.005, 50.0, log=True),
@@ -62,7 +75,7 @@ SIMULATION = dict(
     rules=crt.RunRules(name="general-db", max_extension=4.0),
 )
 ACTIVE = ActiveLearning(
-    budget=29.0,
+    budget=29.0 - lost_core_hours(),
     initial_samples=512,
     batch_size=128,
     n_test=300,
@@ -96,7 +109,10 @@ def status() -> None:
     rounds = json.loads(ds.attrs["active_learning_rounds"])
     test = ds["split"].values == 1
     print(f"rows done: {ds.sizes['sample']} ({int(test.sum())} test) in {len(rounds)} rounds")
-    print(f"core-hours used: {ds.attrs['core_hours_used']:.3f} of {ACTIVE.budget}")
+    print(
+        f"core-hours used: {ds.attrs['core_hours_used']:.3f} of {ACTIVE.budget:.2f} for rows "
+        f"(plus {lost_core_hours():.2f} lost in flight; 30 in all less a 1 core-hour margin)"
+    )
     for r in rounds:
         print(f"  round {r['round']} ({r['kind']}): {r['n_done']} / {r['n_rows']} rows")
     for name in ("D_perp", "D_par"):

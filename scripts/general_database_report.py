@@ -19,6 +19,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import build_general_database as build  # scripts/ is on sys.path when run as a script
 import numpy as np
 
 import crtransport as crt
@@ -97,7 +98,8 @@ def summary(ds, complete: bool) -> dict:
             "simulation_train": float(ds["cpu_time"].values[train].sum()) / 3600.0,
             "simulation_test": float(ds["cpu_time"].values[test].sum()) / 3600.0,
             "learner": learner_s / 3600.0,
-            "budget": ds.attrs.get("budget_core_hours", 29.0),
+            "budget": ds.attrs.get("budget_core_hours", build.ACTIVE.budget),
+            "lost_in_flight": build.lost_core_hours(),
         },
         "label_noise": {
             "train": label_noise(ds, train),
