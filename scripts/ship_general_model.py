@@ -1,0 +1,121 @@
+"""Ship the general database and train the general model on it (issue 14).
+
+    python scripts/ship_general_model.py            # the finished database
+    python scripts/ship_general_model.py --partial  # the rows so far (nothing is shipped)
+
+Reads ``data/general/general.nc`` (built by ``scripts/build_general_database.py``), trains
+:class:`crtransport.surrogate.TransportSurrogate` on its training rows (``split == 0``; the
+uncertainty's scale is calibrated on a held-back part of them), measures it **once** on the
+held-out test rows (``split == 1``: drawn uniformly, never seen by the acquisition nor by any
+choice made here), and writes
+
+- ``crtransport/data/general.nc``: the database, as :func:`crtransport.datasets.general` serves it;
+- ``crtransport/data/surrogate_general.zip``: the model, as ``Surrogate.pretrained("general")``
+  serves it;
+- ``docs/_static/general_model.json``: what the docs quote: accuracy (raw and with the test
+  labels' noise removed), the 68 % and 95 % coverage, the plateau classifier's accuracy, the
+  worst rows, the training settings and the prediction speed.
+
+With ``--partial`` the rows finished so far are used with a random fifth of the training rows
+standing in for the test set: a check of the pipeline, not an accuracy claim, and nothing is
+written into the package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+import crtransport as crt
+from crtransport.dataset import read_active_build
+from crtransport.surrogate._transport import TransportFitSettings, TransportSurrogate
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "data" / "general" / "general.nc"
+DATA = ROOT / "crtransport" / "data"
+SUMMARY = ROOT / "docs" / "_static" / "general_model.json"
+SETTINGS = TransportFitSettings(hidden_widths=(64, 64), n_models=5, n_epochs=4000)
+KEY = 0
+
+
+def speed(model: TransportSurrogate) -> dict[str, float]:
+    """Bulk rate (points per second, 1e5 points) and single-query latency (best of 5)."""
+    rng = np.random.default_rng(0)
+    lo = {k: v[0] for k, v in model.domain.items()}
+    hi = {k: v[1] for k, v in model.domain.items()}
+    n = 100_000
+    pts = {
+        k: np.exp(rng.uniform(np.log(lo[k]), np.log(hi[k]), n)) if lo[k] > 0
+        else rng.uniform(lo[k], hi[k], n)
+        for k in lo
+    }  # fmt: skip
+    model.predict(**pts)  # warm-up (compilation)
+    bulk = min(_timed(lambda: model.predict(**pts)) for _ in range(5))
+    one = {k: float(v[0]) for k, v in pts.items()}
+    model.predict(**one)
+    single = min(_timed(lambda: model.predict(**one)) for _ in range(20))
+    return {"bulk_points_per_s": n / bulk, "single_query_us": single * 1e6}
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--partial", action="store_true", help="the rows so far; ship nothing")
+    args = parser.parse_args()
+    if args.partial:
+        ds = read_active_build(SOURCE)
+        train = np.flatnonzero(ds["split"].values == 0)
+        held = np.random.default_rng(KEY).random(len(train)) < 0.2
+        split = ds["split"].values.copy()
+        split[train[held]] = 1  # a stand-in test set: NOT the held-out test rows
+        ds = ds.assign(split=("sample", split))
+    else:
+        ds = crt.open_dataset(SOURCE)
+    start = time.process_time()
+    model = TransportSurrogate.fit(ds, settings=SETTINGS, key=KEY)
+    train_s = time.process_time() - start
+    report = model.evaluate(ds)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    summary = {
+        "command": "python scripts/ship_general_model.py" + (" --partial" if args.partial else ""),
+        "git_commit": commit,
+        "is_partial": args.partial,
+        "test_set": "a fifth of the training rows (pipeline check only)" if args.partial
+        else "the database's held-out test rows (split == 1)",
+        "settings": SETTINGS.to_dict(),
+        "calibration": model.calibration,
+        "training_core_seconds": train_s,
+        "evaluation": report,
+        "speed": speed(model),
+    }  # fmt: skip
+    print(json.dumps({k: summary[k] for k in ("test_set", "calibration", "speed")}, indent=1))
+    for d in ("D_perp", "D_par"):
+        r = report[d]
+        print(
+            f"{d}: {r['n_rows']} rows, RMS error {r['rms_relative_error']:.4f} (noise "
+            f"{r['rms_label_noise']:.4f}, intrinsic {r['rms_intrinsic_error']:.4f}), coverage "
+            f"68: {r['coverage_68']:.3f}, 95: {r['coverage_95']:.3f}, flags "
+            f"{r['flag_accuracy']:.3f}"
+        )
+    if args.partial:
+        return
+    SUMMARY.write_text(json.dumps(summary, indent=1) + "\n")
+    shutil.copyfile(SOURCE, DATA / "general.nc")
+    model.save(DATA / "surrogate_general.zip")
+
+
+if __name__ == "__main__":
+    main()
