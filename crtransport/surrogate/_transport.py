@@ -190,21 +190,31 @@ class TransportSurrogate:
             ``p_diffusive_perp``, ``p_diffusive_par`` (probability that a run reaches a
             plateau); ``is_diffusive_perp``, ``is_diffusive_par`` (that probability >= 1/2).
         """
+        from crtransport._validation import check_choice
+        from crtransport.surrogate._predict import ON_EXTRAPOLATE, predict_columns
+
+        check_choice("on_extrapolate", on_extrapolate, ON_EXTRAPOLATE)
         arrays = np.broadcast_arrays(
             *(np.asarray(a, dtype=np.float64) for a in (R, b, anisotropy, slab_fraction))
         )
-        inputs = dict(zip(FEATURES, (a.ravel() for a in arrays), strict=True))
+        columns = [np.ascontiguousarray(a.ravel()) for a in arrays]
         shape = arrays[0].shape
         out: dict[str, NDArray] = {}
+        # the four parts share the features and the domain: the first checks the inputs (and
+        # applies the policy), the others run straight on the columns
+        policy = on_extrapolate
         for d in DIRECTIONS:
-            model = self._models[f"ln_d_{d}"]
-            mean, spread = model.predict(return_std=True, on_extrapolate=on_extrapolate, **inputs)
+            nets = self._models[f"ln_d_{d}"]._networks()
+            mean, spread = predict_columns(nets, columns, shape, policy, True, stacklevel=3)
+            policy = "ignore"
+            d_mean = np.exp(np.asarray(mean, dtype=np.float64))
             s = self.calibration[d] * np.asarray(spread, dtype=np.float64)
-            out[f"d_{d}"] = np.exp(np.asarray(mean, dtype=np.float64)).reshape(shape)
-            out[f"ln_d_{d}_std"] = s.reshape(shape)
-            out[f"d_{d}_std"] = out[f"d_{d}"] * out[f"ln_d_{d}_std"]
-            p = self._models[f"diffusive_{d}"].predict(on_extrapolate=on_extrapolate, **inputs)
-            p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0).reshape(shape)
+            out[f"d_{d}"] = d_mean
+            out[f"ln_d_{d}_std"] = s
+            out[f"d_{d}_std"] = d_mean * s
+            flag_nets = self._models[f"diffusive_{d}"]._networks()
+            p = predict_columns(flag_nets, columns, shape, "ignore", False, stacklevel=3)
+            p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
             out[f"p_diffusive_{d}"] = p
             out[f"is_diffusive_{d}"] = p >= 0.5
         return out
