@@ -595,14 +595,10 @@ class _ActiveBuild:
                 )
 
     def _training(self) -> tuple[NDArray, NDArray, NDArray]:
-        rows, records = [], []
-        for rnd in self.log.rounds:
-            if rnd["kind"] == "test":
-                continue
-            for k, row in enumerate(rnd["rows"]):
-                rows.append(row)
-                records.append(self.records[int(rnd["first_row"]) + k])
-        arr = np.asarray(rows, dtype=np.float64)
+        """Unit-cube inputs, targets and wave evaluations of the training rows, in row order."""
+        indices = self._training_indices()
+        records = [self.records[i] for i in indices]
+        arr = np.asarray([rec["params"] for rec in records], dtype=np.float64)
         x = self.space.to_unit({name: arr[:, j] for j, name in enumerate(INPUTS)})
         return x, _targets(records, arr), _wave_evaluations(records, self.settings)
 
