@@ -561,9 +561,7 @@ class _ActiveBuild:
             [row for rnd in self.log.rounds for row in rnd["rows"]], dtype=np.float64
         ).reshape(-1, len(INPUTS))
         test = np.zeros(len(rows), dtype=bool)
-        for rnd in self.log.rounds:
-            if rnd["kind"] == "test":
-                test[int(rnd["first_row"]) : int(rnd["first_row"]) + len(rnd["rows"])] = True
+        test[_round_rows(self.log.rounds, test=True)] = True
         todo = [i for i in range(len(rows)) if i not in self.records]
         if todo:
             if self.run_fn is _simulate_run:
@@ -679,11 +677,17 @@ class _ActiveBuild:
         return open_dataset(self.path)
 
     def _training_indices(self) -> list[int]:
-        out = []
-        for rnd in self.log.rounds:
-            if rnd["kind"] != "test":
-                out += range(int(rnd["first_row"]), int(rnd["first_row"]) + len(rnd["rows"]))
-        return out
+        return _round_rows(self.log.rounds, test=False)
+
+
+def _round_rows(rounds: Sequence[Mapping[str, Any]], *, test: bool) -> list[int]:
+    """Row indices of the test round (``test``) or of every other round, in row order."""
+    return [
+        i
+        for rnd in rounds
+        if (rnd["kind"] == "test") == test
+        for i in range(int(rnd["first_row"]), int(rnd["first_row"]) + len(rnd["rows"]))
+    ]
 
 
 def _assemble(
@@ -697,7 +701,7 @@ def _assemble(
     rows, ordered, split, round_of, score = [], [], [], [], []
     summaries = []
     factor = int(fingerprint["active"]["test_particle_factor"])
-    test_rows: set[int] = set()
+    test_rows = set(_round_rows(rounds, test=True))
 
     def settings_of(rec: Mapping[str, Any]) -> dict[str, float]:
         base = fingerprint["simulation"]
@@ -705,8 +709,6 @@ def _assemble(
         return {"n_particles": base["n_particles"] * scale, "n_waves": base["n_waves"]}
 
     for rnd in rounds:
-        if rnd["kind"] == "test":
-            test_rows.update(range(int(rnd["first_row"]), int(rnd["first_row"]) + len(rnd["rows"])))
         first = int(rnd["first_row"])
         scores = rnd.get("score") or [math.nan] * len(rnd["rows"])
         done = 0
