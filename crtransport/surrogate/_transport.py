@@ -33,9 +33,18 @@ from numpy.typing import ArrayLike, NDArray
 from crtransport._validation import check_int, check_real
 from crtransport.surrogate._config import SurrogateConfig
 from crtransport.surrogate._data import DIRECTIONS, FEATURES, dimensionless_table, space_domain
+from crtransport.surrogate._transport_fused import (
+    FUSED_MAX,
+    FusedNet,
+    forward_fused,
+    fused_net,
+)
 
 __all__ = ["TransportSurrogate", "TransportFitSettings"]
 
+#: The four parts, in the order of the stacked network.
+_PARTS = tuple(f"ln_d_{d}" for d in DIRECTIONS) + tuple(f"diffusive_{d}" for d in DIRECTIONS)
+_SCALARS = (float, int, np.float64, np.float32)
 #: Two-sided normal quantiles of the 68 % and 95 % intervals.
 _Z68, _Z95 = 0.9944578832097535, 1.959963984540054
 
@@ -100,6 +109,9 @@ class TransportSurrogate:
         self.calibration = {k: float(v) for k, v in calibration.items()}
         self.domain = {k: (float(lo), float(hi)) for k, (lo, hi) in domain.items()}
         self.metadata = dict(metadata or {})
+        self._fused_net: FusedNet | None = None
+        self._calibration_column = np.array([[self.calibration[d]] for d in DIRECTIONS])
+        self._is_fused_built = False
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -191,33 +203,57 @@ class TransportSurrogate:
             plateau); ``is_diffusive_perp``, ``is_diffusive_par`` (that probability >= 1/2).
         """
         from crtransport._validation import check_choice
-        from crtransport.surrogate._predict import ON_EXTRAPOLATE, predict_columns
-
-        check_choice("on_extrapolate", on_extrapolate, ON_EXTRAPOLATE)
-        arrays = np.broadcast_arrays(
-            *(np.asarray(a, dtype=np.float64) for a in (R, b, anisotropy, slab_fraction))
+        from crtransport.surrogate._predict import (
+            ON_EXTRAPOLATE,
+            check_extrapolation,
+            predict_columns,
         )
-        columns = [np.ascontiguousarray(a.ravel()) for a in arrays]
-        shape = arrays[0].shape
+
+        if on_extrapolate not in ON_EXTRAPOLATE:
+            check_choice("on_extrapolate", on_extrapolate, ON_EXTRAPOLATE)
+        inputs = (R, b, anisotropy, slab_fraction)
+        if all(type(v) in _SCALARS for v in inputs):
+            columns, shape = [np.array([v], dtype=np.float64) for v in inputs], ()
+        else:
+            arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in inputs))
+            columns = [np.ascontiguousarray(a.ravel()) for a in arrays]
+            shape = arrays[0].shape
+        fused = self._fused() if columns[0].size <= FUSED_MAX else None
+        if fused is not None:
+            # small batches: the four parts in one stacked pass
+            mean, spread, outside = forward_fused(fused, columns)
+            if outside and on_extrapolate != "ignore":
+                check_extrapolation(self._models[fused.parts[0]].state, columns,
+                                    on_extrapolate, stacklevel=3)  # fmt: skip
+        else:
+            # the four share the features and the domain: the first checks the inputs (and
+            # applies the policy), the others run straight on the columns
+            results, policy = [], on_extrapolate
+            for name in _PARTS:
+                nets = self._models[name]._networks()
+                results.append(predict_columns(nets, columns, (-1,), policy, True, stacklevel=3))
+                policy = "ignore"
+            mean = np.array([m for m, _ in results], dtype=np.float64)
+            spread = np.array([s for _, s in results], dtype=np.float64)
+        # rows of mean and spread: ln d_perp, ln d_par, then the two plateau classifiers
+        d = np.exp(mean[:2])
+        s = spread[:2] * self._calibration_column
+        p = np.clip(mean[2:], 0.0, 1.0)
         out: dict[str, NDArray] = {}
-        # the four parts share the features and the domain: the first checks the inputs (and
-        # applies the policy), the others run straight on the columns
-        policy = on_extrapolate
-        for d in DIRECTIONS:
-            nets = self._models[f"ln_d_{d}"]._networks()
-            mean, spread = predict_columns(nets, columns, shape, policy, True, stacklevel=3)
-            policy = "ignore"
-            d_mean = np.exp(np.asarray(mean, dtype=np.float64))
-            s = self.calibration[d] * np.asarray(spread, dtype=np.float64)
-            out[f"d_{d}"] = d_mean
-            out[f"ln_d_{d}_std"] = s
-            out[f"d_{d}_std"] = d_mean * s
-            flag_nets = self._models[f"diffusive_{d}"]._networks()
-            p = predict_columns(flag_nets, columns, shape, "ignore", False, stacklevel=3)
-            p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-            out[f"p_diffusive_{d}"] = p
-            out[f"is_diffusive_{d}"] = p >= 0.5
+        for i, name in enumerate(DIRECTIONS):
+            out[f"d_{name}"] = d[i].reshape(shape)
+            out[f"ln_d_{name}_std"] = s[i].reshape(shape)
+            out[f"d_{name}_std"] = (d[i] * s[i]).reshape(shape)
+            out[f"p_diffusive_{name}"] = p[i].reshape(shape)
+            out[f"is_diffusive_{name}"] = (p[i] >= 0.5).reshape(shape)
         return out
+
+    def _fused(self) -> FusedNet | None:
+        """The stacked network of the four parts (built on first use; None if they differ)."""
+        if not self._is_fused_built:
+            self._fused_net = fused_net(self._models, _PARTS)
+            self._is_fused_built = True
+        return self._fused_net
 
     def predict_dimensionless(
         self, R: ArrayLike, b: ArrayLike, anisotropy: ArrayLike, slab_fraction: ArrayLike

@@ -85,3 +85,98 @@ def test_prediction_is_in_similarity_units_and_round_trips(fitted, tmp_path):
     (tmp_path / "bad.zip").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a crtransport transport-surrogate file"):
         TransportSurrogate.load(tmp_path / "bad.zip")
+
+
+def random_transport(seed=0, n_models=5, widths=(64, 64)):
+    """A TransportSurrogate of random networks with different input and output scalings
+    per part (no training: for the mechanics of prediction)."""
+    from crtransport.surrogate import Surrogate
+    from crtransport.surrogate._state import SurrogateState, TrainingHistory
+    from crtransport.surrogate._transport import (
+        _PARTS,
+        TransportFitSettings,
+        TransportSurrogate,
+        _config,
+    )
+
+    rng = np.random.default_rng(seed)
+    settings = TransportFitSettings(hidden_widths=widths, n_models=n_models)
+    domain = {"R": (0.005, 50.0), "b": (0.05, 2.0), "anisotropy": (1.0, 100.0),
+              "slab_fraction": (0.0, 0.5)}  # fmt: skip
+    models = {}
+    for part in _PARTS:
+        config = _config(settings, part, "identity")
+        sizes = config.layer_sizes
+        history = TrainingHistory(
+            train_loss=np.zeros((n_models, 1), np.float32), test_loss=None,
+            best_epoch=np.zeros(n_models, np.int64), n_epochs_run=0, is_stopped_early=False,
+            n_train=1, n_test=0, key=0, optimizer="none",
+        )  # fmt: skip
+        state = SurrogateState(
+            config=config,
+            weights=tuple(
+                rng.normal(0, 1 / np.sqrt(sizes[i]), (n_models, sizes[i + 1], sizes[i])).astype(
+                    np.float32
+                )
+                for i in range(len(sizes) - 1)
+            ),
+            biases=tuple(
+                rng.normal(0, 0.1, (n_models, sizes[i + 1])).astype(np.float32)
+                for i in range(len(sizes) - 1)
+            ),
+            input_offset=rng.normal(0, 1, 4).astype(np.float32),
+            input_scale=rng.uniform(0.5, 2, 4).astype(np.float32),
+            output_scale=np.array([rng.uniform(0.5, 3)], np.float32),
+            domain_low=np.array([lo for lo, _ in domain.values()]),
+            domain_high=np.array([hi for _, hi in domain.values()]),
+            feature_units=("1",) * 4,
+            target_units="1",
+            history=history,
+        )
+        models[part] = Surrogate.from_state(state)
+    calibration = {"perp": 1.3, "par": 0.8}
+    return TransportSurrogate(models, calibration=calibration, domain=domain)
+
+
+def test_stacked_pass_equals_each_parts_own_path():
+    from crtransport.surrogate._transport import _PARTS
+
+    model = random_transport()
+    rng = np.random.default_rng(1)
+    n = 40
+    x = {"R": np.exp(rng.uniform(np.log(0.005), np.log(50), n)), "b": rng.uniform(0.05, 2, n),
+         "anisotropy": rng.uniform(1, 100, n), "slab_fraction": rng.uniform(0, 0.5, n)}  # fmt: skip
+    pred = model.predict(*x.values())
+    own = {p: model._models[p].predict(**x, return_std=True) for p in _PARTS}  # float64 host
+    for d, c in (("perp", 1.3), ("par", 0.8)):
+        mean, std = own[f"ln_d_{d}"]
+        np.testing.assert_allclose(pred[f"d_{d}"], np.exp(mean), rtol=1e-12)
+        np.testing.assert_allclose(pred[f"ln_d_{d}_std"], c * std, rtol=1e-10)
+        np.testing.assert_allclose(pred[f"d_{d}_std"], np.exp(mean) * c * std, rtol=1e-10)
+        p = np.clip(own[f"diffusive_{d}"][0], 0, 1)
+        np.testing.assert_allclose(pred[f"p_diffusive_{d}"], p, rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(pred[f"is_diffusive_{d}"], p >= 0.5)
+    # a scalar query gives 0-d arrays equal to the batch's first entry
+    one = model.predict(*(v[0] for v in x.values()))
+    assert one["d_perp"].shape == () and one["d_perp"] == pytest.approx(pred["d_perp"][0], 1e-13)
+    # shapes broadcast; the policy names the input, the value and the range
+    grid = model.predict(x["R"][:5, None], 0.5, np.array([2.0, 3.0, 4.0]), 0.1)
+    assert grid["d_par"].shape == (5, 3) and grid["is_diffusive_perp"].shape == (5, 3)
+    with pytest.raises(ValueError, match=r"b = 3 is outside the trained range \[0.05, 2\]"):
+        model.predict(1.0, 3.0, 10.0, 0.1)
+    with pytest.warns(UserWarning, match=r"anisotropy = 0.5 is outside"):
+        model.predict(1.0, 0.5, 0.5, 0.1, on_extrapolate="warn")
+
+
+def test_large_batches_take_each_parts_path_with_the_same_numbers():
+    from crtransport.surrogate._transport_fused import FUSED_MAX
+
+    model = random_transport(seed=2, n_models=3, widths=(16, 16))
+    rng = np.random.default_rng(3)
+    n = FUSED_MAX + 500
+    R, b = np.exp(rng.uniform(np.log(0.005), np.log(50), n)), rng.uniform(0.05, 2, n)
+    big = model.predict(R, b, 10.0, 0.2)
+    small = model.predict(R[:FUSED_MAX], b[:FUSED_MAX], 10.0, 0.2)
+    # the large batch may run in float32 (JAX): agreement to float32 rounding
+    for key in ("d_perp", "d_par", "d_perp_std", "p_diffusive_par"):
+        np.testing.assert_allclose(big[key][:FUSED_MAX], small[key], rtol=2e-4, atol=1e-5)
