@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -369,7 +369,8 @@ def resolve_config(
         shared_field=shared_field,
         backend=backend,
     )
-    rules_, model, dt, t_max, t_cap = s.rules, s.model, s.dt, s.t_max, s.t_cap
+    rules_, dt, t_max, t_cap = s.rules, s.dt, s.t_max, s.t_cap
+    model = cast(ModelName, s.model)
     if turbulence is None and model == "slab":
         # slab turbulence has one scale, lambda_par: R = r_L / lambda_par
         if lambda_perp is not None or anisotropy is not None:

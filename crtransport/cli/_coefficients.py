@@ -178,6 +178,7 @@ def _run(args: argparse.Namespace) -> int:
         export_table,
     )
 
+    grid: dict[str, Any] = {kind: values, f"{kind}_unit": unit}
     ds = diffusion_coefficients(
         args.model_source,
         species=species,
@@ -189,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
         anisotropy=args.anisotropy,
         slab_fraction=args.slab_fraction,
         on_extrapolate=args.on_extrapolate,
-        **{kind: values, f"{kind}_unit": unit},
+        **grid,
     )
     if args.export is not None:
         if args.export == "galprop":

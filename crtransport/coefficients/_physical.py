@@ -339,7 +339,7 @@ def _parse(
                 f"`{name}` = {_show(value)} has no unit: give `{unit_name}` (one of "
                 f"{_allowed(kind, per_nucleon)}) or strings such as {_example(kind)!r}."
             )
-        si = [(_show(x), x) for x in arr.ravel()]
+        si: list[tuple[str, float]] = [(_show(x), float(x)) for x in arr.ravel()]
         si_arr = arr.ravel()
     else:
         si = []

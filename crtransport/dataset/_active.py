@@ -518,7 +518,9 @@ class _ActiveBuild:
             **settings,
             "n_particles": int(settings["n_particles"]) * active.test_particle_factor,
         }
-        self.run_kw = dict(executor=executor, n_workers=n_workers, progress=progress)
+        self.run_kw: dict[str, Any] = dict(
+            executor=executor, n_workers=n_workers, progress=progress
+        )
         self.threads = threads
         self.log = RoundLog.open(rounds_path(path), fingerprint, discard=overwrite)
         self.journal = Journal.open(journal_path(path), fingerprint, discard_mismatch=overwrite)

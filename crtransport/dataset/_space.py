@@ -599,7 +599,9 @@ class ParameterSpace:
                 cols.append((hi - np.log(x)) / (hi - lo))
             else:
                 cols.append((ax.high - x) / (ax.high - ax.low))
-        return np.stack(cols, axis=1) if cols else np.empty((len(next(iter(params.values()))), 0))
+        if cols:
+            return np.stack(cols, axis=1)
+        return np.empty((np.asarray(next(iter(params.values()))).size, 0))
 
     def _assemble(self, values: dict[str, NDArray], n: int) -> dict[str, NDArray]:
         out: dict[str, NDArray] = {}
