@@ -90,7 +90,10 @@ def test_writes_tables_and_exports(tmp_path, capsys):
         ],
         capsys,
     )
-    assert rc == 0 and "<AnisotropicDiffusion>" in (tmp_path / "d.xml").read_text()
+    assert rc == 0 and "<AnisotropicDiffusion>" not in (tmp_path / "d.xml").read_text()
+    argv = ["--rigidity", "1GV", "100GV", "--n-points", "4", *ARGS, "--export", "dragon2"]
+    rc, out, _ = run([*argv, "--anisotropic"], capsys)
+    assert rc == 0 and "<AnisotropicDiffusion>" in out and "3D grids only" in out
     argv = ["--rigidity", "1GV", "100GV", "--n-points", "4", *ARGS, "--export", "crpropa"]
     rc, text, _ = run(argv, capsys)
     rc_json, out, _ = run([*argv, "--json"], capsys)
@@ -115,6 +118,8 @@ def test_writes_tables_and_exports(tmp_path, capsys):
         (["--rigidity", "1GV", *ARGS, "-o", "out.txt"], "-o/--output: out.txt must end in .nc"),
         (["--rigidity", "1GV", "2GV", "3GV", "--n-points", "4", *ARGS],
          "--n-points: needs exactly two values"),
+        (["--rigidity", "1GV", "2GV", *ARGS, "--export", "galprop", "--anisotropic"],
+         "--anisotropic goes with --export dragon2; got --export galprop"),
     ],
 )  # fmt: skip
 def test_usage_errors_exit_2_and_name_the_option(capsys, argv, message):

@@ -121,6 +121,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(D_par + 2 D_perp)/3, D_par or D_perp (default: trace)",
     )
     p.add_argument(
+        "--anisotropic",
+        action="store_true",
+        help="with --export dragon2: also write the <AnisotropicDiffusion> block of D_par and "
+        "D_perp (DRAGON2 3D grids only)",
+    )
+    p.add_argument(
         "--unit",
         choices=("m2/s", "cm2/s"),
         default="m2/s",
@@ -168,6 +174,8 @@ def _run(args: argparse.Namespace) -> int:
     out = args.output
     if out is not None and args.export is None and out.suffix.lower() not in (".nc", ".csv"):
         raise ValueError(f"-o/--output: {out} must end in .nc or .csv (or give --export).")
+    if args.anisotropic and args.export != "dragon2":
+        raise ValueError(f"--anisotropic goes with --export dragon2; got --export {args.export}.")
 
     from crtransport.coefficients import (
         convert_units,
@@ -197,7 +205,9 @@ def _run(args: argparse.Namespace) -> int:
             params: Any = export_galprop(ds, out, component=args.component)
             text = params.to_galdef()
         elif args.export == "dragon2":
-            params = export_dragon2(ds, out, component=args.component)
+            params = export_dragon2(
+                ds, out, component=args.component, is_anisotropic=args.anisotropic
+            )
             text = params.to_xml()
         else:
             params = export_crpropa(ds, out)

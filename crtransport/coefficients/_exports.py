@@ -39,6 +39,7 @@ with CRPropa's limits :math:`0 \le \alpha \le 2`, :math:`0 \le \epsilon \le 1`,
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crtransport import units
-from crtransport._validation import check_choice, check_real
+from crtransport._validation import AccuracyWarning, check_choice, check_real
 from crtransport._version import __version__
 from crtransport.coefficients._fit import (
     FitQuality,
@@ -173,7 +174,7 @@ class GalpropParameters:
             ("D_rigid_br", f"{self.D_rigid_br:.6e}", "break rigidity (MV)"),
             ("D_g_1", f"{self.D_g_1:.6f}", "index below D_rigid_br"),
             ("D_g_2", f"{self.D_g_2:.6f}", "index above D_rigid_br"),
-            ("D_eta", f"{self.D_eta:g}", "D ~ beta^D_eta (needs diff_reacc >= 0)"),
+            ("D_eta", f"{self.D_eta:g}", "D ~ beta^D_eta (needs diff_reacc = 0 or 1)"),
         ]  # fmt: skip
         lines = _comment(self.comments, "#")
         lines += [f"{name:<21s}= {value:<14s} {remark}" for name, value, remark in rows]
@@ -236,8 +237,10 @@ def export_galprop(
     -----
     Least squares of :math:`\ln(D/\beta^\eta)` versus :math:`\ln\rho` with GALPROP's formula
     (module docstring); the break is a continuous kink in log-log. GALPROP reads the
-    parameters in ``D_xx.cc``; ``diff_reacc`` must be 0, 1 or 2 (a negative value replaces
-    ``D_eta`` by ``diff_reacc``).
+    parameters in ``D_xx.cc``, where other galdef settings change :math:`D_{xx}`: keep
+    ``diff_reacc`` at 0 or 1 (a negative value replaces ``D_eta`` by ``diff_reacc``, 2
+    multiplies :math:`D_{xx}` by a wave-damping factor, 3 and above replace the formula),
+    ``B_dep_diffusion = 0`` and ``Dxx_plane_scale <= 0`` (both rescale ``D0_xx``).
 
     References
     ----------
@@ -379,6 +382,7 @@ class Dragon2Parameters:
         ]
         if self.is_anisotropic:
             lines += [
+                "  <!-- 3D grids only: DRAGON2's 2D grids take no anisotropic diffusion -->",
                 "  <AnisotropicDiffusion>",
                 tag("DPar_1e28", self.DPar_1e28, "    "),
                 tag("etaTPar", self.etaTPar, "    "),
@@ -403,7 +407,7 @@ def export_dragon2(
     component: Component = "trace",
     reference_rigidity: float | str = 4.0,
     eta: float = 1.0,
-    is_anisotropic: bool = True,
+    is_anisotropic: bool = False,
 ) -> Dragon2Parameters:
     r"""Fit DRAGON2's power laws to the coefficients and write its ``<Diffusion>`` XML block.
 
@@ -421,10 +425,12 @@ def export_dragon2(
     eta : float, default: 1
         ``etaT``, ``etaTPar`` and ``etaTPerp`` (1 is exact in the velocity, see
         :func:`export_galprop`).
-    is_anisotropic : bool, default: True
-        Also write ``<AnisotropicDiffusion>`` with the parallel and perpendicular parts; in a
-        3D run DRAGON2 then diffuses along and across the regular field with them. False
-        writes only the isotropic parameters.
+    is_anisotropic : bool, default: False
+        Also write ``<AnisotropicDiffusion>`` with the parallel and perpendicular parts, for
+        **3D grids only**: in a 3D run DRAGON2 then diffuses along and across the regular
+        field with them. Any such block switches DRAGON2 to anisotropic diffusion, which its
+        2D grids do not support (``galaxy.cc`` then builds no isotropic coefficient), so the
+        default writes only the isotropic parameters.
 
     Returns
     -------
@@ -442,7 +448,9 @@ def export_dragon2(
     Least squares of :math:`\ln(D/\beta^\eta)` versus :math:`\ln\mathcal R`, separately for
     each part, with DRAGON2's :math:`D = D_0\beta^{\eta_T}(\mathcal R/\mathcal
     R_{ref})^\delta` (``diffusion.cc``; the anisotropic parts share ``DiffRefRig``). No break
-    is written: DRAGON2's ``rho_b``/``Delta_h`` keep their defaults (no break below 1000 GV).
+    is written: DRAGON2's ``Delta_h`` then defaults to ``Delta`` (a single power law).
+    DRAGON2's 2D coefficient uses the power law only for ``Delta > 0`` and substitutes a
+    built-in fit otherwise, so a fitted isotropic ``Delta <= 0`` gets an AccuracyWarning.
 
     References
     ----------
@@ -488,6 +496,15 @@ def export_dragon2(
         fit_perp=fits["perp"][2],
         comments=comments if is_anisotropic else comments[:-2],
     )
+    if params.Delta <= 0.0:
+        warnings.warn(
+            f"export_dragon2: the fitted isotropic Delta = {params.Delta:.4g} is not positive; "
+            "DRAGON2's 2D diffusion coefficient uses its power law only for Delta > 0 and "
+            "substitutes a built-in energy dependence otherwise (diffusion.cc), so a 2D run "
+            "would not use these numbers.",
+            AccuracyWarning,
+            stacklevel=2,
+        )
     _write(path, params.to_xml())
     return params
 

@@ -109,6 +109,33 @@ def test_galprop_formula_reproduces_theory_to_the_reported_residual(tmp_path):
     assert p.D_rigid_br == 10000.0 and p.D_rigid_ref == 4000.0
 
 
+@pytest.mark.parametrize(("ref_GV", "eta"), [(30.0, 1.0), (1.5, -0.5), (30.0, 2.0)])
+def test_galprop_reference_on_either_side_of_the_break_and_any_eta(
+    fake_model, tmp_path, ref_GV, eta
+):
+    """GALPROP rescales D0_xx from D_rigid_ref to the break with D_g_2 when the reference
+    lies above the break (D_g_1 below); with D_eta != 1 the fit is of D / beta^D_eta,
+    which the model's D (proportional to beta) makes a broken power law times beta^(1-eta):
+    low rigidities (beta < 1) are where the two differ."""
+    model = fake_model(c_par=50.0, s1=0.3, s2=0.9, R_b=2.0)
+    rig = np.geomspace(0.05, 100, 30)
+    ds = crt.diffusion_coefficients(model, rigidity=rig, rigidity_unit="GV", **BASE)
+    p = export_galprop(
+        ds, tmp_path / "g", component="par", break_rigidity=2.0 * GV_PER_R,
+        reference_rigidity=ref_GV, eta=eta,
+    )  # fmt: skip
+    parsed = parse_galdef((tmp_path / "g").read_text())
+    assert parsed["D_eta"] == eta and parsed["D_rigid_ref"] == ref_GV * 1e3
+    D_model = ds["D_par"].values * 1e4
+    D_galprop = galprop_formula(rig * 1e3, ds["beta"].values, parsed)
+    err = np.abs(np.log(D_galprop / D_model))
+    assert float(err.max()) == pytest.approx(p.fit.max_log_residual, abs=1e-5)  # 7 digits
+    if eta == 1.0:
+        assert p.fit.max_log_residual < 1e-6  # exact: D / beta is the broken power law
+    else:
+        assert p.fit.max_log_residual > 1e-3  # beta^(1 - eta) is not a power law of rigidity
+
+
 def test_galprop_skips_non_diffusive_points(fake_model):
     model = fake_model(s1=0.5, s2=0.5, diffusive_below=0.5)  # R < 0.5: rigidity < 1.12 GV
     ds = crt.diffusion_coefficients(model, rigidity=[0.5, 2, 4, 8], rigidity_unit="GV", **BASE)
@@ -129,7 +156,7 @@ def test_dragon2_exact_power_law_and_round_trip(fake_model, tmp_path):
     model = fake_model(c_par=30.0, s1=0.45, s2=0.45, ratio=0.02)
     rig = np.geomspace(0.2, 100, 9)
     ds = crt.diffusion_coefficients(model, rigidity=rig, rigidity_unit="GV", **BASE)
-    p = export_dragon2(ds, tmp_path / "d.xml", reference_rigidity="4GV")
+    p = export_dragon2(ds, tmp_path / "d.xml", reference_rigidity="4GV", is_anisotropic=True)
     tags = parse_dragon2((tmp_path / "d.xml").read_text())
     assert tags["DiffRefRig"] == 4.0 and tags["etaT"] == 1.0
     beta = ds["beta"].values
@@ -149,13 +176,34 @@ def test_dragon2_exact_power_law_and_round_trip(fake_model, tmp_path):
 def test_dragon2_theory_residuals_and_isotropic_only(tmp_path):
     rig = np.geomspace(1, 50, 6)
     ds = crt.diffusion_coefficients("theory", rigidity=rig, rigidity_unit="GV", **BASE)
-    p = export_dragon2(ds, tmp_path / "d.xml", component="perp", is_anisotropic=False)
+    # the stand-in's D_perp / beta falls slightly with rigidity here: DRAGON2's 2D grid
+    # would not take that Delta, and the writer says so
+    with pytest.warns(AccuracyWarning, match="Delta = -0.00"):
+        p = export_dragon2(ds, tmp_path / "d.xml", component="perp")
     tags = parse_dragon2((tmp_path / "d.xml").read_text())
     assert "DPar_1e28" not in tags
     D = dragon2_formula(rig, ds["beta"].values, tags["D0_1e28"], 4.0, tags["Delta"], 1.0)
     err = max_log_error(D, ds["D_perp"].values * 1e4)
     assert err == pytest.approx(p.fit.max_log_residual, abs=1e-4)
     assert f"{p.fit.max_log_residual:.3g}" in (tmp_path / "d.xml").read_text()
+
+
+def test_dragon2_default_is_isotropic_and_warns_on_a_flat_or_falling_delta(fake_model, tmp_path):
+    """The anisotropic block is opt-in (3D grids only), and a fitted Delta <= 0, which
+    DRAGON2's 2D coefficient would replace by its built-in fit, is flagged."""
+    rig = np.geomspace(1, 50, 6)
+    ds = crt.diffusion_coefficients(
+        fake_model(s1=0.3, s2=0.3), rigidity=rig, rigidity_unit="GV", **BASE
+    )
+    text = export_dragon2(ds).to_xml()
+    assert "AnisotropicDiffusion" not in text and "DPar_1e28" not in parse_dragon2(text)
+    # D/beta falling with rigidity: Delta = -0.2 exactly
+    ds = crt.diffusion_coefficients(
+        fake_model(s1=-0.2, s2=-0.2), rigidity=rig, rigidity_unit="GV", **BASE
+    )
+    with pytest.warns(AccuracyWarning, match=r"isotropic Delta = -0.2 is not positive"):
+        p = export_dragon2(ds, tmp_path / "d.xml")
+    assert p.Delta == pytest.approx(-0.2, abs=1e-10)
 
 
 # --------------------------------------------------------------------------- CRPropa
@@ -197,6 +245,25 @@ def test_crpropa_theory_residuals_use_total_energy(tmp_path):
     assert max_log_error(epsilon * D_par, ds["D_perp"].values) == pytest.approx(
         p.fit_perp.max_log_residual, abs=1e-12
     )
+
+
+def test_crpropa_helium_uses_total_energy_over_charge(fake_model, tmp_path):
+    """CRPropa's 'rigidity' is E/q with E the total energy: for helium-4 (Z = 2) that is
+    sqrt(R^2 + (M/Z)^2) with M the alpha-particle mass, not the rigidity R."""
+    base = {**BASE, "lambda_perp": "1au", "species": "helium"}
+    model = fake_model(c_par=3.0, s1=0.5, s2=0.5, ratio=0.1)
+    rig = np.geomspace(2.0, 20.0, 6)  # where E/q and R differ by up to 40 %
+    ds = crt.diffusion_coefficients(model, rigidity=rig, rigidity_unit="GV", **base)
+    p = export_crpropa(ds, tmp_path / "c.py")
+    scale, alpha, epsilon = read_crpropa(tmp_path / "c.py")
+    M_ALPHA = 3.727_379_4066  # GeV, CODATA 2018
+    e_over_q = np.sqrt((rig * 1e9) ** 2 + (M_ALPHA / 2 * 1e9) ** 2)
+    D_par = crpropa_formula(e_over_q, scale, alpha)
+    err = max_log_error(D_par, ds["D_par"].values)
+    assert err == pytest.approx(p.fit_par.max_log_residual, abs=1e-9)
+    assert epsilon == pytest.approx(0.1, rel=1e-9)
+    # fitted in R instead of E/q the law would be exact: the residual shows it is not
+    assert p.fit_par.max_log_residual > 0.01
 
 
 def test_crpropa_refuses_values_it_cannot_take(fake_model):
