@@ -136,7 +136,7 @@ def docs_offline(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmarks in benchmarks/ (each prints a table and one JSON line)."""
     session.install("-e", ".")
-    for script in ("pusher", "dataset", "surrogate"):
+    for script in ("pusher", "dataset", "surrogate", "transport_surrogate"):
         session.run("python", f"benchmarks/{script}.py", *session.posargs)
 
 

@@ -88,54 +88,9 @@ def test_prediction_is_in_similarity_units_and_round_trips(fitted, tmp_path):
 
 
 def random_transport(seed=0, n_models=5, widths=(64, 64)):
-    """A TransportSurrogate of random networks with different input and output scalings
-    per part (no training: for the mechanics of prediction)."""
-    from crtransport.surrogate import Surrogate
-    from crtransport.surrogate._state import SurrogateState, TrainingHistory
-    from crtransport.surrogate._transport import (
-        _PARTS,
-        TransportFitSettings,
-        TransportSurrogate,
-        _config,
-    )
+    from crtransport.surrogate._standin import random_transport_surrogate
 
-    rng = np.random.default_rng(seed)
-    settings = TransportFitSettings(hidden_widths=widths, n_models=n_models)
-    domain = {"R": (0.005, 50.0), "b": (0.05, 2.0), "anisotropy": (1.0, 100.0),
-              "slab_fraction": (0.0, 0.5)}  # fmt: skip
-    models = {}
-    for part in _PARTS:
-        config = _config(settings, part, "identity")
-        sizes = config.layer_sizes
-        history = TrainingHistory(
-            train_loss=np.zeros((n_models, 1), np.float32), test_loss=None,
-            best_epoch=np.zeros(n_models, np.int64), n_epochs_run=0, is_stopped_early=False,
-            n_train=1, n_test=0, key=0, optimizer="none",
-        )  # fmt: skip
-        state = SurrogateState(
-            config=config,
-            weights=tuple(
-                rng.normal(0, 1 / np.sqrt(sizes[i]), (n_models, sizes[i + 1], sizes[i])).astype(
-                    np.float32
-                )
-                for i in range(len(sizes) - 1)
-            ),
-            biases=tuple(
-                rng.normal(0, 0.1, (n_models, sizes[i + 1])).astype(np.float32)
-                for i in range(len(sizes) - 1)
-            ),
-            input_offset=rng.normal(0, 1, 4).astype(np.float32),
-            input_scale=rng.uniform(0.5, 2, 4).astype(np.float32),
-            output_scale=np.array([rng.uniform(0.5, 3)], np.float32),
-            domain_low=np.array([lo for lo, _ in domain.values()]),
-            domain_high=np.array([hi for _, hi in domain.values()]),
-            feature_units=("1",) * 4,
-            target_units="1",
-            history=history,
-        )
-        models[part] = Surrogate.from_state(state)
-    calibration = {"perp": 1.3, "par": 0.8}
-    return TransportSurrogate(models, calibration=calibration, domain=domain)
+    return random_transport_surrogate(hidden_widths=widths, n_models=n_models, seed=seed)
 
 
 def test_stacked_pass_equals_each_parts_own_path():
