@@ -244,6 +244,12 @@ def get_species(species: str | Species) -> Species:
     ``'silicon'``, ``'iron'`` (their most abundant isotopes), and any nucleus by mass number
     and element symbol (``'56Fe'``, ``'Fe-56'``, ``'3He'``) or by numbers (``'A=56,Z=26'``);
     see :func:`nucleus`. Nuclei are fully ionised.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a nucleus that :func:`nucleus` refuses (``'A=4,Z=5'``); the
+        message names ``species`` and the value.
     """
     if isinstance(species, Species):
         return species
@@ -259,11 +265,14 @@ def get_species(species: str | Species) -> Species:
             return nucleus(*_NUCLEI[key.lower()], name=key.lower())
         match = _NUCLEUS_TEXT.match(key)
         if match is not None:
-            if match["a3"] is not None:
-                return nucleus(int(match["a3"]), int(match["z3"]))
-            symbol = match["s1"] or match["s2"]
-            if symbol in _SYMBOLS:
-                return nucleus(int(match["a1"] or match["a2"]), _SYMBOLS.index(symbol) + 1)
+            try:
+                if match["a3"] is not None:
+                    return nucleus(int(match["a3"]), int(match["z3"]))
+                symbol = match["s1"] or match["s2"]
+                if symbol in _SYMBOLS:
+                    return nucleus(int(match["a1"] or match["a2"]), _SYMBOLS.index(symbol) + 1)
+            except ValueError as exc:  # e.g. 'A=4,Z=5': name the parameter
+                raise ValueError(f"`species` = {species!r}: {exc}") from None
     allowed = ", ".join(repr(s) for s in species_names())
     raise ValueError(
         f"`species` must be one of {allowed}, a nucleus such as '56Fe' or 'A=56,Z=26', or a "
