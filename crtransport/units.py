@@ -25,6 +25,13 @@ gauss, nT or microgauss; lengths in m, cm, km, au, pc; diffusion in m^2/s or cm^
 in this module. Quantities may be given as numbers with a separate unit string or as strings
 such as ``"5nT"``, ``"1 GeV"`` or ``"0.01au"``.
 
+Constants: the speed of light ``C_LIGHT`` is exact (SI), the astronomical unit ``AU`` exact
+(IAU 2012) and the parsec ``PARSEC`` is 648000/pi au (IAU 2015). The rest energies of
+``PROTON``, ``ELECTRON`` and ``ALPHA``, the electron rest energy and the atomic mass unit that
+:func:`nucleus` uses are all CODATA 2018 values (not CODATA 2022: the shipped databases were
+computed with these). The atomic masses of the isotopes in :func:`nucleus` are from the
+Atomic Mass Evaluation, not from CODATA.
+
 Examples
 --------
 >>> from crtransport import units
@@ -79,7 +86,7 @@ __all__ = [
 C_LIGHT = 299_792_458.0
 #: Astronomical unit in m (exact, IAU 2012).
 AU = 149_597_870_700.0
-#: Parsec in m.
+#: Parsec in m (648000/pi au, IAU 2015).
 PARSEC = 3.085_677_581_491_367e16
 
 _ENERGY_EV = {"eV": 1.0, "keV": 1e3, "MeV": 1e6, "GeV": 1e9, "TeV": 1e12, "PeV": 1e15, "EeV": 1e18}
@@ -138,12 +145,13 @@ class Species:
             raise ValueError(f"`mass_number` must be None or >= 1; got {self.mass_number!r}.")
 
 
+#: Proton, electron and alpha particle; rest energies CODATA 2018.
 PROTON = Species(name="proton", rest_energy_eV=938.272_088_16e6, charge_number=1, mass_number=1)
 ELECTRON = Species(name="electron", rest_energy_eV=0.510_998_950_00e6, charge_number=-1)
 ALPHA = Species(name="alpha", rest_energy_eV=3727.379_4066e6, charge_number=2, mass_number=4)
 _SPECIES = {s.name: s for s in (PROTON, ELECTRON, ALPHA)}
 
-#: Atomic mass unit in eV (CODATA 2018) and the electron's rest energy in eV.
+#: Atomic mass unit and the electron's rest energy in eV (both CODATA 2018).
 _U_EV = 931.494_102_42e6
 _ELECTRON_EV = 0.510_998_950_00e6
 #: Element symbols by charge number Z = 1 .. 28 (hydrogen to nickel).
@@ -151,7 +159,8 @@ _SYMBOLS: tuple[str, ...] = (
     "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si",
     "P", "S", "Cl", "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni",
 )  # fmt: skip
-#: Atomic masses in u of the isotopes cosmic-ray work names by element (the most abundant).
+#: Atomic masses in u of the isotopes cosmic-ray work names by element (the most abundant);
+#: from the Atomic Mass Evaluation (not a CODATA quantity).
 _ATOMIC_MASS_U = {
     (1, 1): 1.007_825_032_23,
     (2, 1): 2.014_101_778_12,
@@ -244,6 +253,12 @@ def get_species(species: str | Species) -> Species:
     ``'silicon'``, ``'iron'`` (their most abundant isotopes), and any nucleus by mass number
     and element symbol (``'56Fe'``, ``'Fe-56'``, ``'3He'``) or by numbers (``'A=56,Z=26'``);
     see :func:`nucleus`. Nuclei are fully ionised.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a nucleus that :func:`nucleus` refuses (``'A=4,Z=5'``); the
+        message names ``species`` and the value.
     """
     if isinstance(species, Species):
         return species
@@ -259,11 +274,14 @@ def get_species(species: str | Species) -> Species:
             return nucleus(*_NUCLEI[key.lower()], name=key.lower())
         match = _NUCLEUS_TEXT.match(key)
         if match is not None:
-            if match["a3"] is not None:
-                return nucleus(int(match["a3"]), int(match["z3"]))
-            symbol = match["s1"] or match["s2"]
-            if symbol in _SYMBOLS:
-                return nucleus(int(match["a1"] or match["a2"]), _SYMBOLS.index(symbol) + 1)
+            try:
+                if match["a3"] is not None:
+                    return nucleus(int(match["a3"]), int(match["z3"]))
+                symbol = match["s1"] or match["s2"]
+                if symbol in _SYMBOLS:
+                    return nucleus(int(match["a1"] or match["a2"]), _SYMBOLS.index(symbol) + 1)
+            except ValueError as exc:  # e.g. 'A=4,Z=5': name the parameter
+                raise ValueError(f"`species` = {species!r}: {exc}") from None
     allowed = ", ".join(repr(s) for s in species_names())
     raise ValueError(
         f"`species` must be one of {allowed}, a nucleus such as '56Fe' or 'A=56,Z=26', or a "

@@ -83,25 +83,29 @@ def diffusion_coefficients(
         ``'proton'``, ``'electron'``, ``'helium'``, any nucleus (``'56Fe'``, ``'A=56,Z=26'``,
         :func:`crtransport.units.nucleus`); see :func:`crtransport.units.get_species`.
     rigidity : float, array_like, str or list of str
-        Rigidities :math:`p c/(|Z| e)`: numbers with ``rigidity_unit`` (V, kV, MV, GV, TV, ...)
-        or strings such as ``"10GV"``. Exactly one of ``rigidity`` and ``energy``.
+        Rigidities :math:`p c/(|Z| e)`, at least one: numbers with ``rigidity_unit`` (V, kV,
+        MV, GV, TV, ...) or strings such as ``"10GV"``. Exactly one of ``rigidity`` and
+        ``energy``. Bools are refused.
     rigidity_unit : str, optional
-        Unit of numeric ``rigidity``.
+        Unit of numeric ``rigidity`` or of strings without a unit (``"10"``); with strings
+        that carry their own unit it must not be given (ValueError).
     energy : float, array_like, str or list of str
         Kinetic energies of the particle (``"10GeV"``) or per nucleon (``"10GeV/n"``, or
-        ``energy_unit="GeV/n"``; nuclei only).
+        ``energy_unit="GeV/n"``; nuclei only), at least one, all per nucleon or none.
     energy_unit : str, optional
-        Unit of numeric ``energy`` (eV ... EeV, optionally with ``/n``).
+        Unit of numeric ``energy`` or of strings without a unit (eV ... EeV, optionally with
+        ``/n``, which then applies to them too: ``energy=["10"], energy_unit="GeV/n"`` is
+        ``energy="10GeV/n"``); with strings that carry their own unit it must not be given.
     B0 : float or str
         Mean magnetic field, > 0: ``"5nT"``, ``"3uG"`` (microgauss) or a number with
         ``B0_unit`` (T, G, mG, uG, nT).
     B0_unit : str, optional
-        Unit of a numeric ``B0``.
+        Unit of a numeric ``B0`` (not with a string that has its unit).
     lambda_perp : float or str
         Perpendicular bend-over (correlation) scale of the turbulence, > 0: ``"0.01au"``,
         ``"10pc"``, ``"1e6km"`` or a number with ``lambda_perp_unit`` (m, cm, km, au, pc, kpc).
     lambda_perp_unit : str, optional
-        Unit of a numeric ``lambda_perp``.
+        Unit of a numeric ``lambda_perp`` (not with a string that has its unit).
     b : float
         RMS turbulent field :math:`\delta B / B_0`.
     anisotropy : float, default: 10
@@ -131,13 +135,15 @@ def diffusion_coefficients(
     ------
     ValueError
         With the parameter's name, the value and what is allowed: an unknown species or
-        unit, a number without its unit, both or neither of ``rigidity`` and ``energy``,
-        non-positive or non-finite ``B0``, ``lambda_perp``, rigidity or energy, an energy per
-        nucleon of an electron, an unknown ``on_extrapolate``, an input outside the model's
-        domain (``on_extrapolate='raise'``), or a model output that is missing, of the wrong
-        shape or negative.
+        unit, a number without its unit, a unit given both in a string and in its ``*_unit``
+        argument, both or neither of ``rigidity`` and ``energy``, an empty grid, non-positive
+        or non-finite ``B0``, ``lambda_perp``, rigidity or energy, an energy per nucleon of an
+        electron or a mix of energies with and without ``/n``, an unknown ``on_extrapolate``,
+        an input outside the model's domain (``on_extrapolate='raise'``), or a model output
+        that is missing, of the wrong shape or negative.
     TypeError
-        If ``model`` is neither a source name nor a :class:`TransportModel`.
+        If ``model`` is neither a source name nor a :class:`TransportModel`, or a quantity
+        or ``b``, ``anisotropy``, ``slab_fraction`` is a bool or not a number.
 
     Warns
     -----
@@ -314,15 +320,29 @@ def _allowed(kind: str, per_nucleon: bool = False) -> str:
 def _parse(
     name: str, value: Any, kind: str, unit: str | None, unit_name: str
 ) -> NDArray[np.float64]:
-    """``value`` (numbers with ``unit``, a string with its unit, or a sequence of strings) in
-    SI, each positive and finite, or a ValueError naming ``name``/``unit_name``."""
-    per_nucleon = kind == "energy"
-    if unit is not None:
-        bare = unit[:-2] if per_nucleon and unit.endswith("/n") else unit
-        if bare not in units.unit_names(kind):
-            raise ValueError(
-                f"`{unit_name}` must be one of {_allowed(kind, per_nucleon)}; got {unit!r}."
-            )
+    """``value`` in SI (eV for energies), each positive and finite; see :func:`_quantities`."""
+    return _quantities(name, value, kind, unit, unit_name)[0]
+
+
+def _quantities(
+    name: str, value: Any, kind: str, unit: str | None, unit_name: str
+) -> tuple[NDArray[np.float64], set[bool]]:
+    """``value`` (numbers with ``unit``, a string or a sequence of strings, each with its own
+    unit or none, then ``unit``) in SI, each positive and finite, and the set of its per-nucleon
+    flags (``'/n'``, energies only); or a ValueError/TypeError naming ``name``/``unit_name``.
+
+    A unit in the strings and ``unit`` together are refused (one would be silently ignored).
+    """
+    per_nucleon_ok = kind == "energy"
+    if unit is not None and _bare(unit, kind) not in units.unit_names(kind):
+        raise ValueError(
+            f"`{unit_name}` must be one of {_allowed(kind, per_nucleon_ok)}; got {unit!r}."
+        )
+    if _has_bool(value):
+        raise TypeError(
+            f"`{name}` must be a number, an array of numbers with `{unit_name}`, or strings "
+            f"with a unit such as {_example(kind)!r}, not a bool; got {value!r}."
+        )
     texts = [value] if isinstance(value, str) else None
     if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
         texts = list(value)
@@ -334,42 +354,81 @@ def _parse(
                 f"`{name}` must be a number, an array of numbers with `{unit_name}`, or strings "
                 f"with a unit such as {_example(kind)!r}; got {type(value).__name__}."
             ) from None
+        if arr.size == 0:
+            raise ValueError(f"`{name}` must hold at least one value; got {_show(arr)}.")
         if unit is None:
             raise ValueError(
                 f"`{name}` = {_show(value)} has no unit: give `{unit_name}` (one of "
-                f"{_allowed(kind, per_nucleon)}) or strings such as {_example(kind)!r}."
+                f"{_allowed(kind, per_nucleon_ok)}) or strings such as {_example(kind)!r}."
             )
-        si: list[tuple[str, float]] = [(_show(x), float(x)) for x in arr.ravel()]
-        si_arr = arr.ravel()
+        shown = [_show(x) for x in arr.ravel()]
+        si_arr = arr.ravel() * _unit_factor(kind, unit)
+        flags = {per_nucleon_ok and unit.endswith("/n")}
     else:
-        si = []
-        for text in texts:
-            try:
-                si.append((repr(text), _text_value(text, kind, unit)))
-            except ValueError as exc:
-                raise ValueError(f"`{name}`: {exc}") from None
-        si_arr = np.array([x for _, x in si], dtype=np.float64)
-    if unit is not None and texts is None:
-        scale = _unit_factor(kind, unit)
-        si_arr = si_arr * scale
-    for shown, x in si:
+        parsed = [_text_value(name, text, kind, unit, unit_name) for text in texts]
+        shown = [repr(text) for text in texts]
+        si_arr = np.array([x for x, _ in parsed], dtype=np.float64)
+        flags = {per_n for _, per_n in parsed}
+    for text, x in zip(shown, si_arr, strict=True):
         if not (math.isfinite(float(x)) and float(x) > 0):
-            raise ValueError(f"`{name}` must be positive and finite; got {shown}.")
-    return si_arr
+            raise ValueError(f"`{name}` must be positive and finite; got {text}.")
+    return si_arr, flags
 
 
-def _text_value(text: str, kind: str, unit: str | None) -> float:
-    """One string quantity in SI (eV for energies; a trailing '/n' is kept by the caller)."""
-    body = text.strip()
-    if kind == "energy" and body.endswith("/n"):
-        body = body[:-2]
-    bare = unit[:-2] if unit is not None and unit.endswith("/n") else unit
-    return float(units.parse_quantity(body, kind, bare))
+def _text_value(
+    name: str, text: str, kind: str, unit: str | None, unit_name: str
+) -> tuple[float, bool]:
+    """One string quantity in SI (eV for energies) and whether it is per nucleon: its own unit
+    (``'10GeV/n'``), or ``unit`` for a bare number (``'10'``); both is a ValueError."""
+    per_nucleon_ok = kind == "energy"
+    match = units._QUANTITY.match(text)
+    if match is None:
+        raise ValueError(
+            f"`{name}`: cannot read {text!r}: expected a number and a unit such as "
+            f"{_example(kind)!r}."
+        )
+    number, own = float(match.group(1)), match.group(2)
+    if own is not None and unit is not None:
+        raise ValueError(
+            f"`{name}` = {text!r} has a unit and `{unit_name}` = {unit!r} is given too: give the "
+            f"unit in the strings or in `{unit_name}`, not both."
+        )
+    full = own if own is not None else unit
+    if full is None:
+        raise ValueError(
+            f"`{name}` = {text!r} has no unit: give `{unit_name}` (one of "
+            f"{_allowed(kind, per_nucleon_ok)}) or strings such as {_example(kind)!r}."
+        )
+    bare = _bare(full, kind)
+    if bare not in units.unit_names(kind):
+        raise ValueError(
+            f"`{name}`: the unit of {text!r} must be one of {_allowed(kind, per_nucleon_ok)}; "
+            f"got {full!r}."
+        )
+    value = float(units.parse_quantity(number, kind, bare))
+    return value, per_nucleon_ok and full.endswith("/n")
+
+
+def _bare(unit: str, kind: str) -> str:
+    """``unit`` without the per-nucleon ``'/n'`` of an energy."""
+    return unit[:-2].rstrip() if kind == "energy" and unit.endswith("/n") else unit
+
+
+def _has_bool(value: Any) -> bool:
+    """Whether ``value`` is or holds a bool (``True`` would otherwise read as 1)."""
+    if isinstance(value, bool | np.bool_):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype == np.bool_ or (
+            value.dtype == object and any(_has_bool(v) for v in value.ravel())
+        )
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return False
 
 
 def _unit_factor(kind: str, unit: str) -> float:
-    bare = unit[:-2] if unit.endswith("/n") else unit
-    return float(units.parse_quantity(1.0, kind, bare))
+    return float(units.parse_quantity(1.0, kind, _bare(unit, kind)))
 
 
 def _show(value: Any) -> str:
@@ -405,17 +464,23 @@ def _grid(
         )
     if rigidity is not None:
         return _parse("rigidity", rigidity, "rigidity", rigidity_unit, "rigidity_unit")
-    eV = _parse("energy", energy, "energy", energy_unit, "energy_unit")
-    per_nucleon = (energy_unit or "").endswith("/n") or (
-        isinstance(energy, str) and energy.strip().endswith("/n")
-    )
-    if isinstance(energy, list | tuple) and energy and all(isinstance(e, str) for e in energy):
-        flags = {e.strip().endswith("/n") for e in energy}
-        if len(flags) > 1:
-            raise ValueError(
-                "`energy`: give every energy per nucleon ('/n') or none of them; got a mix."
-            )
-        per_nucleon = flags.pop()
+    eV, flags = _quantities("energy", energy, "energy", energy_unit, "energy_unit")
+    if len(flags) > 1:
+        raise ValueError(
+            "`energy`: give every energy per nucleon ('/n') or none of them; got a mix."
+        )
+    per_nucleon = flags.pop()
+    if per_nucleon and sp.mass_number is None:
+        texts = isinstance(energy, str) or (
+            isinstance(energy, list | tuple) and all(isinstance(e, str) for e in energy)
+        )
+        given = repr(energy) if texts else _show(energy)
+        if energy_unit is not None:
+            given += f" with `energy_unit` = {energy_unit!r}"
+        raise ValueError(
+            f"`energy` = {given}: an energy per nucleon needs a nucleus; species {sp.name!r} "
+            "has no nucleons (give its kinetic energy without '/n')."
+        )
     return units.rigidity_from_energy(eV, species=sp, unit="eV/n" if per_nucleon else "eV")
 
 

@@ -230,3 +230,137 @@ def test_bad_grid_messages(fake_model):
         crt.diffusion_coefficients("general-ish", rigidity="1GV", **BASE)
     with pytest.raises(TypeError, match="`model` must be a model source name or implement"):
         crt.diffusion_coefficients(object(), rigidity="1GV", **BASE)
+
+
+# --------------------------------------------------------------------------- units in strings
+
+
+@pytest.mark.parametrize(("species", "A"), [("helium", 4), ("iron", 56)])
+def test_bare_strings_take_per_nucleon_energy_unit(fake_model, species, A):
+    """``energy=["10"], energy_unit="GeV/n"`` is 10 GeV per nucleon, T = 10 A GeV."""
+    ref = crt.diffusion_coefficients(fake_model(), energy="10GeV/n", species=species, **BASE)
+    for energy in (["10"], "10", ("10",)):
+        ds = crt.diffusion_coefficients(
+            fake_model(), energy=energy, energy_unit="GeV/n", species=species, **BASE
+        )
+        assert ds.identical(ref), energy
+    assert float(ref["kinetic_energy"][0]) == pytest.approx(10.0 * A, rel=1e-13)
+    assert float(ref["kinetic_energy_per_nucleon"][0]) == pytest.approx(10.0, rel=1e-13)
+    numeric = crt.diffusion_coefficients(
+        fake_model(), energy=10.0, energy_unit="GeV/n", species=species, **BASE
+    )
+    assert numeric.identical(ref)
+
+
+def test_bare_strings_take_the_unit_argument(fake_model):
+    he = crt.diffusion_coefficients(
+        fake_model(), energy=["1", "2"], energy_unit="GeV", species="helium", **BASE
+    )
+    T = np.array([1.0, 2.0])  # total kinetic energy, GeV
+    np.testing.assert_allclose(he["kinetic_energy"], T, rtol=1e-13)
+    np.testing.assert_allclose(he["rigidity"], np.sqrt(T**2 + 2 * T * M_HE4) / 2, rtol=1e-12)
+    mv = crt.diffusion_coefficients(fake_model(), rigidity=["1000"], rigidity_unit="MV", **BASE)
+    gv = crt.diffusion_coefficients(fake_model(), rigidity="1GV", **BASE)
+    assert mv.identical(gv)
+
+
+@pytest.mark.parametrize(
+    ("grid", "name", "text"),
+    [
+        ({"energy": ["10GeV"], "energy_unit": "GeV/n"}, "energy", "10GeV"),
+        ({"energy": "10GeV/n", "energy_unit": "GeV"}, "energy", "10GeV/n"),
+        ({"energy": ["10GeV/n", "20GeV/n"], "energy_unit": "GeV/n"}, "energy", "10GeV/n"),
+        ({"energy": "10GeV", "energy_unit": "GeV"}, "energy", "10GeV"),
+        ({"rigidity": "1GV", "rigidity_unit": "MV"}, "rigidity", "1GV"),
+        ({"rigidity": ["1GV", "2GV"], "rigidity_unit": "GV"}, "rigidity", "1GV"),
+    ],
+)
+def test_unit_in_strings_and_argument_conflict(fake_model, grid, name, text):
+    pattern = (
+        rf"`{name}` = '{re.escape(text)}' has a unit and `{name}_unit` = .* give the unit in "
+        rf"the strings or in `{name}_unit`, not both"
+    )
+    with pytest.raises(ValueError, match=pattern):
+        crt.diffusion_coefficients(fake_model(), species="helium", **grid, **BASE)
+
+
+def test_unit_in_string_and_argument_conflict_for_scalars(fake_model):
+    with pytest.raises(ValueError, match=r"`B0` = '5nT' has a unit and `B0_unit` = 'G'"):
+        crt.diffusion_coefficients(fake_model(), rigidity="1GV", **{**BASE, "B0_unit": "G"})
+    with pytest.raises(ValueError, match=r"in the strings or in `lambda_perp_unit`, not both"):
+        crt.diffusion_coefficients(
+            fake_model(), rigidity="1GV", **{**BASE, "lambda_perp_unit": "au"}
+        )
+
+
+def test_bare_string_without_any_unit(fake_model):
+    with pytest.raises(ValueError, match=r"`energy` = '10' has no unit: give `energy_unit`"):
+        crt.diffusion_coefficients(fake_model(), energy=["10"], **BASE)
+    with pytest.raises(ValueError, match=r"`rigidity`: cannot read 'ten GV'"):
+        crt.diffusion_coefficients(fake_model(), rigidity="ten GV", **BASE)
+    with pytest.raises(ValueError, match=r"`rigidity`: the unit of '10GV/n' must be one of V, "):
+        crt.diffusion_coefficients(fake_model(), rigidity="10GV/n", **BASE)
+
+
+# --------------------------------------------------------------------------- edge inputs
+
+
+@pytest.mark.parametrize("empty", [[], (), np.array([])])
+@pytest.mark.parametrize(("name", "unit"), [("rigidity", "GV"), ("energy", "GeV")])
+def test_empty_grid_is_refused(fake_model, empty, name, unit):
+    with pytest.raises(ValueError, match=rf"`{name}` must hold at least one value"):
+        crt.diffusion_coefficients(fake_model(), **{name: empty, f"{name}_unit": unit}, **BASE)
+    with pytest.raises(ValueError, match=rf"`{name}` must hold at least one value"):
+        crt.diffusion_coefficients(fake_model(), **{name: empty}, **BASE)
+
+
+@pytest.mark.parametrize(
+    ("change", "name"),
+    [
+        ({"rigidity": True, "rigidity_unit": "GV"}, "rigidity"),
+        ({"rigidity": [1.0, True], "rigidity_unit": "GV"}, "rigidity"),
+        ({"rigidity": np.array([True]), "rigidity_unit": "GV"}, "rigidity"),
+        ({"energy": True, "energy_unit": "GeV"}, "energy"),
+        ({"rigidity": "1GV", "B0": True, "B0_unit": "nT"}, "B0"),
+        ({"rigidity": "1GV", "lambda_perp": np.True_, "lambda_perp_unit": "au"}, "lambda_perp"),
+        ({"rigidity": "1GV", "b": True}, "b"),
+        ({"rigidity": "1GV", "anisotropy": True}, "anisotropy"),
+        ({"rigidity": "1GV", "slab_fraction": False}, "slab_fraction"),
+    ],
+)
+def test_bools_are_refused(fake_model, change, name):
+    with pytest.raises((TypeError, ValueError), match=rf"`{name}` must be .*bool"):
+        crt.diffusion_coefficients(fake_model(), **{**BASE, **change})
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize("species", ["A=4,Z=5", "A=0,Z=0", "0He"])
+def test_impossible_nucleus_names_species(fake_model, species):
+    pattern = (
+        rf"^`species` = '{re.escape(species)}': a nucleus needs mass number A >= 1 and charge "
+        r"number 1 <= Z <= A; got A=\d+, Z=\d+"
+    )
+    with pytest.raises(ValueError, match=pattern):
+        crt.diffusion_coefficients(fake_model(), rigidity="1GV", species=species, **BASE)
+    with pytest.raises(ValueError, match=pattern):
+        crt.units.get_species(species)
+
+
+@pytest.mark.parametrize(
+    ("grid", "shown"),
+    [
+        ({"energy": "1GeV/n"}, "'1GeV/n'"),
+        ({"energy": ["1GeV/n", "2GeV/n"]}, r"\['1GeV/n', '2GeV/n'\]"),
+        ({"energy": ["1"], "energy_unit": "GeV/n"}, r"\['1'\] with `energy_unit` = 'GeV/n'"),
+        ({"energy": [1, 2], "energy_unit": "MeV/n"}, r"\[1 2\] with `energy_unit` = 'MeV/n'"),
+    ],
+)
+def test_electron_per_nucleon_names_energy(fake_model, grid, shown):
+    pattern = (
+        rf"^`energy` = {shown}: an energy per nucleon needs a nucleus; species 'electron' has "
+        "no nucleons"
+    )
+    with pytest.raises(ValueError, match=pattern):
+        crt.diffusion_coefficients(fake_model(), species="electron", **grid, **BASE)
