@@ -330,7 +330,8 @@ def parse_quantity(value: Any, kind: str, unit: str | None = None) -> NDArray[np
         What the quantity is; fixes the allowed units and the SI unit returned (eV, T, m, m^2/s,
         s, V).
     unit : str, optional
-        Unit of a numeric ``value``.
+        Unit of a numeric ``value``, or of a string without one (``"5"``); not with a string
+        that has its unit.
 
     Returns
     -------
@@ -341,7 +342,10 @@ def parse_quantity(value: Any, kind: str, unit: str | None = None) -> NDArray[np
     Raises
     ------
     ValueError
-        If the unit is unknown for ``kind`` or the string cannot be parsed.
+        If the unit is unknown for ``kind``, the string cannot be parsed, or a unit is given
+        both in the string and in ``unit``.
+    TypeError
+        If ``value`` is a bool.
     """
     tables = _TABLES
     if kind not in tables:
@@ -354,9 +358,18 @@ def parse_quantity(value: Any, kind: str, unit: str | None = None) -> NDArray[np
                 f"cannot read {value!r} as a {kind}: expected a number and a unit, e.g. "
                 f"'1.5{next(iter(table))}'."
             )
+        if match.group(2) is not None and unit is not None:
+            raise ValueError(
+                f"{value!r} has a unit and `unit` = {unit!r} is given too: give the unit in the "
+                "string or in `unit`, not both."
+            )
         number = float(match.group(1))
         unit = match.group(2) or unit
         value = number
+    elif isinstance(value, bool | np.bool_) or (
+        isinstance(value, np.ndarray) and value.dtype == np.bool_
+    ):
+        raise TypeError(f"a {kind} must be a number or a string with a unit, not a bool.")
     if unit is None:
         raise ValueError(f"a numeric {kind} needs a `unit`; one of {', '.join(table)}.")
     if unit not in table:

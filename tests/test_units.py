@@ -127,3 +127,19 @@ def test_rigidity_to_scaled(rigidity, species, T_GeV):
     # p c = |Z| R: back from T through the momentum
     pc = float(units.u_from_T(T)) * sp.rest_energy_eV
     assert pc == pytest.approx(abs(sp.charge_number) * units.parse_quantity(rigidity, "rigidity"))
+
+
+def test_a_unit_in_the_string_and_in_the_argument_is_refused():
+    with pytest.raises(ValueError, match=r"'5nT' has a unit and `unit` = 'G' is given too"):
+        units.parse_quantity("5nT", "field", "G")
+    # the per-nucleon suffix of the argument must not silently apply to a string's own unit
+    with pytest.raises(ValueError, match="has a unit and `unit` = 'GeV' is given too"):
+        units.rigidity_from_energy("10GeV", species="helium", unit="GeV/n")
+    # a bare number in a string takes the argument
+    assert float(units.parse_quantity("5", "field", "nT")) == pytest.approx(5e-9, rel=1e-15)
+
+
+@pytest.mark.parametrize("value", [True, np.array([True, False])])
+def test_bools_are_not_quantities(value):
+    with pytest.raises(TypeError, match="a field must be a number or a string with a unit"):
+        units.parse_quantity(value, "field", "nT")
