@@ -143,6 +143,7 @@ class TransportSurrogate:
         held = rng.random(n) < settings.calibration_fraction
         models: dict[str, Any] = {}
         calibration: dict[str, float] = {}
+        held_rms: dict[str, float] = {}
         for d in DIRECTIONS:
             target = f"ln_d_{d}"
             good = (table[f"diffusive_{d}"].values == 1.0) & np.isfinite(table[target].values)
@@ -156,6 +157,7 @@ class TransportSurrogate:
             calibration[d] = _calibration_factor(
                 cal[target].values, mean, spread, cal[f"{target}_err"].values
             )
+            held_rms[d] = float(np.sqrt(np.mean((cal[target].values - mean) ** 2)))
             models[target] = Surrogate(config).fit(
                 table.isel(sample=np.flatnonzero(good)), key=key, domain=domain,
                 progress=progress,
@@ -168,6 +170,9 @@ class TransportSurrogate:
             "settings": settings.to_dict(),
             "n_training_rows": int(n),
             "n_calibration_rows": int(held.sum()),
+            # RMS error of ln d on the held-back rows, by the models fitted without them: a
+            # test-set-blind score for choosing settings (label noise included)
+            "held_back_rms_ln_error": held_rms,
             "key": key,
             "database": {k: data.attrs.get(k) for k in ("title", "crtransport_version")},
         }
