@@ -14,11 +14,13 @@ import crtransport
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _general_database_table
+import _general_model_table
 import _pretrained_tables
 import _run_rules_table
 import _theory_tables
 
 _general_database_table.write(Path(__file__).resolve().parent)
+_general_model_table.write(Path(__file__).resolve().parent)
 _pretrained_tables.write(Path(__file__).resolve().parent)
 _run_rules_table.write(Path(__file__).resolve().parent)
 _theory_tables.write(Path(__file__).resolve().parent)

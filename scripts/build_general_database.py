@@ -7,9 +7,10 @@ The space, in the dimensionless variables of magnetostatic similarity
 (``D = v lambda_perp f(R, b, lambda_par / lambda_perp, slab share)``; docs: "The general
 database", which says why these ranges):
 
-* ``R = r_L / lambda_perp`` in (0.005, 50], log-uniform: four decades, holding the paper's cube
-  (R from 0.005 to 43); below 0.005 the resonant wave numbers 1 / r_L leave the default band
-  (k lambda <= 1000) and a row costs ~1 / R;
+* ``R = r_L / lambda_perp`` in (0.05, 50], log-uniform: three decades (protons from about 7 MeV
+  to 100 GeV at 1 au); a row costs ~1 / R, and the first design, from R = 0.005
+  (``data/general/v1/``), spent 88 % of its compute below 0.05 and could not have met the
+  general surrogate's accuracy within the budget (docs: "Why R starts at 0.05");
 * ``b = delta B / B0`` in (0.05, 2], log-uniform;
 * ``lambda_par / lambda_perp`` in (1, 100], log-uniform;
 * composite turbulence (the paper's 2D model with finite lambda_par plus a slab part), slab
@@ -18,11 +19,13 @@ database", which says why these ranges):
 
 Rows: 1000 particles and 500 waves (250 slab, 250 2D), the default run rules with the adaptive
 cap lowered from 16 to 4 times the first length (a row that does not reach both plateaus stops
-there, its transport regime recorded), converged on both D_perp and D_par. Test rows: 300,
-uniform at random, 4000 particles. Budget: 30 core-hours of simulation in all: 29 for the rows
-(30 less a margin for the last round's cost estimate), less the compute lost to interruptions
-(rows in flight when a session ended or the build was restarted), which
-``data/general/compute_log.jsonl`` records; add a line there whenever a build is cut off.
+there, its transport regime recorded), converged on both D_perp and D_par. Start: 1024 Sobol
+rows; then rounds of 1024 rows where the ensemble disagrees most per expected core-second.
+Test rows: 600, uniform at random, 4000 particles. Budget: 30 core-hours of simulation in all:
+29 for the rows (30 less a margin for the last round's cost estimate), less the compute that is
+not in the file: rows lost in flight when a session ended or the build was restarted, and the
+4.83 core-hours of the abandoned first design, which ``data/general/compute_log.jsonl``
+records; add a line there whenever a build is cut off.
 
 The build journals every row to ``data/general/general.nc.journal`` and every round to
 ``data/general/general.nc.rounds``; commit both while it runs (``git add data/general``), so that
@@ -59,7 +62,7 @@ def lost_core_hours() -> float:
 
 
 SPACE = ParameterSpace(
-    R=Free(0.005, 50.0, log=True),
+    R=Free(0.05, 50.0, log=True),
     b=Free(0.05, 2.0, log=True),
     lambda_perp=1.0,
     anisotropy=Free(1.0, 100.0, log=True),
@@ -76,11 +79,11 @@ SIMULATION = dict(
 )
 ACTIVE = ActiveLearning(
     budget=29.0 - lost_core_hours(),
-    initial_samples=512,
-    batch_size=128,
-    n_test=300,
+    initial_samples=1024,
+    batch_size=1024,
+    n_test=600,
     test_particle_factor=4,
-    n_candidates=8192,
+    n_candidates=32768,
 )
 SEED = 2026
 

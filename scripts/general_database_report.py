@@ -157,7 +157,9 @@ def cost_and_regime_figures(ds, dims) -> dict:
     fig.savefig(FIGURES / "general_cost_regimes.png", dpi=110)
     plt.close(fig)
     # cost by decade of R (training rows)
-    edges = np.logspace(np.log10(0.005), np.log10(50.0), 5)
+    r_axis = json.loads(ds.attrs["parameter_space"])["R"]
+    lo_R, hi_R = r_axis["low"], r_axis["high"]
+    edges = np.logspace(np.log10(lo_R), np.log10(hi_R), round(np.log10(hi_R / lo_R)) + 1)
     by_decade = []
     for lo, hi in itertools.pairwise(edges):
         m = train & (dims["R"] > lo) & (dims["R"] <= hi)

@@ -114,7 +114,7 @@ def test_writes_tables_and_exports(tmp_path, capsys):
         (["--rigidity", "1", *ARGS], "--rigidity: '1' has no unit"),
         (["--rigidity", "1GV", *ARGS, "--species", "kryptonite"], "--species: 'kryptonite'"),
         (["--rigidity", "1GV", "1000GV", *ARGS],
-         "domain is rigidity in [0.01121, 112.1] GV. (--on-extrapolate warn or ignore"),
+         "domain is rigidity in [0.1121, 112.1] GV. (--on-extrapolate warn or ignore"),
         (["--rigidity", "1GV", *ARGS, "-o", "out.txt"], "-o/--output: out.txt must end in .nc"),
         (["--rigidity", "1GV", "2GV", "3GV", "--n-points", "4", *ARGS],
          "--n-points: needs exactly two values"),

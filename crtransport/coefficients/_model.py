@@ -32,7 +32,7 @@ OUTPUTS = (
 #: b = dB/B0, anisotropy = lambda_par/lambda_perp and the slab energy fraction.
 GENERAL_DOMAIN: Mapping[str, tuple[float, float]] = MappingProxyType(
     {
-        "R": (0.005, 50.0),
+        "R": (0.05, 50.0),
         "b": (0.05, 2.0),
         "anisotropy": (1.0, 100.0),
         "slab_fraction": (0.0, 0.5),

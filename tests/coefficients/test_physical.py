@@ -154,7 +154,7 @@ def test_out_of_domain_rigidity_names_value_and_range(fake_model):
         crt.diffusion_coefficients(fake_model(), rigidity=[10.0, 200.0], rigidity_unit="GV", **BASE)
     msg = str(info.value)
     # R = 50 at rigidity 50 c B0 lambda_perp = 112.1 GV
-    assert "R in [0.005, 50]" in msg and "[0.01121, 112.1] GV" in msg
+    assert "R in [0.05, 50]" in msg and "[0.1121, 112.1] GV" in msg
     assert "on_extrapolate='warn'" in msg
 
 

@@ -99,7 +99,7 @@ def test_stacked_pass_equals_each_parts_own_path():
     model = random_transport()
     rng = np.random.default_rng(1)
     n = 40
-    x = {"R": np.exp(rng.uniform(np.log(0.005), np.log(50), n)), "b": rng.uniform(0.05, 2, n),
+    x = {"R": np.exp(rng.uniform(np.log(0.05), np.log(50), n)), "b": rng.uniform(0.05, 2, n),
          "anisotropy": rng.uniform(1, 100, n), "slab_fraction": rng.uniform(0, 0.5, n)}  # fmt: skip
     pred = model.predict(*x.values())
     own = {p: model._models[p].predict(**x, return_std=True) for p in _PARTS}  # float64 host
@@ -129,7 +129,7 @@ def test_large_batches_take_each_parts_path_with_the_same_numbers():
     model = random_transport(seed=2, n_models=3, widths=(16, 16))
     rng = np.random.default_rng(3)
     n = FUSED_MAX + 500
-    R, b = np.exp(rng.uniform(np.log(0.005), np.log(50), n)), rng.uniform(0.05, 2, n)
+    R, b = np.exp(rng.uniform(np.log(0.05), np.log(50), n)), rng.uniform(0.05, 2, n)
     big = model.predict(R, b, 10.0, 0.2)
     small = model.predict(R[:FUSED_MAX], b[:FUSED_MAX], 10.0, 0.2)
     # the large batch may run in float32 (JAX): agreement to float32 rounding
