@@ -28,7 +28,8 @@ def _text(s: dict) -> str:
         ["core-hours of simulation (train / test)",
          f"{ch['simulation']:.2f} ({ch['simulation_train']:.2f} / {ch['simulation_test']:.2f})"
          f" of a {ch['budget']:.2f} budget for rows; "
-         f"{ch.get('lost_in_flight', 0.0):.2f} more lost in flight"],
+         f"{ch.get('not_in_file', ch.get('lost_in_flight', 0.0)):.2f} more not in the file "
+         "(lost in flight, or spent on the abandoned first design)"],
         ["core-hours of the acquisition's ensembles", f"{ch['learner']:.2f}"],
         ["median label noise D_perp (train / test)",
          f"{_pct(noise['train']['D_perp'], 1)} / "

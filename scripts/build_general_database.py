@@ -49,12 +49,13 @@ from crtransport.dataset._active import read_active_build
 ROOT = Path(__file__).resolve().parents[1]
 PATH = ROOT / "data" / "general" / "general.nc"
 SIGNATURE = PATH.with_name("engine_signature.json")
-#: Compute spent outside the file: rows lost in flight (one JSON line per interruption).
+#: Compute spent outside the file: rows lost in flight (one JSON line per interruption) and
+#: the abandoned first design's rows (``data/general/v1``).
 COMPUTE_LOG = PATH.with_name("compute_log.jsonl")
 
 
 def lost_core_hours() -> float:
-    """Core-hours of rows lost in flight so far (``COMPUTE_LOG``)."""
+    """Core-hours spent on rows that are not in the file (``COMPUTE_LOG``)."""
     if not COMPUTE_LOG.exists():
         return 0.0
     lines = COMPUTE_LOG.read_text().splitlines()
@@ -114,7 +115,8 @@ def status() -> None:
     print(f"rows done: {ds.sizes['sample']} ({int(test.sum())} test) in {len(rounds)} rounds")
     print(
         f"core-hours used: {ds.attrs['core_hours_used']:.3f} of {ACTIVE.budget:.2f} for rows "
-        f"(plus {lost_core_hours():.2f} lost in flight; 30 in all less a 1 core-hour margin)"
+        f"(plus {lost_core_hours():.2f} not in the file: lost in flight or spent on the abandoned "
+        "first design; 30 in all less a 1 core-hour margin)"
     )
     for r in rounds:
         print(f"  round {r['round']} ({r['kind']}): {r['n_done']} / {r['n_rows']} rows")

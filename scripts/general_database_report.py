@@ -99,7 +99,7 @@ def summary(ds, complete: bool) -> dict:
             "simulation_test": float(ds["cpu_time"].values[test].sum()) / 3600.0,
             "learner": learner_s / 3600.0,
             "budget": ds.attrs.get("budget_core_hours", build.ACTIVE.budget),
-            "lost_in_flight": build.lost_core_hours(),
+            "not_in_file": build.lost_core_hours(),
         },
         "label_noise": {
             "train": label_noise(ds, train),

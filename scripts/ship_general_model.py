@@ -7,8 +7,8 @@ Reads ``data/general/general.nc`` (built by ``scripts/build_general_database.py`
 :class:`crtransport.surrogate.TransportSurrogate` on its training rows (``split == 0``; the
 uncertainty's scale is calibrated on a held-back part of them) with each candidate
 architecture, keeps the one with the smaller error on those held-back training rows, measures
-it **once** on the held-out test rows (``split == 1``: drawn uniformly, never seen by the acquisition nor by any
-choice made here), and writes
+it **once** on the held-out test rows (``split == 1``: drawn uniformly, never seen by the
+acquisition nor by any choice made here), and writes
 
 - ``crtransport/data/general.nc``: the database, as :func:`crtransport.datasets.general` serves it;
 - ``crtransport/data/surrogate_general.zip``: the model, as ``Surrogate.pretrained("general")``
