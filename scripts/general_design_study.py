@@ -380,7 +380,9 @@ def z_stats(z: list[float]) -> dict:
 def replicate_study(ds, table, n: int) -> dict:
     """Rerun n cheap converged training rows with two new seeds each, as the build runs a row
     (:func:`crtransport.dataset._worker.run_arguments` on the build's settings). z-scores per
-    direction, over the rows whose three runs all reached a plateau in that direction."""
+    direction: ``converged`` over the rows whose three runs all reached a plateau in that
+    direction (a D without one is a slope, not a coefficient), ``all`` over every row (as the
+    first measurement did for D_perp)."""
     sim = json.loads(ds.attrs["simulation"])
     settings = {**sim, "rules": crt.RunRules(**sim.pop("rules"))}
     cheap = np.flatnonzero(
@@ -390,7 +392,7 @@ def replicate_study(ds, table, n: int) -> dict:
         & (ds["cpu_time"].values < REPLICATE_MAX_CPU)
     )
     picked = np.random.default_rng(REPLICATE_PICK_SEED).choice(cheap, size=n, replace=False)
-    rows, z = [], {d: [] for d in DIRECTIONS}
+    rows = []
     for i in map(int, picked):
         params = {k: float(ds[k].values[i]) for k in INPUTS}
         seeds = [seed + REPLICATE_ROW_STRIDE * i for seed in REPLICATE_SEEDS]
@@ -399,12 +401,21 @@ def replicate_study(ds, table, n: int) -> dict:
         record = {"row": i, "R": float(table["R"].values[i]), "seeds": seeds}
         for d in DIRECTIONS:
             labels = [run[d] for run in runs]
-            zs = pairwise_z(*labels) if all(lab[2] for lab in labels) else []
-            z[d] += zs
-            record[d] = {"original_and_reruns": labels, "z": zs}
+            record[d] = {
+                "original_and_reruns": labels,
+                "all_converged": all(lab[2] for lab in labels),
+                "z": pairwise_z(*labels),
+            }
         rows.append(record)
         print(json.dumps(record), flush=True)
-    return {"candidates": int(cheap.size), "rows": rows, **{d: z_stats(z[d]) for d in DIRECTIONS}}
+    stats = {
+        d: {
+            "converged": z_stats([z for r in rows if r[d]["all_converged"] for z in r[d]["z"]]),
+            "all": z_stats([z for r in rows for z in r[d]["z"]]),
+        }
+        for d in DIRECTIONS
+    }
+    return {"candidates": int(cheap.size), "rows": rows, **stats}
 
 
 # ------------------------------------------------------------------------------------- main
