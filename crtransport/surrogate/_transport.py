@@ -30,9 +30,10 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
-from crtransport._validation import check_int, check_real
+from crtransport._validation import check_choice, check_int, check_real
 from crtransport.surrogate._config import SurrogateConfig
 from crtransport.surrogate._data import DIRECTIONS, FEATURES, dimensionless_table, space_domain
+from crtransport.surrogate._predict import ON_EXTRAPOLATE, check_extrapolation, predict_columns
 from crtransport.surrogate._transport_fused import (
     FUSED_MAX,
     FusedNet,
@@ -45,6 +46,11 @@ __all__ = ["TransportSurrogate", "TransportFitSettings"]
 #: The four parts, in the order of the stacked network.
 _PARTS = tuple(f"ln_d_{d}" for d in DIRECTIONS) + tuple(f"diffusive_{d}" for d in DIRECTIONS)
 _SCALARS = (float, int, np.float64, np.float32)
+#: ``predict``'s keys per direction, in the order of its values (d, s, d s, p, p >= 1/2).
+_OUTPUT_KEYS = tuple(
+    (f"d_{d}", f"ln_d_{d}_std", f"d_{d}_std", f"p_diffusive_{d}", f"is_diffusive_{d}")
+    for d in DIRECTIONS
+)
 #: Two-sided normal quantiles of the 68 % and 95 % intervals.
 _Z68, _Z95 = 0.9944578832097535, 1.959963984540054
 
@@ -207,13 +213,6 @@ class TransportSurrogate:
             ``p_diffusive_perp``, ``p_diffusive_par`` (probability that a run reaches a
             plateau); ``is_diffusive_perp``, ``is_diffusive_par`` (that probability >= 1/2).
         """
-        from crtransport._validation import check_choice
-        from crtransport.surrogate._predict import (
-            ON_EXTRAPOLATE,
-            check_extrapolation,
-            predict_columns,
-        )
-
         if on_extrapolate not in ON_EXTRAPOLATE:
             check_choice("on_extrapolate", on_extrapolate, ON_EXTRAPOLATE)
         inputs = (R, b, anisotropy, slab_fraction)
@@ -243,15 +242,19 @@ class TransportSurrogate:
         # rows of mean and spread: ln d_perp, ln d_par, then the two plateau classifiers
         d = np.exp(mean[:2])
         s = spread[:2] * self._calibration_column
-        p = np.clip(mean[2:], 0.0, 1.0)
-        out: dict[str, NDArray] = {}
-        for i, name in enumerate(DIRECTIONS):
-            out[f"d_{name}"] = d[i].reshape(shape)
-            out[f"ln_d_{name}_std"] = s[i].reshape(shape)
-            out[f"d_{name}_std"] = (d[i] * s[i]).reshape(shape)
-            out[f"p_diffusive_{name}"] = p[i].reshape(shape)
-            out[f"is_diffusive_{name}"] = (p[i] >= 0.5).reshape(shape)
-        return out
+        p = np.minimum(np.maximum(mean[2:], 0.0), 1.0)  # (np.clip costs more per call)
+        values = (d, s, d * s, p, p >= 0.5)
+        if shape == ():  # one point: NumPy scalars (shape ()), cheaper than 0-d arrays
+            return {
+                key: value[i, 0]
+                for i, keys in enumerate(_OUTPUT_KEYS)
+                for key, value in zip(keys, values, strict=True)
+            }
+        return {
+            key: value[i].reshape(shape)
+            for i, keys in enumerate(_OUTPUT_KEYS)
+            for key, value in zip(keys, values, strict=True)
+        }
 
     def _fused(self) -> FusedNet | None:
         """The stacked network of the four parts (built on first use; None if they differ)."""

@@ -115,4 +115,8 @@ def forward_fused(
     for w, b in zip(net.weights[1:], net.biases[1:], strict=True):
         h = w @ net.hidden(h) + b
     members = h.reshape(len(net.parts), net.n_models, -1)
-    return members.mean(axis=1), members.std(axis=1, ddof=1), outside
+    # mean and spread (ddof=1) spelled out: half the cost of .mean() and .std() at one point
+    k = net.n_models
+    mean = np.add.reduce(members, axis=1) * (1.0 / k)
+    dev = members - mean[:, None, :]
+    return mean, np.sqrt(np.add.reduce(dev * dev, axis=1) * (1.0 / (k - 1))), outside
