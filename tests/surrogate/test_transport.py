@@ -135,3 +135,41 @@ def test_large_batches_take_each_parts_path_with_the_same_numbers():
     # the large batch may run in float32 (JAX): agreement to float32 rounding
     for key in ("d_perp", "d_par", "d_perp_std", "p_diffusive_par"):
         np.testing.assert_allclose(big[key][:FUSED_MAX], small[key], rtol=2e-4, atol=1e-5)
+
+
+def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
+    """Labels that are the model's own d times exp(-0.1), with 5 % error bars: every number
+    of the report follows by hand."""
+    model = random_transport(seed=4, n_models=3, widths=(8, 8))
+    rng = np.random.default_rng(5)
+    n = 200
+    R = np.exp(rng.uniform(np.log(0.05), np.log(50), n))
+    b, A, f = rng.uniform(0.05, 2, n), rng.uniform(1, 100, n), rng.uniform(0, 0.5, n)
+    pred = model.predict(R, b, A, f)
+    lam = np.full(n, 2.0)
+    T = units.T_from_u(R * lam)
+    v = units.speed_from_T(T)
+    data = {"T": T, "lambda_perp": lam, "lambda_par": A * lam, "b": b, "slab_fraction": f,
+            "split": np.ones(n, int)}  # fmt: skip
+    for d in ("perp", "par"):
+        D = v * lam * pred[f"d_{d}"] * np.exp(-0.1)
+        data |= {f"D_{d}": D, f"D_{d}_err": 0.05 * D, f"is_converged_{d}": np.ones(n, bool)}
+    data["is_converged_par"][:50] = False  # left out of D_par's numbers
+    ds = xr.Dataset({k: ("sample", v) for k, v in data.items()})
+    rep = model.evaluate(ds)
+    assert rep["n_rows"] == n
+    for d, rows in (("D_perp", n), ("D_par", n - 50)):
+        r = rep[d]
+        assert r["n_rows"] == rows
+        assert r["mean_relative_error"] == pytest.approx(0.1, abs=1e-12)
+        assert r["rms_relative_error"] == pytest.approx(0.1, abs=1e-12)
+        assert r["rms_label_noise"] == pytest.approx(0.05, rel=1e-9)
+        assert r["rms_intrinsic_error"] == pytest.approx(np.sqrt(0.1**2 - 0.05**2), rel=1e-9)
+        # z = 0.1 / sqrt(s^2 + 0.05^2): inside the 68 % interval exactly where s > 0.0862
+        s = pred[f"ln_d_{d.split('_')[1]}_std"][-rows:]
+        inside = 0.1 / np.sqrt(s**2 + 0.05**2) <= 0.9944578832097535
+        assert r["coverage_68"] == pytest.approx(inside.mean(), abs=1e-12)
+    truth = data["is_converged_par"]
+    assert rep["D_par"]["flag_accuracy"] == pytest.approx(
+        np.mean(pred["is_diffusive_par"] == truth), abs=1e-12
+    )
