@@ -65,6 +65,18 @@ def _text(s: dict) -> str:
     lines += [f"Calibration: {_mark(cov_ok)}; scale factors of the ensemble spread "
               f"{s['calibration']['perp']:.3g} (D_perp), {s['calibration']['par']:.3g} (D_par).",
               ""]  # fmt: skip
+    if "by_R" in ev["D_perp"]:
+        by = [
+            [f"[{x['R'][0]:g}, {x['R'][1]:g}]", str(x["n_rows"]),
+             _pct(x["rms_intrinsic_error"], 1) if x["n_rows"] else "-",
+             str(y["n_rows"]), _pct(y["rms_intrinsic_error"], 1) if y["n_rows"] else "-"]
+            for x, y in zip(ev["D_perp"]["by_R"], ev["D_par"]["by_R"], strict=True)
+        ]  # fmt: skip
+        lines += [
+            "Intrinsic error by decade of R:",
+            "",
+            *_rows(["R", "D_perp rows", "D_perp", "D_par rows", "D_par"], by, "24 19 19 19 19"),
+        ]
     worst = [
         [d, f"{w['R']:.3g}", f"{w['b']:.3g}", f"{w['anisotropy']:.3g}",
          f"{w['slab_fraction']:.2f}", f"{w['relative_error']:+.3f}", f"{w['z']:+.2f}"]

@@ -19,6 +19,7 @@ large batches.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Mapping
@@ -278,8 +279,8 @@ class TransportSurrogate:
         ``ln d`` (about the relative error) and its mean (a bias), the same with the labels'
         own noise subtracted in quadrature (the model's intrinsic error), the share of rows
         inside the 68 % and 95 % intervals (model uncertainty and label noise combined), and
-        the five worst rows; plus the classifier's accuracy on the plateau flags over all
-        rows.
+        the five worst rows, and the errors by decade of ``R``; plus the classifier's accuracy
+        on the plateau flags over all rows.
         """
         table = dimensionless_table(data)
         if "split" in table:
@@ -315,6 +316,7 @@ class TransportSurrogate:
                     }
                     for r, i in zip(rows, order, strict=True)
                 ],
+                "by_R": _by_decade(table["R"].values[good], err, noise, self.domain["R"]),
             }
             truth = table[f"diffusive_{d}"].values == 1.0
             report[f"D_{d}"]["flag_accuracy"] = float(np.mean(pred[f"is_diffusive_{d}"] == truth))
@@ -353,6 +355,26 @@ class TransportSurrogate:
     def __repr__(self) -> str:
         ranges = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.domain.items())
         return f"TransportSurrogate({ranges})"
+
+
+def _by_decade(
+    r: NDArray, err: NDArray, noise: NDArray, domain: tuple[float, float]
+) -> list[dict[str, Any]]:
+    """RMS and intrinsic error of ``ln d`` over the decades of ``R`` (values ``r``) that the
+    domain spans (edges at its ends and at the powers of ten between them)."""
+    lo, hi = domain
+    inner = [10.0**k for k in range(math.ceil(math.log10(lo)), math.floor(math.log10(hi)) + 1)]
+    edges = sorted({lo, hi, *(e for e in inner if lo < e < hi)})
+    out = []
+    for a, b in itertools.pairwise(edges):
+        m = (r >= a) & ((r < b) if b < hi else (r <= b))
+        raw = float(np.sqrt(np.mean(err[m] ** 2))) if m.any() else math.nan
+        e2 = float(np.mean(noise[m] ** 2)) if m.any() else math.nan
+        out.append({
+            "R": [a, b], "n_rows": int(m.sum()), "rms_relative_error": raw,
+            "rms_intrinsic_error": math.sqrt(max(raw**2 - e2, 0.0)) if m.any() else math.nan,
+        })  # fmt: skip
+    return out
 
 
 def _config(settings: TransportFitSettings, target: str, output: str) -> SurrogateConfig:

@@ -169,6 +169,11 @@ def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
         s = pred[f"ln_d_{d.split('_')[1]}_std"][-rows:]
         inside = 0.1 / np.sqrt(s**2 + 0.05**2) <= 0.9944578832097535
         assert r["coverage_68"] == pytest.approx(inside.mean(), abs=1e-12)
+        # by decade of R: [0.05, 0.1), [0.1, 1), [1, 10), [10, 50], every row in one of them
+        assert [x["R"] for x in r["by_R"]] == [[0.05, 0.1], [0.1, 1.0], [1.0, 10.0], [10.0, 50.0]]
+        assert sum(x["n_rows"] for x in r["by_R"]) == rows
+        for x in r["by_R"]:
+            assert x["rms_relative_error"] == pytest.approx(0.1, abs=1e-12)
     truth = data["is_converged_par"]
     assert rep["D_par"]["flag_accuracy"] == pytest.approx(
         np.mean(pred["is_diffusive_par"] == truth), abs=1e-12
