@@ -208,9 +208,11 @@ class TransportSurrogate:
         Returns
         -------
         dict of str to ndarray
-            ``d_perp``, ``d_par``; ``d_perp_std``, ``d_par_std`` (one standard deviation of
-            the model, calibrated; log-normal: ``d * exp(+-z s)`` bounds an interval, and
-            ``d_*_std`` is its linear size ``d * s``); ``ln_d_*_std`` (``s``);
+            Arrays of the inputs' broadcast shape (NumPy scalars when every input is a Python
+            or NumPy scalar): ``d_perp``, ``d_par``; ``d_perp_std``, ``d_par_std`` (one
+            standard deviation of the model, calibrated; log-normal: ``d * exp(+-z s)``
+            bounds an interval, and ``d_*_std`` is its linear size ``d * s``); ``ln_d_*_std``
+            (``s``);
             ``p_diffusive_perp``, ``p_diffusive_par`` (probability that a run reaches a
             plateau); ``is_diffusive_perp``, ``is_diffusive_par`` (that probability >= 1/2).
         """
