@@ -470,18 +470,16 @@ def _grid(
             "`energy`: give every energy per nucleon ('/n') or none of them; got a mix."
         )
     per_nucleon = flags.pop()
-    if per_nucleon and sp.mass_number is None:
+    try:
+        return units.rigidity_from_energy(eV, species=sp, unit="eV/n" if per_nucleon else "eV")
+    except ValueError as exc:  # an energy per nucleon of the electron: name the parameter
         texts = isinstance(energy, str) or (
             isinstance(energy, list | tuple) and all(isinstance(e, str) for e in energy)
         )
         given = repr(energy) if texts else _show(energy)
         if energy_unit is not None:
             given += f" with `energy_unit` = {energy_unit!r}"
-        raise ValueError(
-            f"`energy` = {given}: an energy per nucleon needs a nucleus; species {sp.name!r} "
-            "has no nucleons (give its kinetic energy without '/n')."
-        )
-    return units.rigidity_from_energy(eV, species=sp, unit="eV/n" if per_nucleon else "eV")
+        raise ValueError(f"`energy` = {given}: {exc}") from None
 
 
 def _check_domain(
