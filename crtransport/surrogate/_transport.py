@@ -116,9 +116,9 @@ class TransportSurrogate:
         self.calibration = {k: float(v) for k, v in calibration.items()}
         self.domain = {k: (float(lo), float(hi)) for k, (lo, hi) in domain.items()}
         self.metadata = dict(metadata or {})
-        self._fused_net: FusedNet | None = None
+        # the four parts as one stacked network for small batches (None if they differ)
+        self._fused: FusedNet | None = fused_net(self._models, _PARTS)
         self._calibration_column = np.array([[self.calibration[d]] for d in DIRECTIONS])
-        self._is_fused_built = False
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -225,7 +225,7 @@ class TransportSurrogate:
             arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in inputs))
             columns = [np.ascontiguousarray(a.ravel()) for a in arrays]
             shape = arrays[0].shape
-        fused = self._fused() if columns[0].size <= FUSED_MAX else None
+        fused = self._fused if columns[0].size <= FUSED_MAX else None
         if fused is not None:
             # small batches: the four parts in one stacked pass
             mean, spread, outside = forward_fused(fused, columns)
@@ -258,13 +258,6 @@ class TransportSurrogate:
             for i, keys in enumerate(_OUTPUT_KEYS)
             for key, value in zip(keys, values, strict=True)
         }
-
-    def _fused(self) -> FusedNet | None:
-        """The stacked network of the four parts (built on first use; None if they differ)."""
-        if not self._is_fused_built:
-            self._fused_net = fused_net(self._models, _PARTS)
-            self._is_fused_built = True
-        return self._fused_net
 
     def predict_dimensionless(
         self, R: ArrayLike, b: ArrayLike, anisotropy: ArrayLike, slab_fraction: ArrayLike
