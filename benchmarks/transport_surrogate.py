@@ -2,7 +2,8 @@
 
 Run with ``python benchmarks/transport_surrogate.py`` (``--repeats N``; ``--stand-in`` times
 a model of random weights with the shipped architecture even where the trained model is
-installed). Prints a table and ends with one JSON line (with the machine's name).
+installed; ``--model FILE`` times a saved model, as ``scripts/ship_general_model.py`` does).
+Prints a table and ends with one JSON line (with the machine's name).
 
 The model is ``Surrogate.pretrained("general")`` where it is installed; before it ships, a
 stand-in of random weights with the same architecture (four ensembles of five 4-64-64-1
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,10 +51,12 @@ def per_call(fn: Any, calls: int) -> float:
     return (time.perf_counter() - t0) / calls
 
 
-def load(stand_in: bool) -> tuple[Any, str]:
-    from crtransport.surrogate import Surrogate
+def load(stand_in: bool, path: Path | None = None) -> tuple[Any, str]:
+    from crtransport.surrogate import Surrogate, TransportSurrogate
     from crtransport.surrogate._standin import random_transport_surrogate
 
+    if path is not None:
+        return TransportSurrogate.load(path), str(path)
     if not stand_in:
         try:
             return Surrogate.pretrained("general"), "pretrained general"
@@ -61,10 +65,10 @@ def load(stand_in: bool) -> tuple[Any, str]:
     return random_transport_surrogate(), "stand-in (random weights, shipped architecture)"
 
 
-def measure(repeats: int, stand_in: bool) -> dict[str, Any]:
+def measure(repeats: int, stand_in: bool, path: Path | None = None) -> dict[str, Any]:
     import crtransport as crt
 
-    model, which = load(stand_in)
+    model, which = load(stand_in, path)
     one = tuple(float(c[0]) for c in points(model, 1, seed=0))
     small = {n: points(model, n, seed=n) for n in SMALL_SIZES}
     bulk = points(model, 1_000_000, seed=1)
@@ -113,8 +117,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="N of best-of-N (default 5)")
     parser.add_argument("--stand-in", action="store_true", help="time the random-weight stand-in")
+    parser.add_argument("--model", type=Path, default=None, help="time this saved model file")
     args = parser.parse_args()
-    rec = measure(args.repeats, args.stand_in)
+    rec = measure(args.repeats, args.stand_in, args.model)
     print(f"model: {rec['model']} ({rec['architecture']})")
     print(f"single query            {rec['single_us']:10.1f} us")
     for n, us in rec["small_batch_us"].items():

@@ -105,8 +105,9 @@ def _text(s: dict) -> str:
         *_rows(["hidden widths", "D_perp", "D_par", "score (relative to targets)"], sel,
                "25 25 25 25"),
         f"Training took {s['training_core_seconds'] / 60:.1f} core-minutes for all candidates. "
-        f"Prediction: {s['speed']['single_query_us']:.0f} µs for a single query (all outputs), "
-        f"{s['speed']['bulk_points_per_s']:.3g} points per second in bulk.",
+        f"Prediction (``benchmarks/transport_surrogate.py`` on the shipped file, "
+        f"{s['speed']['machine']}): {s['speed']['single_us']:.0f} µs for a single query (all "
+        f"outputs), {s['speed']['bulk_per_s']:.3g} points per second in bulk.",
         "",
     ]  # fmt: skip
     return "\n".join(lines)
