@@ -82,11 +82,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.partial:
         ds = read_active_build(SOURCE)
-        train = np.flatnonzero(ds["split"].values == 0)
-        held = np.random.default_rng(KEY).random(len(train)) < 0.2
-        split = ds["split"].values.copy()
-        split[train[held]] = 1  # a stand-in test set: NOT the held-out test rows
-        ds = ds.assign(split=("sample", split))
+        ds = ds.isel(sample=ds["split"].values == 0)  # the real test rows are never read here
+        held = np.random.default_rng(KEY).random(ds.sizes["sample"]) < 0.2
+        # a stand-in test set drawn from the training rows: NOT the held-out test rows
+        ds = ds.assign(split=("sample", np.where(held, 1, 0).astype(ds["split"].dtype)))
     else:
         ds = crt.open_dataset(SOURCE)
     start = time.process_time()
