@@ -55,7 +55,8 @@ class TransportModel(Protocol):
     def predict_dimensionless(
         self, R: ArrayLike, b: ArrayLike, anisotropy: ArrayLike, slab_fraction: ArrayLike
     ) -> Mapping[str, NDArray[Any]]:
-        """Predict at the broadcast inputs.
+        """Predict at the broadcast inputs, inside the domain or not (the caller checks
+        :attr:`domain` and applies its own policy; :func:`diffusion_coefficients` does).
 
         Returns a mapping with the keys ``'d_perp'``, ``'d_perp_std'``, ``'d_par'``,
         ``'d_par_std'`` (:math:`D/(v\\lambda_\\perp)`, float, >= 0) and ``'is_diffusive_perp'``,

@@ -262,9 +262,11 @@ class TransportSurrogate:
     def predict_dimensionless(
         self, R: ArrayLike, b: ArrayLike, anisotropy: ArrayLike, slab_fraction: ArrayLike
     ) -> dict[str, NDArray]:
-        """The :class:`crtransport.TransportModel` protocol: :meth:`predict` with errors
-        outside the domain."""
-        return self.predict(R, b, anisotropy, slab_fraction, on_extrapolate="raise")
+        """The :class:`crtransport.TransportModel` protocol: :meth:`predict` evaluated
+        everywhere. The caller applies the domain policy: :func:`crtransport.diffusion_coefficients`
+        and the exporters check :attr:`domain` with their ``on_extrapolate`` (in physical
+        units) before they call this."""
+        return self.predict(R, b, anisotropy, slab_fraction, on_extrapolate="ignore")
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, data: xr.Dataset) -> dict[str, Any]:

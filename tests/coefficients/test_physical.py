@@ -185,6 +185,34 @@ def test_extrapolation_policies(fake_model):
     assert bool(ds["is_extrapolated"][0])
 
 
+def test_extrapolation_policies_with_a_transport_surrogate():
+    """The surrogate answers everywhere through the protocol; ``diffusion_coefficients`` alone
+    applies the policy (an earlier version raised from inside the model under 'ignore')."""
+    import warnings
+
+    from crtransport.surrogate._standin import random_transport_surrogate
+
+    model = random_transport_surrogate(hidden_widths=(8, 8), n_models=2, seed=0)
+    rig = np.array([1.0, 500.0])  # R = 0.446 and 223 (the domain ends at R = 50)
+    with pytest.raises(ValueError, match=r"\[0.1121, 112.1\] GV"):
+        crt.diffusion_coefficients(model, rigidity=rig, rigidity_unit="GV", **BASE)
+    ds = crt.diffusion_coefficients(
+        model, rigidity=rig, rigidity_unit="GV", on_extrapolate="ignore", **BASE
+    )
+    assert ds["is_extrapolated"].values.tolist() == [False, True]
+    own = model.predict(ds["R"].values, 0.5, 10.0, 0.2, on_extrapolate="ignore")
+    v_lambda = ds["beta"].values * C * 0.01 * AU
+    np.testing.assert_allclose(ds["D_perp"].values, own["d_perp"] * v_lambda, rtol=1e-12)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        crt.diffusion_coefficients(
+            model, rigidity=rig, rigidity_unit="GV", on_extrapolate="warn", **BASE
+        )
+    # one warning, in physical units, from the policy; none from inside the model
+    assert [type(w.message) for w in caught] == [AccuracyWarning]
+    assert "112.1] GV" in str(caught[0].message)
+
+
 def test_theory_domain_excludes_zero_slab_fraction():
     with pytest.raises(ValueError, match=r"`slab_fraction` = 0 is outside .*\[0.01, 0.5\]"):
         crt.diffusion_coefficients("theory", rigidity="1GV", **{**BASE, "slab_fraction": 0.0})
