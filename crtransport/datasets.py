@@ -99,9 +99,10 @@ def general() -> Path:
     dimensionless space of magnetostatic similarity: ``R = r_L / lambda_perp`` in (0.05, 50],
     ``b`` in (0.05, 2], ``lambda_par / lambda_perp`` in (1, 100] (all log-uniform) and the slab
     energy share in (0, 0.5], built by active learning within a budget of 30 core-hours of
-    simulation (:func:`crtransport.dataset.build_active_dataset`; 23.6 of them for its rows,
-    the rest spent on an abandoned first design and on rows lost in flight). The variable
-    ``split`` marks the 600 held-out test rows (drawn uniformly, four times the particles).
+    simulation (:func:`crtransport.dataset.build_active_dataset`; 19.9 of them for its rows,
+    the rest spent on two abandoned designs, the probe that chose the run cap and rows lost in
+    flight). The variable
+    ``split`` marks the 400 held-out test rows (drawn uniformly, four times the particles).
     The documentation page "The general database" gives the ranges' reasons, the cost and the
     label noise.
 

@@ -17,15 +17,18 @@ database", which says why these ranges):
   energy share in (0, 0.5];
 * isotropic pitch angles (pitch-angle averaged D_par and D_perp).
 
-Rows: 1000 particles and 500 waves (250 slab, 250 2D), the default run rules with the adaptive
-cap lowered from 16 to 4 times the first length (a row that does not reach both plateaus stops
-there, its transport regime recorded), converged on both D_perp and D_par. Start: 1024 Sobol
-rows; then rounds of 1024 rows where the ensemble disagrees most per expected core-second.
-Test rows: 600, uniform at random, 4000 particles. Budget: 30 core-hours of simulation in all:
-29 for the rows (30 less a margin for the last round's cost estimate), less the compute that is
-not in the file: rows lost in flight when a session ended or the build was restarted, and the
-4.83 core-hours of the abandoned first design, which ``data/general/compute_log.jsonl``
-records; add a line there whenever a build is cut off.
+Rows: 1000 particles and 500 waves (250 slab, 250 2D), the default run rules (cap of 16 first
+lengths) with the ballistic stop: a run whose every coefficient without a plateau still grows
+as t^alpha with alpha >= 1.7 after 4 first lengths ends there (its D_par has not begun to
+scatter; a cap of 16 would not reach it). Converged on both D_perp and D_par; a row without a
+plateau keeps its transport regime. Start: 1024 Sobol rows; then rounds of 1024 rows where the
+ensemble disagrees most per expected core-second. Test rows: 400, uniform at random, 4000
+particles. Budget: 30 core-hours of simulation in all: 29 for the rows (30 less a margin for
+the last round's cost estimate), less the compute that is not in the file: rows lost in flight
+when a session ended or the build was restarted, the two abandoned designs (``data/general/v1``,
+R from 0.005; ``data/general/v2``, a cap of 4 first lengths) and the probe that decided the
+cap, which ``data/general/compute_log.jsonl`` records; add a line there whenever a build is cut
+off.
 
 The build journals every row to ``data/general/general.nc.journal`` and every round to
 ``data/general/general.nc.rounds``; commit both while it runs (``git add data/general``), so that
@@ -76,13 +79,18 @@ SIMULATION = dict(
     n_particles=1000,
     n_waves=500,
     converge="both",
-    rules=crt.RunRules(name="general-db", max_extension=4.0),
+    # the cap of 16 first lengths and the ballistic stop: docs, "The general database", from
+    # scripts/general_cap_probe.py (a cap of 4 left D_perp without a plateau on most rows with
+    # b >= 0.4; the stop keeps weak-turbulence rows, whose D_par no run reaches, at ~5 lengths)
+    rules=crt.RunRules(
+        name="general-db", max_extension=16.0, ballistic_alpha=1.7, ballistic_after=4.0
+    ),
 )
 ACTIVE = ActiveLearning(
     budget=29.0 - lost_core_hours(),
     initial_samples=1024,
     batch_size=1024,
-    n_test=600,
+    n_test=400,
     test_particle_factor=4,
     n_candidates=32768,
 )
