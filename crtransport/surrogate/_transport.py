@@ -264,7 +264,7 @@ class TransportSurrogate:
     ) -> dict[str, NDArray]:
         """The :class:`crtransport.TransportModel` protocol: :meth:`predict` evaluated
         everywhere. The caller applies the domain policy: :func:`crtransport.diffusion_coefficients`
-        and the exporters check :attr:`domain` with their ``on_extrapolate`` (in physical
+        and the exporters check ``domain`` with their ``on_extrapolate`` (in physical
         units) before they call this."""
         return self.predict(R, b, anisotropy, slab_fraction, on_extrapolate="ignore")
 
