@@ -128,3 +128,33 @@ def test_usage_errors_exit_2_and_name_the_option(capsys, argv, message):
     assert err.startswith("crtransport coefficients: error: ")
     assert message in err
     assert "Traceback" not in err
+
+
+class _HalfDiffusive:
+    """d = 1 everywhere; parallel transport flagged non-diffusive below R = 1."""
+
+    domain = crt.coefficients.GENERAL_DOMAIN
+
+    def predict_dimensionless(self, R, b, anisotropy, slab_fraction):
+        R = np.broadcast_arrays(R, b, anisotropy, slab_fraction)[0].astype(float)
+        one = np.ones_like(R)
+        flags = {"is_diffusive_par": R >= 1.0, "is_diffusive_perp": np.ones(R.shape, bool)}
+        return {"d_par": one, "d_par_std": 0.1 * one, "d_perp": one, "d_perp_std": 0.1 * one,
+                **flags}  # fmt: skip
+
+
+def test_json_has_null_where_no_coefficient_exists(capsys, monkeypatch):
+    """Strict JSON (no NaN token): a coefficient that does not exist is null, its flag false."""
+    from crtransport.coefficients import _model
+
+    monkeypatch.setitem(_model._SOURCES, "theory", _HalfDiffusive)
+    rc, out, err = run(["--rigidity", "1GV", "10GV", *ARGS, "--json"], capsys)  # R = 0.45, 4.5
+    assert rc == 0, err
+    record = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert record["is_diffusive_par"] == [False, True]
+    assert record["D_par"][0] is None and record["D_par"][1] > 0
+    assert record["mfp_par_au"][0] is None and all(x > 0 for x in record["D_perp"])
+    rc, out, err = run(["--rigidity", "1GV", "10GV", *ARGS], capsys)
+    assert rc == 0, err
+    first, second = out.strip().splitlines()[-2:]
+    assert "nan" in first and "nondiff-par" in first and "nan" not in second

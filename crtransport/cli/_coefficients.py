@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,10 @@ def _run(args: argparse.Namespace) -> int:
     table = convert_units(ds, diffusion=args.unit, length="au")
     columns = {header: np.asarray(table[name].values) for name, header in _COLUMNS}
     if args.json:
-        record: dict[str, Any] = {h: v.tolist() for h, v in columns.items()}
+        # strict JSON: null where a coefficient does not exist (NaN in the Dataset)
+        record: dict[str, Any] = {
+            h: [x if math.isfinite(x) else None for x in v.tolist()] for h, v in columns.items()
+        }
         record.update(
             unit=args.unit,
             is_diffusive_par=table["is_diffusive_par"].values.tolist(),

@@ -40,6 +40,12 @@ _VARIABLES: dict[str, tuple[str, str]] = {
     "is_diffusive_perp": ("perpendicular transport is diffusive (model's flag)", "1"),
     "is_extrapolated": ("an input is outside the model's domain", "1"),
 }
+#: The variables that are NaN where their direction's flag is False.
+_NAN_UNLESS: dict[str, str] = {
+    f"{name}_{d}": f"is_diffusive_{d}"
+    for d in ("par", "perp")
+    for name in ("D", "mean_free_path", "d")
+} | {f"D_{d}_std": f"is_diffusive_{d}" for d in ("par", "perp")}
 _COORDS: dict[str, tuple[str, str]] = {
     "rigidity": ("magnetic rigidity p c / (|Z| e)", "GV"),
     "kinetic_energy": ("kinetic energy of the particle", "GeV"),
@@ -126,7 +132,12 @@ def diffusion_coefficients(
         ``D_par_std``, ``D_perp_std`` (m^2/s), ``mean_free_path_par``,
         ``mean_free_path_perp`` (:math:`3D/v`, m), ``d_par``, ``d_perp`` (the model's
         dimensionless output), ``is_diffusive_par``, ``is_diffusive_perp``,
-        ``is_extrapolated`` (bool). Every variable has ``units`` and ``long_name``;
+        ``is_extrapolated`` (bool). Where ``is_diffusive_par`` (``_perp``) is False the run
+        reaches no plateau there (a parallel mean free path beyond any affordable run, or
+        sub-diffusion): no diffusion coefficient exists to quote, and that direction's
+        ``D_*``, ``D_*_std``, ``mean_free_path_*`` and ``d_*`` are NaN (the exporters leave
+        those rigidities out; a model's own ``predict`` gives its continuation, for
+        inspection). Every variable has ``units`` and ``long_name``;
         :func:`convert_units` gives cm^2/s, au, ... . The inputs are attributes (``species``,
         ``charge_number``, ``mass_number``, ``rest_energy_eV``, ``B0_T``, ``lambda_perp_m``,
         ``b``, ``anisotropy``, ``slab_fraction``, ``model``, ``crtransport_version``).
@@ -206,6 +217,10 @@ def diffusion_coefficients(
         "is_diffusive_perp": out["is_diffusive_perp"],
         "is_extrapolated": extrapolated,
     }
+    for d in ("par", "perp"):  # no coefficient where there is no plateau: NaN, flagged
+        none = ~out[f"is_diffusive_{d}"]
+        for name in (f"D_{d}", f"D_{d}_std", f"mean_free_path_{d}", f"d_{d}"):
+            data[name] = np.where(none, np.nan, data[name])
     T_eV = units.rigidity_to_scaled(rig_V, species=sp, unit="V") * sp.rest_energy_eV
     coords: dict[str, NDArray[np.float64]] = {
         "rigidity": rig_V / 1e9,
@@ -217,7 +232,10 @@ def diffusion_coefficients(
     if sp.mass_number is not None:
         coords["kinetic_energy_per_nucleon"] = T_eV / 1e9 / sp.mass_number
     ds = xr.Dataset(
-        {name: ("rigidity", value, _attrs(_VARIABLES[name])) for name, value in data.items()},
+        {
+            name: ("rigidity", value, _attrs(_VARIABLES[name], nan_unless=_NAN_UNLESS.get(name)))
+            for name, value in data.items()
+        },
         coords={name: ("rigidity", value, _attrs(_COORDS[name])) for name, value in coords.items()},
     )
     ds.attrs.update(
@@ -306,8 +324,11 @@ def diffusion_in(coefficients: xr.Dataset, name: str) -> NDArray[np.float64]:
 # --------------------------------------------------------------------------- helpers
 
 
-def _attrs(spec: tuple[str, str]) -> dict[str, str]:
-    return {"long_name": spec[0], "units": spec[1]}
+def _attrs(spec: tuple[str, str], nan_unless: str | None = None) -> dict[str, str]:
+    attrs = {"long_name": spec[0], "units": spec[1]}
+    if nan_unless is not None:
+        attrs["comment"] = f"NaN where {nan_unless} is False (no plateau: no coefficient)"
+    return attrs
 
 
 def _allowed(kind: str, per_nucleon: bool = False) -> str:

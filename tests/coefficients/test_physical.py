@@ -202,7 +202,9 @@ def test_extrapolation_policies_with_a_transport_surrogate():
     assert ds["is_extrapolated"].values.tolist() == [False, True]
     own = model.predict(ds["R"].values, 0.5, 10.0, 0.2, on_extrapolate="ignore")
     v_lambda = ds["beta"].values * C * 0.01 * AU
-    np.testing.assert_allclose(ds["D_perp"].values, own["d_perp"] * v_lambda, rtol=1e-12)
+    for d in ("par", "perp"):  # NaN where the model flags no plateau
+        want = np.where(own[f"is_diffusive_{d}"], own[f"d_{d}"] * v_lambda, np.nan)
+        np.testing.assert_allclose(ds[f"D_{d}"].values, want, rtol=1e-12)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         crt.diffusion_coefficients(
@@ -211,6 +213,29 @@ def test_extrapolation_policies_with_a_transport_surrogate():
     # one warning, in physical units, from the policy; none from inside the model
     assert [type(w.message) for w in caught] == [AccuracyWarning]
     assert "112.1] GV" in str(caught[0].message)
+
+
+def test_no_coefficient_where_transport_is_not_diffusive(fake_model):
+    """Below R = 0.3 the fake model flags both directions non-diffusive: every coefficient of
+    theirs is NaN there (said in the attributes), the flags and inputs stay, the rest is
+    untouched, and an exporter fits only the diffusive rigidities."""
+    rig = np.array([0.2, 0.5, 1.0, 5.0, 20.0, 50.0])  # R = 0.089 ... 22.3
+    model = fake_model(diffusive_below=0.3)
+    ds = crt.diffusion_coefficients(model, rigidity=rig, rigidity_unit="GV", **BASE)
+    ok = ds["R"].values >= 0.3
+    assert ok.tolist() == [False, False, True, True, True, True]
+    for d in ("par", "perp"):
+        assert ds[f"is_diffusive_{d}"].values.tolist() == ok.tolist()
+        for name in (f"D_{d}", f"D_{d}_std", f"mean_free_path_{d}", f"d_{d}"):
+            values = ds[name].values
+            assert np.all(np.isnan(values[~ok])) and np.all(np.isfinite(values[ok])), name
+            assert ds[name].attrs["comment"].startswith(f"NaN where is_diffusive_{d} is False")
+    full = crt.diffusion_coefficients(fake_model(), rigidity=rig, rigidity_unit="GV", **BASE)
+    np.testing.assert_array_equal(ds["D_par"].values[ok], full["D_par"].values[ok])
+    np.testing.assert_array_equal(ds["R"].values, full["R"].values)
+    with pytest.warns(AccuracyWarning, match="not diffusive"):
+        fit = crt.coefficients.export_crpropa(ds)
+    assert np.isfinite(fit.scale)
 
 
 def test_theory_domain_excludes_zero_slab_fraction():
