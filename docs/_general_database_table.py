@@ -44,7 +44,10 @@ def _text(s: dict) -> str:
             f"{_pct(c['D_perp'], 0)} / {_pct(c['D_par'], 0)} / {_pct(c['both'], 0)}",
         ])  # fmt: skip
     stop = s["stop_rules"]
-    rows.append(["runs ended by (plateau / cap)", f"{stop['plateau']} / {stop['cap']}"])
+    rows.append([
+        "runs ended by (plateau / cap / ballistic stop)",
+        f"{stop['plateau']} / {stop['cap']} / {stop.get('ballistic', 0)}",
+    ])  # fmt: skip
     lines = [
         f"Status: {status} (``{s['command']}`` at commit ``{s['git_commit']}``; raw numbers: "
         ":download:`general_database.json <_static/general_database.json>`).",

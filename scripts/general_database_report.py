@@ -25,6 +25,7 @@ import numpy as np
 import crtransport as crt
 from crtransport import units
 from crtransport.dataset import read_active_build
+from crtransport.dataset._schema import STOP_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH = ROOT / "data" / "general" / "general.nc"
@@ -107,8 +108,7 @@ def summary(ds, complete: bool) -> dict:
         },
         "converged": conv,
         "stop_rules": {
-            name: int((ds["stop_rule"].values == i).sum())
-            for i, name in enumerate(("fixed", "plateau", "cap", "exact"))
+            name: int((ds["stop_rule"].values == i).sum()) for i, name in enumerate(STOP_RULES)
         },
         "cpu_seconds_per_row": {
             "median": float(np.median(ds["cpu_time"].values[train])),
