@@ -286,9 +286,12 @@ class TransportSurrogate:
         report: dict[str, Any] = {"n_rows": int(table.sizes["sample"])}
         for d in DIRECTIONS:
             y = table[f"ln_d_{d}"].values
-            good = (table[f"diffusive_{d}"].values == 1.0) & np.isfinite(y)
+            label_err = table[f"ln_d_{d}_err"].values
+            # a row without a finite error bar would make the noise, the intrinsic error and
+            # the coverage NaN (and count as outside every interval): left out of all of them
+            good = (table[f"diffusive_{d}"].values == 1.0) & np.isfinite(y) & np.isfinite(label_err)
             err = np.log(pred[f"d_{d}"][good]) - y[good]
-            noise = table[f"ln_d_{d}_err"].values[good]
+            noise = label_err[good]
             s = pred[f"ln_d_{d}_std"][good]
             z = err / np.sqrt(s**2 + noise**2)
             raw = float(np.sqrt(np.mean(err**2)))
@@ -397,7 +400,10 @@ def _predict_ln(model: Any, table: xr.Dataset) -> tuple[NDArray, NDArray]:
 
 
 def _calibration_factor(y: NDArray, mean: NDArray, spread: NDArray, noise: NDArray) -> float:
-    """The ``c`` with RMS of ``(y - mean) / sqrt((c spread)^2 + noise^2)`` equal to 1."""
+    """The ``c`` with RMS of ``(y - mean) / sqrt((c spread)^2 + noise^2)`` equal to 1, over
+    the rows where all four are finite (one NaN error bar would otherwise drive ``c`` to 0)."""
+    ok = np.isfinite(y) & np.isfinite(mean) & np.isfinite(spread) & np.isfinite(noise)
+    y, mean, spread, noise = y[ok], mean[ok], spread[ok], noise[ok]
     r2, s2, e2 = (y - mean) ** 2, spread**2, noise**2
     if len(y) == 0 or np.mean(r2 / np.maximum(e2, 1e-300)) <= 1.0:
         return 1.0  # the label noise alone explains the residuals: keep the raw spread

@@ -178,3 +178,42 @@ def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
     assert rep["D_par"]["flag_accuracy"] == pytest.approx(
         np.mean(pred["is_diffusive_par"] == truth), abs=1e-12
     )
+
+
+def test_rows_without_a_finite_error_bar_leave_calibration_and_evaluation_finite():
+    """One NaN error bar made the calibration factor ~0 (zero reported uncertainty) and the
+    report's label noise, intrinsic error and coverage NaN or low; such rows are left out."""
+    from crtransport.surrogate._transport import _calibration_factor
+
+    rng = np.random.default_rng(6)
+    n = 400
+    s, e = np.full(n, 0.02), np.full(n, 0.04)
+    r = 2.0 * s * rng.standard_normal(n) + e * rng.standard_normal(n)
+    c = _calibration_factor(r, np.zeros(n), s, e)
+    e_nan = e.copy()
+    e_nan[0] = np.nan
+    assert _calibration_factor(r[1:], np.zeros(n - 1), s[1:], e[1:]) == pytest.approx(
+        _calibration_factor(r, np.zeros(n), s, e_nan), rel=1e-12
+    )
+    assert 1.0 < c < 3.0
+    model = random_transport(seed=4, n_models=3, widths=(8, 8))
+    R = np.exp(rng.uniform(np.log(0.05), np.log(50), n))
+    b, A, f = rng.uniform(0.05, 2, n), rng.uniform(1, 100, n), rng.uniform(0, 0.5, n)
+    pred = model.predict(R, b, A, f)
+    lam = np.full(n, 2.0)
+    T = units.T_from_u(R * lam)
+    v = units.speed_from_T(T)
+    data = {"T": T, "lambda_perp": lam, "lambda_par": A * lam, "b": b, "slab_fraction": f,
+            "split": np.ones(n, int)}  # fmt: skip
+    for d in ("perp", "par"):
+        D = v * lam * pred[f"d_{d}"] * np.exp(-0.1)
+        data |= {f"D_{d}": D, f"D_{d}_err": 0.05 * D, f"is_converged_{d}": np.ones(n, bool)}
+    data["D_perp_err"][:3] = np.nan
+    rep = model.evaluate(xr.Dataset({k: ("sample", v) for k, v in data.items()}))
+    r = rep["D_perp"]
+    assert r["n_rows"] == n - 3
+    assert r["rms_label_noise"] == pytest.approx(0.05, rel=1e-9)
+    assert r["rms_intrinsic_error"] == pytest.approx(np.sqrt(0.1**2 - 0.05**2), rel=1e-9)
+    s_perp = pred["ln_d_perp_std"][3:]
+    inside = 0.1 / np.sqrt(s_perp**2 + 0.05**2) <= 0.9944578832097535
+    assert r["coverage_68"] == pytest.approx(inside.mean(), abs=1e-12)
