@@ -62,6 +62,15 @@ def test_accuracy_calibration_and_flags_on_held_out_rows(fitted):
         assert 0.6 < r["coverage_68"] < 0.85 and 0.9 < r["coverage_95"] <= 1.0, r
     # the plateau flag of D_par follows the region d_par < 50
     assert rep["D_par"]["flag_accuracy"] > 0.93
+    # 5-fold cross-validation on the training rows: every converged row predicted once, its
+    # label noise the training rows' 8 %, and the calibration factor inside its own interval
+    cv = model.metadata["cross_validation"]
+    assert cv["perp"]["n_rows"] == 1200
+    for d in ("perp", "par"):
+        assert cv[d]["rms_label_noise"] == pytest.approx(0.08, rel=0.01)
+        lo, hi = cv[d]["calibration_ci68"]
+        assert 1.0 <= lo <= model.calibration[d] <= hi
+        assert cv[d]["rms_intrinsic_error"] < 0.05
 
 
 @pytest.mark.slow
@@ -178,6 +187,18 @@ def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
     assert rep["D_par"]["flag_accuracy"] == pytest.approx(
         np.mean(pred["is_diffusive_par"] == truth), abs=1e-12
     )
+    for d, rows in (("perp", n), ("par", n - 50)):
+        r = rep[f"D_{d}"]
+        # every row has the same error: each resample too, so the interval is the point
+        lo, hi = r["rms_intrinsic_error_ci95"]
+        assert lo == pytest.approx(r["rms_intrinsic_error"], rel=1e-9) == hi
+        lo, hi = r["coverage_68_ci95"]
+        assert lo <= r["coverage_68"] <= hi
+        # the rows a user is given a number for: the label converged and the model's flag
+        given = pred[f"is_diffusive_{d}"][-rows:] if d == "par" else pred[f"is_diffusive_{d}"]
+        assert r["given"]["n_rows"] == int(given.sum())
+        if given.any():
+            assert r["given"]["rms_relative_error"] == pytest.approx(0.1, abs=1e-12)
 
 
 def test_rows_without_a_finite_error_bar_leave_calibration_and_evaluation_finite():
@@ -217,3 +238,23 @@ def test_rows_without_a_finite_error_bar_leave_calibration_and_evaluation_finite
     s_perp = pred["ln_d_perp_std"][3:]
     inside = 0.1 / np.sqrt(s_perp**2 + 0.05**2) <= 0.9944578832097535
     assert r["coverage_68"] == pytest.approx(inside.mean(), abs=1e-12)
+
+
+def test_calibration_factor_is_exact_continuous_and_never_below_one():
+    """Residuals of known size: ``c`` solves mean(r^2 / (c^2 s^2 + e^2)) = 1; it is 1 where
+    the label noise alone explains the residuals, and rises from 1 without a jump."""
+    from crtransport.surrogate._transport import _calibration_factor
+
+    n = 1000
+    s, e = np.full(n, 0.02), np.full(n, 0.04)
+    unit = np.where(np.arange(n) % 2, 1.0, -1.0)  # r^2 exactly the scale squared
+    for c_true in (1.5, 3.0):
+        r = unit * np.sqrt(c_true**2 * 0.02**2 + 0.04**2)
+        assert _calibration_factor(r, np.zeros(n), s, e) == pytest.approx(c_true, rel=1e-9)
+    # at and below what c = 1 explains: 1; just above: just above 1 (the old rule jumped
+    # from 1 to about 0.25 there)
+    edge = np.sqrt(0.02**2 + 0.04**2)
+    assert _calibration_factor(0.5 * edge * unit, np.zeros(n), s, e) == 1.0
+    assert _calibration_factor(edge * unit, np.zeros(n), s, e) == pytest.approx(1.0, abs=1e-9)
+    above = _calibration_factor(1.001 * edge * unit, np.zeros(n), s, e)
+    assert 1.0 < above < 1.02
