@@ -237,7 +237,7 @@ def dimensionless_table(ds: xr.Dataset) -> xr.Dataset:
     Returns the inputs ``R``, ``b``, ``anisotropy``, ``slab_fraction`` and, per direction,
     ``ln_d_<dir>`` (``ln(D / (v lambda_perp))``, NaN where D <= 0), ``ln_d_<dir>_err`` (the
     label noise: relative error of D), and ``diffusive_<dir>`` (1.0 where the run reached a
-    plateau, else 0.0), plus ``split`` when the database has one.
+    plateau, else 0.0), plus ``split`` and ``design_round`` when the database has them.
     """
     T = ds["T"].values
     lam = ds["lambda_perp"].values
@@ -254,8 +254,9 @@ def dimensionless_table(ds: xr.Dataset) -> xr.Dataset:
             data[f"ln_d_{d}"] = np.where(D > 0, np.log(D / v_lam), np.nan)
             data[f"ln_d_{d}_err"] = ds[f"D_{d}_err"].values / np.abs(D)
         data[f"diffusive_{d}"] = ds[f"is_converged_{d}"].values.astype(np.float64)
-    if "split" in ds:
-        data["split"] = ds["split"].values
+    for name in ("split", "design_round"):
+        if name in ds:
+            data[name] = ds[name].values
     return xr.Dataset({k: ("sample", np.asarray(v)) for k, v in data.items()})
 
 

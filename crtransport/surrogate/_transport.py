@@ -171,6 +171,12 @@ class TransportSurrogate:
             cross_validation[d] = _cross_validation(
                 y[good], mean[good], spread[good], e[good], key=key
             )
+            if "design_round" in table:  # the uniform start rows alone, as the test rows lie
+                start = good & (table["design_round"].values == 0)
+                cross_validation[d]["n_start_rows"] = int(start.sum())
+                cross_validation[d]["calibration_start_rows"] = _calibration_factor(
+                    y[start], mean[start], spread[start], e[start]
+                )
             models[target] = Surrogate(config).fit(
                 table.isel(sample=np.flatnonzero(good)), key=key, domain=domain,
                 progress=progress,
@@ -183,7 +189,9 @@ class TransportSurrogate:
             "settings": settings.to_dict(),
             "n_training_rows": int(n),
             # out-of-fold errors of ln d (raw, label noise, intrinsic) and the calibration
-            # factor's bootstrap interval, per direction
+            # factor's bootstrap interval, per direction; with an active-learning database
+            # also the factor from its uniform start rows alone (distributed as the test rows,
+            # where the acquisition rows are not): a check, not used
             "cross_validation": cross_validation,
             "key": key,
             "database": {k: data.attrs.get(k) for k in ("title", "crtransport_version")},

@@ -42,6 +42,8 @@ def fitted():
     rng = np.random.default_rng(0)
     train, test = synthetic(1200, 0.08, 0, rng), synthetic(300, 0.04, 1, rng)
     ds = xr.Dataset({k: ("sample", np.concatenate([train[k], test[k]])) for k in train})
+    # an active-learning build's rounds: 600 start rows, 600 acquired, the test round
+    ds["design_round"] = ("sample", np.repeat([0, 2, 1], [600, 600, 300]))
     ds.attrs["parameter_space"] = json.dumps(
         {"R": {"kind": "free", "low": 0.005, "high": 50.0, "log": True}}
     )
@@ -71,6 +73,10 @@ def test_accuracy_calibration_and_flags_on_held_out_rows(fitted):
         lo, hi = cv[d]["calibration_ci68"]
         assert 1.0 <= lo <= model.calibration[d] <= hi
         assert cv[d]["rms_intrinsic_error"] < 0.05
+        # the factor from the start rows alone (here drawn like the others: close to it)
+        assert cv[d]["calibration_start_rows"] >= 1.0
+        assert cv[d]["calibration_start_rows"] == pytest.approx(model.calibration[d], rel=0.5)
+    assert cv["perp"]["n_start_rows"] == 600
 
 
 @pytest.mark.slow
