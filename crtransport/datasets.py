@@ -101,10 +101,9 @@ def general() -> Path:
     energy share in (0, 0.5], built by active learning within a budget of 30 core-hours of
     simulation (:func:`crtransport.dataset.build_active_dataset`; 19.9 of them for its rows,
     the rest spent on two abandoned designs, the probe that chose the run cap and rows lost in
-    flight). The variable
-    ``split`` marks the 400 held-out test rows (drawn uniformly, four times the particles).
-    The documentation page "The general database" gives the ranges' reasons, the cost and the
-    label noise.
+    flight). The variable ``split`` marks the 400 held-out test rows (drawn uniformly, four
+    times the particles). The documentation page "The general database" gives the ranges'
+    reasons, the cost and the label noise.
 
     Returns
     -------
