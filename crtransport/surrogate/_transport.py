@@ -479,7 +479,10 @@ _N_BOOT = 400
 def _cross_validation(
     y: NDArray, mean: NDArray, spread: NDArray, noise: NDArray, *, key: int
 ) -> dict[str, Any]:
-    """Out-of-fold errors of ``ln d`` and the calibration factor's 68 % bootstrap interval."""
+    """Out-of-fold errors of ``ln d`` and the calibration factor's 68 % bootstrap interval,
+    over the rows where all four are finite."""
+    ok = np.isfinite(y) & np.isfinite(mean) & np.isfinite(spread) & np.isfinite(noise)
+    y, mean, spread, noise = y[ok], mean[ok], spread[ok], noise[ok]
     err = mean - y
     mse, e2 = float(np.mean(err**2)), float(np.mean(noise**2))
     rng = np.random.default_rng([key, 1])

@@ -223,6 +223,11 @@ def test_rows_without_a_finite_error_bar_leave_calibration_and_evaluation_finite
         _calibration_factor(r, np.zeros(n), s, e_nan), rel=1e-12
     )
     assert 1.0 < c < 3.0
+    from crtransport.surrogate._transport import _cross_validation
+
+    cv = _cross_validation(r, np.zeros(n), s, e_nan, key=0)
+    assert cv["n_rows"] == n - 1 and cv["rms_label_noise"] == pytest.approx(0.04, rel=1e-12)
+    assert np.isfinite(cv["intrinsic_mse"]) and cv["calibration_ci68"][0] >= 1.0
     model = random_transport(seed=4, n_models=3, widths=(8, 8))
     R = np.exp(rng.uniform(np.log(0.05), np.log(50), n))
     b, A, f = rng.uniform(0.05, 2, n), rng.uniform(1, 100, n), rng.uniform(0, 0.5, n)
