@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 from pathlib import Path
 
 from _engine_signature import check_engine
@@ -142,6 +143,10 @@ def main() -> None:
         status()
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    # stop as Ctrl-C does (the journal closes; finished rows stay) on SIGTERM, and on SIGINT
+    # also when started in the background (a non-interactive shell's `&` ignores SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     PATH.parent.mkdir(parents=True, exist_ok=True)
     check_engine(SIGNATURE, SIGNATURE_RUN)
     crt.dataset.build_active_dataset(
