@@ -42,10 +42,10 @@ _VARIABLES: dict[str, tuple[str, str]] = {
 }
 #: The variables that are NaN where their direction's flag is False.
 _NAN_UNLESS: dict[str, str] = {
-    f"{name}_{d}": f"is_diffusive_{d}"
+    name: f"is_diffusive_{d}"
     for d in ("par", "perp")
-    for name in ("D", "mean_free_path", "d")
-} | {f"D_{d}_std": f"is_diffusive_{d}" for d in ("par", "perp")}
+    for name in (f"D_{d}", f"D_{d}_std", f"mean_free_path_{d}", f"d_{d}")
+}
 _COORDS: dict[str, tuple[str, str]] = {
     "rigidity": ("magnetic rigidity p c / (|Z| e)", "GV"),
     "kinetic_energy": ("kinetic energy of the particle", "GeV"),
@@ -217,10 +217,8 @@ def diffusion_coefficients(
         "is_diffusive_perp": out["is_diffusive_perp"],
         "is_extrapolated": extrapolated,
     }
-    for d in ("par", "perp"):  # no coefficient where there is no plateau: NaN, flagged
-        none = ~out[f"is_diffusive_{d}"]
-        for name in (f"D_{d}", f"D_{d}_std", f"mean_free_path_{d}", f"d_{d}"):
-            data[name] = np.where(none, np.nan, data[name])
+    for name, flag in _NAN_UNLESS.items():  # no coefficient where there is no plateau
+        data[name] = np.where(out[flag], data[name], np.nan)
     T_eV = units.rigidity_to_scaled(rig_V, species=sp, unit="V") * sp.rest_energy_eV
     coords: dict[str, NDArray[np.float64]] = {
         "rigidity": rig_V / 1e9,

@@ -449,6 +449,12 @@ def _predict_ln(model: Any, table: xr.Dataset) -> tuple[NDArray, NDArray]:
     return np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
 
 
+def _finite_rows(*columns: NDArray) -> list[NDArray]:
+    """The columns restricted to the rows where every one of them is finite."""
+    ok = np.logical_and.reduce([np.isfinite(c) for c in columns])
+    return [c[ok] for c in columns]
+
+
 def _calibration_factor(y: NDArray, mean: NDArray, spread: NDArray, noise: NDArray) -> float:
     """The ``c >= 1`` with RMS of ``(y - mean) / sqrt((c spread)^2 + noise^2)`` equal to 1,
     over the rows where all four are finite (one NaN error bar would otherwise drive ``c`` to
@@ -459,9 +465,9 @@ def _calibration_factor(y: NDArray, mean: NDArray, spread: NDArray, noise: NDArr
     than the ensemble's own disagreement would claim more than the ensemble knows. The rule is
     continuous: ``c`` rises from 1 as the residuals grow past what ``c = 1`` explains.
     """
-    ok = np.isfinite(y) & np.isfinite(mean) & np.isfinite(spread) & np.isfinite(noise)
-    r2, s2, e2 = (y[ok] - mean[ok]) ** 2, spread[ok] ** 2, noise[ok] ** 2
-    if not ok.any() or np.mean(r2 / (s2 + e2)) <= 1.0:
+    y, mean, spread, noise = _finite_rows(y, mean, spread, noise)
+    r2, s2, e2 = (y - mean) ** 2, spread**2, noise**2
+    if len(y) == 0 or np.mean(r2 / (s2 + e2)) <= 1.0:
         return 1.0
     lo, hi = 1.0, 2.0
     while np.mean(r2 / (hi**2 * s2 + e2)) > 1.0 and hi < 1e6:
@@ -481,8 +487,7 @@ def _cross_validation(
 ) -> dict[str, Any]:
     """Out-of-fold errors of ``ln d`` and the calibration factor's 68 % bootstrap interval,
     over the rows where all four are finite."""
-    ok = np.isfinite(y) & np.isfinite(mean) & np.isfinite(spread) & np.isfinite(noise)
-    y, mean, spread, noise = y[ok], mean[ok], spread[ok], noise[ok]
+    y, mean, spread, noise = _finite_rows(y, mean, spread, noise)
     err = mean - y
     mse, e2 = float(np.mean(err**2)), float(np.mean(noise**2))
     rng = np.random.default_rng([key, 1])
@@ -496,6 +501,6 @@ def _cross_validation(
         "rms_label_noise": math.sqrt(e2),
         # mean squared error less the label noise's: may be negative by chance (noise-limited)
         "intrinsic_mse": mse - e2,
-        "rms_intrinsic_error": math.sqrt(max(mse - e2, 0.0)),
+        "rms_intrinsic_error": _intrinsic(err, noise),
         "calibration_ci68": [float(np.quantile(boot, 0.16)), float(np.quantile(boot, 0.84))],
     }

@@ -152,12 +152,9 @@ def test_large_batches_take_each_parts_path_with_the_same_numbers():
         np.testing.assert_allclose(big[key][:FUSED_MAX], small[key], rtol=2e-4, atol=1e-5)
 
 
-def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
-    """Labels that are the model's own d times exp(-0.1), with 5 % error bars: every number
-    of the report follows by hand."""
-    model = random_transport(seed=4, n_models=3, widths=(8, 8))
-    rng = np.random.default_rng(5)
-    n = 200
+def labels_off_by_exp_minus_tenth(model, n, rng):
+    """Test rows (``split == 1``) uniform over the domain whose labels are the model's own
+    ``d`` times exp(-0.1), with 5 % error bars, all converged: ``(model's prediction, data)``."""
     R = np.exp(rng.uniform(np.log(0.05), np.log(50), n))
     b, A, f = rng.uniform(0.05, 2, n), rng.uniform(1, 100, n), rng.uniform(0, 0.5, n)
     pred = model.predict(R, b, A, f)
@@ -169,6 +166,15 @@ def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
     for d in ("perp", "par"):
         D = v * lam * pred[f"d_{d}"] * np.exp(-0.1)
         data |= {f"D_{d}": D, f"D_{d}_err": 0.05 * D, f"is_converged_{d}": np.ones(n, bool)}
+    return pred, data
+
+
+def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
+    """Labels that are the model's own d times exp(-0.1), with 5 % error bars: every number
+    of the report follows by hand."""
+    model = random_transport(seed=4, n_models=3, widths=(8, 8))
+    n = 200
+    pred, data = labels_off_by_exp_minus_tenth(model, n, np.random.default_rng(5))
     data["is_converged_par"][:50] = False  # left out of D_par's numbers
     ds = xr.Dataset({k: ("sample", v) for k, v in data.items()})
     rep = model.evaluate(ds)
@@ -210,7 +216,7 @@ def test_evaluate_reports_error_bias_noise_and_coverage_exactly():
 def test_rows_without_a_finite_error_bar_leave_calibration_and_evaluation_finite():
     """One NaN error bar made the calibration factor ~0 (zero reported uncertainty) and the
     report's label noise, intrinsic error and coverage NaN or low; such rows are left out."""
-    from crtransport.surrogate._transport import _calibration_factor
+    from crtransport.surrogate._transport import _calibration_factor, _cross_validation
 
     rng = np.random.default_rng(6)
     n = 400
@@ -223,23 +229,11 @@ def test_rows_without_a_finite_error_bar_leave_calibration_and_evaluation_finite
         _calibration_factor(r, np.zeros(n), s, e_nan), rel=1e-12
     )
     assert 1.0 < c < 3.0
-    from crtransport.surrogate._transport import _cross_validation
-
     cv = _cross_validation(r, np.zeros(n), s, e_nan, key=0)
     assert cv["n_rows"] == n - 1 and cv["rms_label_noise"] == pytest.approx(0.04, rel=1e-12)
     assert np.isfinite(cv["intrinsic_mse"]) and cv["calibration_ci68"][0] >= 1.0
     model = random_transport(seed=4, n_models=3, widths=(8, 8))
-    R = np.exp(rng.uniform(np.log(0.05), np.log(50), n))
-    b, A, f = rng.uniform(0.05, 2, n), rng.uniform(1, 100, n), rng.uniform(0, 0.5, n)
-    pred = model.predict(R, b, A, f)
-    lam = np.full(n, 2.0)
-    T = units.T_from_u(R * lam)
-    v = units.speed_from_T(T)
-    data = {"T": T, "lambda_perp": lam, "lambda_par": A * lam, "b": b, "slab_fraction": f,
-            "split": np.ones(n, int)}  # fmt: skip
-    for d in ("perp", "par"):
-        D = v * lam * pred[f"d_{d}"] * np.exp(-0.1)
-        data |= {f"D_{d}": D, f"D_{d}_err": 0.05 * D, f"is_converged_{d}": np.ones(n, bool)}
+    pred, data = labels_off_by_exp_minus_tenth(model, n, rng)
     data["D_perp_err"][:3] = np.nan
     rep = model.evaluate(xr.Dataset({k: ("sample", v) for k, v in data.items()}))
     r = rep["D_perp"]
