@@ -52,6 +52,7 @@ _OUTPUT_KEYS = tuple(
     (f"d_{d}", f"ln_d_{d}_std", f"d_{d}_std", f"p_diffusive_{d}", f"is_diffusive_{d}")
     for d in DIRECTIONS
 )
+_STD_KEYS = tuple(key for keys in _OUTPUT_KEYS for key in keys if key.endswith("_std"))
 #: Two-sided normal quantiles of the 68 % and 95 % intervals.
 _Z68, _Z95 = 0.9944578832097535, 1.959963984540054
 
@@ -206,6 +207,7 @@ class TransportSurrogate:
         anisotropy: ArrayLike,
         slab_fraction: ArrayLike = 0.0,
         *,
+        return_std: bool = True,
         on_extrapolate: str = "raise",
     ) -> dict[str, NDArray]:
         """Dimensionless coefficients ``d = D / (v lambda_perp)`` with their uncertainty.
@@ -214,6 +216,8 @@ class TransportSurrogate:
         ----------
         R, b, anisotropy, slab_fraction : float or array_like
             The similarity variables (broadcast together).
+        return_std : bool, default: True
+            Include the uncertainties (``ln_d_*_std`` and ``d_*_std``); False leaves them out.
         on_extrapolate : {'raise', 'warn', 'ignore'}, default: 'raise'
             What an input outside the training domain gets (the message names the input, the
             value and the range).
@@ -261,16 +265,21 @@ class TransportSurrogate:
         p = np.minimum(np.maximum(mean[2:], 0.0), 1.0)  # (np.clip costs more per call)
         values = (d, s, d * s, p, p >= 0.5)
         if shape == ():  # one point: NumPy scalars (shape ()), cheaper than 0-d arrays
-            return {
+            out = {
                 key: value[i, 0]
                 for i, keys in enumerate(_OUTPUT_KEYS)
                 for key, value in zip(keys, values, strict=True)
             }
-        return {
-            key: value[i].reshape(shape)
-            for i, keys in enumerate(_OUTPUT_KEYS)
-            for key, value in zip(keys, values, strict=True)
-        }
+        else:
+            out = {
+                key: value[i].reshape(shape)
+                for i, keys in enumerate(_OUTPUT_KEYS)
+                for key, value in zip(keys, values, strict=True)
+            }
+        if not return_std:
+            for key in _STD_KEYS:
+                del out[key]
+        return out
 
     def predict_dimensionless(
         self, R: ArrayLike, b: ArrayLike, anisotropy: ArrayLike, slab_fraction: ArrayLike

@@ -126,8 +126,14 @@ def test_stacked_pass_equals_each_parts_own_path():
         p = np.clip(own[f"diffusive_{d}"][0], 0, 1)
         np.testing.assert_allclose(pred[f"p_diffusive_{d}"], p, rtol=1e-12, atol=1e-15)
         np.testing.assert_array_equal(pred[f"is_diffusive_{d}"], p >= 0.5)
+    # return_std=False leaves the four uncertainties out and nothing else changes
+    bare = model.predict(*x.values(), return_std=False)
+    assert set(pred) - set(bare) == {"ln_d_perp_std", "d_perp_std", "ln_d_par_std", "d_par_std"}
+    for key, value in bare.items():
+        np.testing.assert_array_equal(value, pred[key])
     # a scalar query gives 0-d arrays equal to the batch's first entry
     one = model.predict(*(v[0] for v in x.values()))
+    assert set(model.predict(*(v[0] for v in x.values()), return_std=False)) == set(bare)
     assert one["d_perp"].shape == () and one["d_perp"] == pytest.approx(pred["d_perp"][0], 1e-13)
     # shapes broadcast; the policy names the input, the value and the range
     grid = model.predict(x["R"][:5, None], 0.5, np.array([2.0, 3.0, 4.0]), 0.1)
