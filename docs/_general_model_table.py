@@ -144,7 +144,48 @@ def _text(s: dict) -> str:
     return "\n".join(lines)
 
 
+def _study(s: dict) -> str:
+    """The architectures and calibration rules measured on the start rows
+    (``scripts/general_model_study.py``)."""
+    rows = [
+        [name, _pct(r["perp"]["rms_intrinsic_error"], 1), _pct(r["par"]["rms_intrinsic_error"], 1)]
+        for name, r in s["architectures"].items()
+    ]
+    noise = s["label_noise"]
+    lines = [
+        f"Out-of-fold intrinsic error of ``ln d`` on the {s['n_start_rows']} start rows "
+        f"({s['folds']}-fold cross-validation; training rows only):",
+        "",
+        *_rows(["networks", "D_perp", "D_par"], rows, "50 25 25"),
+        "Label noise (10th, 50th, 90th percentile of the rows' error bars): D_perp "
+        + ", ".join(_pct(x, 1) for x in noise["perp"])
+        + "; D_par "
+        + ", ".join(_pct(x, 1) for x in noise["par"])
+        + ".",
+        "",
+    ]
+    cal = [
+        [
+            f"{d}: {rule.replace('_', ' ')}",
+            f"{r['c']:.2f}",
+            *(_pct(x, 1) for x in r["coverage_68_95"]),
+        ]
+        for d, c in s["calibration"].items()
+        for rule, r in c["rules"].items()
+    ]
+    lines += [
+        "Calibration rules on the same out-of-fold predictions (32-32 networks):",
+        "",
+        *_rows(["direction: rule", "c", "68 % coverage", "95 % coverage"], cal, "40 20 20 20"),
+    ]
+    return "\n".join(lines)
+
+
 def write(docs: Path) -> None:
+    study = docs / "_static" / "general_model_study.json"
+    if study.exists():
+        text = _study(json.loads(study.read_text()))
+        _write(docs / "generated" / "general_model_study.rst", text)
     src = docs / "_static" / "general_model.json"
     if src.exists():
         text = _text(json.loads(src.read_text()))

@@ -474,7 +474,7 @@ def _calibration_factor(y: NDArray, mean: NDArray, spread: NDArray, noise: NDArr
     that makes the residuals' RMS 1 would be the same for Gaussian residuals; the out-of-fold
     residuals of the general database are heavier-tailed (on its 1024 start rows the 99th
     percentile of ``|z|`` is 2.9 to 3.8, against 2.58), and unit RMS there covers 74 % of the
-    D_par rows with the 68 % interval, this rule 69 % (``scripts/general_calibration_study.py``).
+    D_par rows with the 68 % interval, this rule 69 % (``scripts/general_model_study.py``).
     Each row is covered from its own threshold
     ``c_i = sqrt(r^2 / z^2 - noise^2) / spread`` on, so the coverages are step functions of
     ``c``; the minimising step's geometric middle is returned.
