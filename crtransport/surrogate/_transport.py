@@ -160,14 +160,8 @@ class TransportSurrogate:
             y, e = table[target].values, table[f"{target}_err"].values
             good = (table[f"diffusive_{d}"].values == 1.0) & np.isfinite(y)
             config = _config(settings, target, "identity")
-            mean, spread = np.full(n, np.nan), np.full(n, np.nan)
-            for k in range(settings.calibration_folds):
-                probe = Surrogate(config).fit(
-                    table.isel(sample=np.flatnonzero(good & (fold != k))), key=key,
-                    domain=domain, progress=progress,
-                )  # fmt: skip
-                rows = np.flatnonzero(good & (fold == k))
-                mean[rows], spread[rows] = _predict_ln(probe, table.isel(sample=rows))
+            mean, spread = _out_of_fold(table, config, good, fold, key=key, domain=domain,
+                                        progress=progress)  # fmt: skip
             calibration[d] = _calibration_factor(y[good], mean[good], spread[good], e[good])
             cross_validation[d] = _cross_validation(
                 y[good], mean[good], spread[good], e[good], key=key
@@ -450,6 +444,32 @@ def _config(settings: TransportFitSettings, target: str, output: str) -> Surroga
         n_epochs=settings.n_epochs,
         n_models=settings.n_models,
     )
+
+
+def _out_of_fold(
+    table: xr.Dataset,
+    config: SurrogateConfig,
+    good: NDArray,
+    fold: NDArray,
+    *,
+    key: int,
+    domain: Mapping[str, tuple[float, float]],
+    progress: bool | None = False,
+) -> tuple[NDArray, NDArray]:
+    """Mean and spread of ``config.target`` at every ``good`` row, from models fitted on the
+    ``good`` rows of the other folds (NaN elsewhere): the cross-validation of :meth:`fit`."""
+    from crtransport.surrogate._model import Surrogate
+
+    n = table.sizes["sample"]
+    mean, spread = np.full(n, np.nan), np.full(n, np.nan)
+    for k in np.unique(fold):
+        probe = Surrogate(config).fit(
+            table.isel(sample=np.flatnonzero(good & (fold != k))), key=key, domain=domain,
+            progress=progress,
+        )  # fmt: skip
+        rows = np.flatnonzero(good & (fold == k))
+        mean[rows], spread[rows] = _predict_ln(probe, table.isel(sample=rows))
+    return mean, spread
 
 
 def _predict_ln(model: Any, table: xr.Dataset) -> tuple[NDArray, NDArray]:
