@@ -15,6 +15,7 @@ from crtransport.dataset._active import (
     Learner,
     build_active_dataset,
     read_active_build,
+    reduce_test_set,
 )
 from crtransport.dataset._builder import build_dataset
 from crtransport.dataset._io import InvalidDatasetError, open_dataset
@@ -31,6 +32,7 @@ __all__ = [
     "open_dataset",
     "open_partial",
     "read_active_build",
+    "reduce_test_set",
     "repair_journal",
     "split",
     # classes

@@ -70,7 +70,13 @@ from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
 from crtransport.dataset._space import ParameterSpace
 from crtransport.dataset._worker import RunFn, _simulate_run
 
-__all__ = ["ActiveLearning", "Learner", "build_active_dataset", "read_active_build"]
+__all__ = [
+    "ActiveLearning",
+    "Learner",
+    "build_active_dataset",
+    "read_active_build",
+    "reduce_test_set",
+]
 
 logger = logging.getLogger("crtransport.dataset")
 
@@ -481,6 +487,139 @@ def read_active_build(path: str | os.PathLike[str]) -> xr.Dataset:
     if journal_header["fingerprint"] != fingerprint:
         raise ValueError(f"{journal_file} and {rounds_file} belong to different builds.")
     return _assemble(rounds, records, fingerprint, budget=None)
+
+
+def reduce_test_set(path: str | os.PathLike[str], n_test: int, *, reason: str) -> dict[str, Any]:
+    """End the held-out test round of an unfinished active build at its first ``n_test`` rows.
+
+    The test rows are drawn independently and uniformly at random in row order, so their first
+    ``n_test`` are a uniform sample of that size and the build continues exactly as one started
+    with ``ActiveLearning(n_test=n_test)`` would (same rows, same seeds, same acquisition
+    rounds). Use it when the test rows turn out dearer than planned and the budget is better
+    spent on training rows; resume with ``n_test`` set to the new value.
+
+    The rounds log records what was done (``reduced`` in the test round: rows drawn, the
+    ``reason``, rows and core-seconds discarded, the date), and that record reaches the finished
+    file's ``active_learning_rounds`` attribute. Finished test rows beyond the first ``n_test``
+    are dropped from the journal; their core-seconds are returned so the caller can account for
+    them (they are no longer in the file's ``core_hours_used``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The database path given to :func:`build_active_dataset`.
+    n_test : int
+        Test rows to keep, from 1 to the rows the test round holds now.
+    reason : str
+        Why, for the record (non-empty).
+
+    Returns
+    -------
+    dict
+        ``n_test_before``, ``n_test``, ``discarded_rows``, ``discarded_core_seconds``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no unfinished active build at ``path``.
+    ValueError
+        If an acquisition round has already been recorded (its row numbers follow the test
+        round's), ``n_test`` is out of range, ``reason`` is empty, or the journal and rounds
+        log belong to different builds.
+    BlockingIOError
+        If a build of that path is running.
+    """
+    path = Path(path)
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("`reason` must be a non-empty string saying why the test set is cut.")
+    rounds_file, journal_file = rounds_path(path), journal_path(path)
+    if not rounds_file.is_file():
+        raise FileNotFoundError(f"no unfinished active build at {path}: no {rounds_file}.")
+    lock = BuildLock.acquire(path)
+    try:
+        lines = _complete_lines(rounds_file)
+        header = json.loads(lines[0])
+        if header.get("format") != _ROUNDS_FORMAT:
+            raise ValueError(f"{rounds_file} is not a crtransport rounds log.")
+        rounds = [json.loads(line) for line in lines[1:]]
+        kinds = [rnd.get("kind") for rnd in rounds]
+        if kinds != ["start", "test"]:
+            raise ValueError(
+                f"the test set of {path} can only be cut before the first acquisition round "
+                f"(its row numbers follow the test round's); the rounds log holds {kinds}."
+            )
+        test = rounds[TEST]
+        before = len(test["rows"])
+        n_test = check_int("n_test", n_test, low=1, high=before)
+        old_fp = header["fingerprint"]
+        new_fp = json.loads(json.dumps(old_fp))
+        new_fp["active"]["n_test"] = n_test
+        first = int(test["first_row"])
+        dropped = range(first + n_test, first + before)
+        kept_lines: list[bytes] = []
+        discarded_s, discarded = 0.0, 0
+        if journal_file.is_file():
+            raw_lines = _complete_lines(journal_file, binary=True)
+            journal_header, records = parse_lines(journal_file, raw_lines)
+            if journal_header["fingerprint"] not in (old_fp, new_fp):
+                raise ValueError(f"{journal_file} and {rounds_file} belong to different builds.")
+            for index in sorted(records):
+                rec = records[index]
+                if index in dropped:
+                    discarded += 1
+                    discarded_s += float(rec.get("cpu_time", rec["wall_time"]))
+                else:
+                    kept_lines.append(json.dumps(rec, separators=(",", ":")).encode())
+            jheader = {**journal_header, "fingerprint": new_fp}
+            _replace_lines(
+                journal_file, [json.dumps(jheader, separators=(",", ":")).encode(), *kept_lines]
+            )
+        if n_test < before:
+            earlier = test.get("reduced", {})  # a second cut adds to the first
+            test = {
+                **test,
+                "rows": test["rows"][:n_test],
+                "reduced": {
+                    "rows_drawn": earlier.get("rows_drawn", before),
+                    "reason": reason,
+                    "discarded_rows": earlier.get("discarded_rows", 0) + discarded,
+                    "discarded_core_seconds": earlier.get("discarded_core_seconds", 0.0)
+                    + discarded_s,
+                    "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                },
+            }
+        _replace_lines(
+            rounds_file,
+            [
+                json.dumps({**header, "fingerprint": new_fp}).encode(),
+                json.dumps(rounds[START], allow_nan=True).encode(),
+                json.dumps(test, allow_nan=True).encode(),
+            ],
+        )
+    finally:
+        lock.release()
+    logger.warning(
+        "cut the test set of %s from %d to %d rows (%d finished rows, %.1f core-seconds "
+        "discarded); resume with ActiveLearning(n_test=%d)",
+        path, before, n_test, discarded, discarded_s, n_test,
+    )  # fmt: skip
+    return {
+        "n_test_before": before,
+        "n_test": n_test,
+        "discarded_rows": discarded,
+        "discarded_core_seconds": discarded_s,
+    }
+
+
+def _replace_lines(path: Path, lines: Sequence[bytes]) -> None:
+    """Write ``lines`` to ``path`` through a fsynced temporary and a rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(b"".join(line + b"\n" for line in lines))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 def _complete_lines(path: Path, *, binary: bool = False) -> list[Any]:

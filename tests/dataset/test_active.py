@@ -26,6 +26,7 @@ from crtransport.dataset import (
     Tied,
     open_dataset,
     read_active_build,
+    reduce_test_set,
 )
 from crtransport.dataset._active import (
     _build_active,
@@ -115,12 +116,14 @@ class QuadraticBagging:
         return out
 
 
-def build(path, *, workers=1, budget=1.0, learner=None, max_rounds=3, cost_power=1.0, **kw):
+def build(
+    path, *, workers=1, budget=1.0, learner=None, max_rounds=3, cost_power=1.0, n_test=12, **kw
+):
     active = ActiveLearning(
         budget=budget,
         initial_samples=32,
         batch_size=8,
-        n_test=12,
+        n_test=n_test,
         n_candidates=512,
         max_rounds=max_rounds,
         cost_power=cost_power,
@@ -301,6 +304,51 @@ def test_recorded_rounds_are_taken_as_they_are(tmp_path):
         np.asarray(rnd["rows"])[:, [0, 2, 3, 4]],
         rtol=0,
     )
+
+
+def test_a_cut_test_set_continues_as_a_build_started_with_it(tmp_path):
+    """Cutting the test round to its first rows gives the file of a build started with that
+    many test rows: same rows, seeds and acquisition rounds; the cut is on record."""
+    fresh = build(tmp_path / "fresh.nc", n_test=6)
+    path = tmp_path / "cut.nc"
+    FAIL_AT.add(42)  # a test row (rows 32..43): 38..41 finish past the cut of 6
+    with pytest.raises(RuntimeError, match="injected failure"):
+        build(path)
+    records = [json.loads(line) for line in journal_path(path).read_text().splitlines()[1:]]
+    done = {rec["index"] for rec in records}
+    assert {36, 37, 38, 41} <= done
+    cpu_dropped = sum(rec["cpu_time"] for rec in records if rec["index"] >= 38)
+    with pytest.raises(ValueError, match="other settings"):
+        build(path, n_test=6)  # not without the cut
+    with pytest.raises(ValueError, match="n_test"):
+        reduce_test_set(path, 13, reason="too many")
+    with pytest.raises(ValueError, match="reason"):
+        reduce_test_set(path, 6, reason=" ")
+    out = reduce_test_set(path, 6, reason="test rows dearer than planned")
+    assert out["n_test_before"] == 12 and out["n_test"] == 6
+    assert out["discarded_rows"] == len({i for i in done if i >= 38}) > 0
+    assert out["discarded_core_seconds"] == pytest.approx(cpu_dropped, rel=1e-12)
+    with pytest.raises(ValueError, match="other settings"):
+        build(path)  # the old setting no longer resumes
+    ds = build(path, n_test=6)
+    xr.testing.assert_identical(_numbers(ds), _numbers(fresh))
+    test_round = json.loads(ds.attrs["active_learning_rounds"])[1]
+    assert test_round["n_rows"] == 6
+    assert test_round["reduced"]["rows_drawn"] == 12
+    assert test_round["reduced"]["reason"] == "test rows dearer than planned"
+
+
+def test_the_test_set_is_not_cut_after_acquisition_started(tmp_path):
+    path = tmp_path / "db.nc"
+    FAIL_AT.add(45)  # a row of the first acquisition round
+    with pytest.raises(RuntimeError):
+        build(path)
+    before = rounds_path(path).read_bytes(), journal_path(path).read_bytes()
+    with pytest.raises(ValueError, match="before the first acquisition round"):
+        reduce_test_set(path, 6, reason="late")
+    assert (rounds_path(path).read_bytes(), journal_path(path).read_bytes()) == before
+    with pytest.raises(FileNotFoundError, match="no unfinished active build"):
+        reduce_test_set(tmp_path / "none.nc", 6, reason="nothing there")
 
 
 class _Unused(QuadraticBagging):
