@@ -18,20 +18,19 @@ database", which says why these ranges):
 * isotropic pitch angles (pitch-angle averaged D_par and D_perp).
 
 Rows: 1000 particles and 500 waves (250 slab, 250 2D), the default run rules (cap of 16 first
-lengths) with the ballistic stop: a run whose every coefficient without a plateau still grows
-as t^alpha with alpha >= 1.7 after 4 first lengths ends there (its D_par has not begun to
-scatter; a cap of 16 would not reach it). Converged on both D_perp and D_par; a row without a
-plateau keeps its transport regime. Start: 1024 Sobol rows; then rounds of 1024 rows where the
-ensemble disagrees most per expected core-second. Test rows: 300, uniform at random, 4000
-particles (400 were drawn; the round was cut to its first 300 with
-:func:`crtransport.dataset.reduce_test_set` when test rows proved 6.8 times dearer than start
-rows, so that the budget buys more training rows; the rounds log records it). Budget: 30 core-hours
-of simulation in all: 29 for the rows (30 less a margin for
-the last round's cost estimate), less the compute that is not in the file: rows lost in flight
-when a session ended or the build was restarted, the two abandoned designs (``data/general/v1``,
-R from 0.005; ``data/general/v2``, a cap of 4 first lengths) and the probe that decided the
-cap, which ``data/general/compute_log.jsonl`` records; add a line there whenever a build is cut
-off.
+lengths) with the ballistic stop: a run whose every coefficient without a plateau still grows as
+t^alpha with alpha >= 1.7 after 4 first lengths ends there (its D_par has not begun to scatter;
+a cap of 16 would not reach it). Converged on both D_perp and D_par; a row without a plateau
+keeps its transport regime. Start: 1024 Sobol rows; then rounds of 1024 rows where the
+ensemble's spread over the expected cost^(1/4) is largest (rounds 2-3: over the cost). Test
+rows: 300, uniform at random, 4000 particles (400 were drawn; the round was cut to its first 300
+with :func:`crtransport.dataset.reduce_test_set` when test rows proved 6.8 times dearer than
+start rows, so that the budget buys more training rows; the rounds log records it). Budget: 30
+core-hours of simulation in all: 29 for the rows (30 less a margin for the last round's cost
+estimate), less the compute that is not in the file: rows lost in flight when a session ended or
+the build was restarted, the two abandoned designs (``data/general/v1``, R from 0.005;
+``data/general/v2``, a cap of 4 first lengths) and the probe that decided the cap, which
+``data/general/compute_log.jsonl`` records; add a line there whenever a build is cut off.
 
 The build journals every row to ``data/general/general.nc.journal`` and every round to
 ``data/general/general.nc.rounds``; commit both while it runs (``git add data/general``), so that
@@ -97,6 +96,10 @@ ACTIVE = ActiveLearning(
     n_test=300,  # cut from 400 during the test round: docs, "The general database"
     test_particle_factor=4,
     n_candidates=32768,
+    # spread / cost^(1/4): rows settle at a density ~ cost^(-1/2), the least RMS error per
+    # core-second (ActiveLearning's docstring); rounds 2-3 ran with 1 and picked the cheapest
+    # corner (docs, "The general database")
+    cost_power=0.25,
 )
 SEED = 2026
 
