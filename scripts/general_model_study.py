@@ -2,6 +2,7 @@
 
     python scripts/general_model_study.py          # docs/_static/general_model_study.json
     python scripts/general_model_study.py --quick  # 32-32 only (a minute)
+    python scripts/general_model_study.py --acquired 2 3  # do rounds 2-3 help on start rows?
 
 Training rows only: the general database's 1024 start rows (``design_round == 0``: uniform
 Sobol rows, the same in every checkout of the build). No test row is read. Every variant is
@@ -21,6 +22,9 @@ fitted without it, over the rows whose run reached a plateau; the intrinsic erro
    gives ``z`` unit RMS (the rule before this study) and the one that brings both coverages
    nearest their levels (``_calibration_factor`` in ``crtransport/surrogate/_transport.py``,
    the rule since).
+4. **Acquired rows** (``--acquired``, printed only): the 32-32 networks' out-of-fold error on
+   the same start rows when the rows of the named acquisition rounds join every fold's training
+   rows: whether the acquisition's rows lower the error over the space.
 """
 
 from __future__ import annotations
@@ -120,12 +124,56 @@ def coverage(r: np.ndarray, s: np.ndarray, e: np.ndarray, c: float) -> list[floa
     return [float(np.mean(np.abs(r) <= z * width)) for z in (_Z68, _Z95)]
 
 
+def with_acquired(full, domain, settings, direction: str, rounds=None):
+    """Out-of-fold error on the start rows when every fold also trains on the acquired rows.
+
+    The start rows keep their folds (as in :func:`out_of_fold`); the acquisition rounds' rows
+    (``design_round >= 2``, or those in ``rounds``) join the training rows of every fold and
+    are never scored, so the two errors are measured on the same uniform rows."""
+    design_round = full["design_round"].values
+    start = design_round == 0
+    acquired = (design_round >= 2) if rounds is None else np.isin(design_round, rounds)
+    acquired &= full["split"].values == 0
+    target = f"ln_d_{direction}"
+    y, e = full[target].values, full[f"{target}_err"].values
+    good = (full[f"diffusive_{direction}"].values == 1.0) & np.isfinite(y) & np.isfinite(e)
+    fold = np.full(full.sizes["sample"], -1)
+    fold[start] = np.random.default_rng(0).permutation(int(start.sum())) % FOLDS
+    config = _config(settings, target, "identity")
+    mean, spread = np.full(len(y), np.nan), np.full(len(y), np.nan)
+    for k in range(FOLDS):
+        fit_rows = np.flatnonzero(good & (((fold >= 0) & (fold != k)) | acquired))
+        rows = np.flatnonzero(good & (fold == k))
+        probe = Surrogate(config).fit(full.isel(sample=fit_rows), key=0, domain=domain)
+        mean[rows], spread[rows] = _predict_ln(probe, full.isel(sample=rows))
+    scored = good & start
+    return {
+        "n_rows": int(scored.sum()),
+        "n_acquired_training_rows": int((good & acquired).sum()),
+        "rms_intrinsic_error": _intrinsic(y[scored] - mean[scored], e[scored]),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the 32-32 networks only")
+    parser.add_argument(
+        "--acquired",
+        nargs="*",
+        type=int,
+        metavar="ROUND",
+        help="only: the 32-32 networks' error on the start rows with the rows of these "
+        "acquisition rounds added to every fold (none named: all)",
+    )
     args = parser.parse_args()
     data = read_active_build(ROOT / "data" / "general" / "general.nc")
-    table = dimensionless_table(data)
+    full = dimensionless_table(data)
+    table = full
+    if args.acquired is not None:
+        domain = space_domain(data, full, FEATURES)
+        for d in DIRECTIONS:
+            print(d, with_acquired(full, domain, DEFAULT, d, args.acquired or None), flush=True)
+        return
     start = np.flatnonzero((table["split"].values == 0) & (table["design_round"].values == 0))
     table = table.isel(sample=start)
     domain = space_domain(data, table, FEATURES)
