@@ -134,7 +134,16 @@ def status() -> None:
         "first design; 30 in all less a 1 core-hour margin)"
     )
     for r in rounds:
-        print(f"  round {r['round']} ({r['kind']}): {r['n_done']} / {r['n_rows']} rows")
+        line = f"  round {r['round']} ({r['kind']}): {r['n_done']} / {r['n_rows']} rows"
+        if r["kind"] == "acquisition":
+            done = ds["design_round"].values == r["round"]
+            line += (
+                f"; cost power {r.get('cost_power')}, expected "
+                f"{sum(r['expected_core_seconds']) / 3600:.2f} core-hours, spent "
+                f"{ds['cpu_time'].values[done].sum() / 3600:.2f}; median spread "
+                f"{r['spread_median']:.3f} (candidates {r['candidate_spread_median']:.3f})"
+            )
+        print(line)
     for name in ("D_perp", "D_par"):
         flag = ds[f"is_converged_{name.split('_')[1]}"].values
         print(f"{name}: converged {flag.mean():.1%} of rows")
