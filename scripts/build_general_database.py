@@ -139,7 +139,7 @@ def status() -> None:
             done = ds["design_round"].values == r["round"]
             line += (
                 f"; cost power {r.get('cost_power')}, expected "
-                f"{sum(r['expected_core_seconds']) / 3600:.2f} core-hours, spent "
+                f"{r['expected_core_seconds_total'] / 3600:.2f} core-hours, spent "
                 f"{ds['cpu_time'].values[done].sum() / 3600:.2f}; median spread "
                 f"{r['spread_median']:.3f} (candidates {r['candidate_spread_median']:.3f})"
             )

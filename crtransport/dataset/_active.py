@@ -877,10 +877,15 @@ def _assemble(
             split.append(1 if rnd["kind"] == "test" else 0)
             round_of.append(int(rnd["round"]))
             score.append(float(scores[k]))
-        summary = {k: v for k, v in rnd.items() if k not in ("rows", "score", "spread")}
+        # per-row lists stay in the rounds log and the variables (acquisition_score): the
+        # attribute keeps one line per round readable
+        per_row = ("rows", "score", "spread", "expected_core_seconds")
+        summary = {k: v for k, v in rnd.items() if k not in per_row}
         summary.update(n_rows=len(rnd["rows"]), n_done=done)
         if rnd.get("spread"):
             summary["spread_median"] = float(np.median(rnd["spread"]))
+        if rnd.get("expected_core_seconds"):
+            summary["expected_core_seconds_total"] = float(sum(rnd["expected_core_seconds"]))
         summaries.append(summary)
     arr = np.asarray(rows, dtype=np.float64).reshape(-1, len(INPUTS))
     params = {name: arr[:, j] for j, name in enumerate(INPUTS)}

@@ -164,6 +164,10 @@ def test_rounds_and_split(reference):
     assert [r["kind"] for r in rounds] == ["start", "test"] + ["acquisition"] * 3
     assert [r["n_rows"] for r in rounds] == [32, 12, 8, 8, 8]
     assert ds.sizes["sample"] == 68
+    # one summary per round, per-row lists left to the rounds log and the variables
+    assert not {"rows", "score", "spread", "expected_core_seconds"} & set().union(*rounds)
+    assert all(r["expected_core_seconds_total"] > 0 for r in rounds[2:])
+    assert all(r["spread_median"] > 0 and r["cost_power"] == 1.0 for r in rounds[2:])
     expected_rounds = np.repeat([0, 1, 2, 3, 4], [32, 12, 8, 8, 8])
     np.testing.assert_array_equal(ds["design_round"].values, expected_rounds)
     test = ds["split"].values == 1
