@@ -17,15 +17,17 @@ point resumes from any checkout holding both files: the recorded rounds are take
 (never recomputed), rows already done are kept, and each row's numbers depend only on its
 inputs and ``SeedSequence(seed, spawn_key=(row,))``, whatever the number of workers.
 
-The sequence of rounds is a function of the seed and of the rows' results (which do not depend
-on timing): the expected cost the acquisition divides by is counted in wave evaluations
-(``n_particles x n_waves x n_steps``), deterministic. Only the end of the build depends on
-measured time: the budget is spent in core-seconds (each row's ``cpu_time``), so the number of
-rounds that fit may differ by one between machines.
+The sequence of rounds is a function of the seed, of the rows' results (which do not depend on
+timing) and of the ``cost_power`` each acquisition round records: the expected cost the
+acquisition divides by is counted in wave evaluations (``n_particles x n_waves x n_steps``),
+deterministic. Only the end of the build depends on measured time: the budget is spent in
+core-seconds (each row's ``cpu_time``), so the number of rounds that fit may differ by one
+between machines.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -132,11 +134,12 @@ class ActiveLearning:
     cost_power : float, default: 0.25
         Score = spread / (expected cost)^cost_power, in [0, 2]; 0 ignores cost. The default
         minimises the RMS error over the space per core-second, if a region's squared error
-        falls as 1/(its rows): a row then lowers the integrated squared error by about
-        spread^4, so the greedy choice per unit cost is spread^4 / cost, and the density of rows
-        settles at cost^(-1/2). A power of 1 (spread per unit cost) settles at cost^(-2) and
-        spends the budget in the cheapest corner. A resumed build may change it: each round
-        records the value it used.
+        falls as a/(its rows) with the same ``a`` everywhere: a row then lowers the integrated
+        squared error by about spread^4 / a, so the greedy choice per unit cost is spread^4 /
+        cost, and the density of rows settles at cost^(-1/2). (Where ``a`` varies, the density
+        settles at a cost^(-1/2), the optimum being (a / cost)^(1/2).) A power of 1 (spread per
+        unit cost) settles at cost^(-2) and spends the budget in the cheapest corner. A resumed
+        build may change it: each round records the value it used.
     exclusion : float or None, default: None
         Smallest distance in the unit cube between two picks of one round; None:
         ``0.5 * batch_size ** (-1 / d)`` for ``d`` free axes.
@@ -458,6 +461,7 @@ def _build_active(
     lock = BuildLock.acquire(out_path)
     try:
         remove_stale_temporaries(out_path)
+        _migrate_cost_power(out_path)
         if _existing_result(out_path, fingerprint, overwrite):
             return open_dataset(out_path)
         build = _ActiveBuild(
@@ -468,6 +472,43 @@ def _build_active(
         return build.run()
     finally:
         lock.release()
+
+
+def _migrate_cost_power(path: Path) -> None:
+    """Builds begun while ``cost_power`` was part of the fingerprint hold it in both headers:
+    move it into their acquisition rounds (which all used it), so that they resume. The
+    journal is written first; a rerun after an interruption finishes the rounds log."""
+    rounds_file, journal_file = rounds_path(path), journal_path(path)
+    if not rounds_file.is_file():
+        return
+    lines = _complete_lines(rounds_file)
+    try:
+        header = json.loads(lines[0])
+        rounds = [json.loads(line) for line in lines[1:]]
+        active = header["fingerprint"]["active"]
+    except (IndexError, KeyError, TypeError, ValueError):
+        return  # not a rounds log of this kind: RoundLog.open says what is wrong
+    if header.get("format") != _ROUNDS_FORMAT or "cost_power" not in active:
+        return
+    legacy = active.pop("cost_power")
+    for rnd in rounds:
+        if rnd.get("kind") == "acquisition":
+            rnd.setdefault("cost_power", legacy)
+    if journal_file.is_file():
+        jlines = _complete_lines(journal_file, binary=True)
+        jheader = json.loads(jlines[0])
+        if jheader.get("fingerprint", {}).get("active", {}).pop("cost_power", None) is not None:
+            head = json.dumps(jheader, separators=(",", ":")).encode()
+            _replace_lines(journal_file, [head, *jlines[1:]])
+    _replace_lines(
+        rounds_file,
+        [json.dumps(header).encode(), *(json.dumps(r, allow_nan=True).encode() for r in rounds)],
+    )
+    logger.warning(
+        "%s: moved cost_power = %s from the build's fingerprint into its acquisition rounds "
+        "(it is no longer part of the fingerprint)",
+        rounds_file, legacy,
+    )  # fmt: skip
 
 
 def read_active_build(path: str | os.PathLike[str]) -> xr.Dataset:
@@ -509,34 +550,39 @@ def reduce_test_set(path: str | os.PathLike[str], n_test: int, *, reason: str) -
     rounds). Use it when the test rows turn out dearer than planned and the budget is better
     spent on training rows; resume with ``n_test`` set to the new value.
 
-    The rounds log records what was done (``reduced`` in the test round: rows drawn, the
-    ``reason``, rows and core-seconds discarded, the date), and that record reaches the finished
-    file's ``active_learning_rounds`` attribute. Finished test rows beyond the first ``n_test``
-    are dropped from the journal; their core-seconds are returned so the caller can account for
-    them (they are no longer in the file's ``core_hours_used``).
+    The rounds log records each cut in the test round's ``reduced`` list (rows before and
+    after, the ``reason``, the finished rows and core-seconds discarded, the date), which
+    reaches the finished file's ``active_learning_rounds`` attribute. Finished test rows beyond
+    the first ``n_test`` are dropped from the journal: account for their core-seconds (they are
+    no longer in the file's ``core_hours_used``). The rounds log is written first, then the
+    journal; if the call is interrupted between the two, call it again: it completes the cut.
 
     Parameters
     ----------
     path : str or os.PathLike
         The database path given to :func:`build_active_dataset`.
     n_test : int
-        Test rows to keep, from 1 to the rows the test round holds now.
+        Test rows to keep, from 1 to the rows the test round holds now (equal: nothing to do).
     reason : str
         Why, for the record (non-empty).
 
     Returns
     -------
     dict
-        ``n_test_before``, ``n_test``, ``discarded_rows``, ``discarded_core_seconds``.
+        The test round's totals over every cut: ``rows_drawn``, ``n_test``,
+        ``discarded_rows``, ``discarded_core_seconds`` (the same when called again).
 
     Raises
     ------
     FileNotFoundError
         If there is no unfinished active build at ``path``.
+    TypeError
+        If ``n_test`` is not an integer.
     ValueError
-        If an acquisition round has already been recorded (its row numbers follow the test
-        round's), ``n_test`` is out of range, ``reason`` is empty, or the journal and rounds
-        log belong to different builds.
+        If the test round is not recorded yet (resume with the smaller ``n_test`` instead) or
+        an acquisition round is (its row numbers follow the test round's), ``n_test`` is out
+        of range, ``reason`` is empty, or the journal and rounds log belong to different
+        builds.
     BlockingIOError
         If a build of that path is running.
     """
@@ -554,82 +600,111 @@ def reduce_test_set(path: str | os.PathLike[str], n_test: int, *, reason: str) -
             raise ValueError(f"{rounds_file} is not a crtransport rounds log.")
         rounds = [json.loads(line) for line in lines[1:]]
         kinds = [rnd.get("kind") for rnd in rounds]
-        if kinds != ["start", "test"]:
+        if kinds[:2] != ["start", "test"]:
+            raise ValueError(
+                f"the test round of {path} is not recorded yet ({kinds}): resume the build "
+                "with the smaller n_test instead."
+            )
+        if len(kinds) > 2:
             raise ValueError(
                 f"the test set of {path} can only be cut before the first acquisition round "
                 f"(its row numbers follow the test round's); the rounds log holds {kinds}."
             )
-        test = rounds[TEST]
-        before = len(test["rows"])
+        fp, test = header["fingerprint"], rounds[TEST]
+        first, before = int(test["first_row"]), len(test["rows"])
+        if before == 0:
+            raise ValueError(f"the build of {path} has no test rows to cut.")
         n_test = check_int("n_test", n_test, low=1, high=before)
-        old_fp = header["fingerprint"]
-        new_fp = json.loads(json.dumps(old_fp))
-        new_fp["active"]["n_test"] = n_test
-        first = int(test["first_row"])
-        dropped = range(first + n_test, first + before)
-        kept_lines: list[bytes] = []
-        discarded_s, discarded = 0.0, 0
+        records: dict[int, dict[str, Any]] = {}
         if journal_file.is_file():
-            raw_lines = _complete_lines(journal_file, binary=True)
-            journal_header, records = parse_lines(journal_file, raw_lines)
-            if journal_header["fingerprint"] not in (old_fp, new_fp):
-                raise ValueError(f"{journal_file} and {rounds_file} belong to different builds.")
-            for index in sorted(records):
-                rec = records[index]
-                if index in dropped:
-                    discarded += 1
-                    discarded_s += float(rec.get("cpu_time", rec["wall_time"]))
-                else:
-                    kept_lines.append(json.dumps(rec, separators=(",", ":")).encode())
-            jheader = {**journal_header, "fingerprint": new_fp}
-            _replace_lines(
-                journal_file, [json.dumps(jheader, separators=(",", ":")).encode(), *kept_lines]
+            journal_header, records = parse_lines(
+                journal_file, _complete_lines(journal_file, binary=True)
             )
+            jfp = journal_header["fingerprint"]
+            if jfp != fp:  # an interrupted cut left the journal behind the rounds log?
+                behind = json.loads(json.dumps(jfp))
+                behind["active"]["n_test"] = fp["active"]["n_test"]
+                if behind != fp or jfp["active"]["n_test"] < before:
+                    raise ValueError(
+                        f"{journal_file} and {rounds_file} belong to different builds."
+                    )
+                _cut_journal(journal_file, journal_header, records, fp, first + before)
         if n_test < before:
-            earlier = test.get("reduced", {})  # a second cut adds to the first
+            cut = [i for i in records if first + n_test <= i < first + before]
+            new_fp = json.loads(json.dumps(fp))
+            new_fp["active"]["n_test"] = n_test
             test = {
                 **test,
                 "rows": test["rows"][:n_test],
-                "reduced": {
-                    "rows_drawn": earlier.get("rows_drawn", before),
-                    "reason": reason,
-                    "discarded_rows": earlier.get("discarded_rows", 0) + discarded,
-                    "discarded_core_seconds": earlier.get("discarded_core_seconds", 0.0)
-                    + discarded_s,
-                    "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                },
+                "reduced": [
+                    *test.get("reduced", []),
+                    {
+                        "n_rows_before": before,
+                        "n_rows_after": n_test,
+                        "reason": reason,
+                        "discarded_rows": len(cut),
+                        "discarded_core_seconds": sum(
+                            float(records[i].get("cpu_time", records[i]["wall_time"])) for i in cut
+                        ),
+                        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    },
+                ],
             }
-        _replace_lines(
-            rounds_file,
-            [
-                json.dumps({**header, "fingerprint": new_fp}).encode(),
-                json.dumps(rounds[START], allow_nan=True).encode(),
-                json.dumps(test, allow_nan=True).encode(),
-            ],
-        )
+            _replace_lines(
+                rounds_file,
+                [
+                    json.dumps({**header, "fingerprint": new_fp}).encode(),
+                    json.dumps(rounds[START], allow_nan=True).encode(),
+                    json.dumps(test, allow_nan=True).encode(),
+                ],
+            )
+            if journal_file.is_file():
+                _cut_journal(journal_file, journal_header, records, new_fp, first + n_test)
+            logger.warning(
+                "cut the test set of %s from %d to %d rows (%d finished rows, %.1f "
+                "core-seconds discarded); resume with ActiveLearning(n_test=%d)",
+                path, before, n_test, len(cut), test["reduced"][-1]["discarded_core_seconds"],
+                n_test,
+            )  # fmt: skip
     finally:
         lock.release()
-    logger.warning(
-        "cut the test set of %s from %d to %d rows (%d finished rows, %.1f core-seconds "
-        "discarded); resume with ActiveLearning(n_test=%d)",
-        path, before, n_test, discarded, discarded_s, n_test,
-    )  # fmt: skip
+    cuts = test.get("reduced", [])
     return {
-        "n_test_before": before,
-        "n_test": n_test,
-        "discarded_rows": discarded,
-        "discarded_core_seconds": discarded_s,
+        "rows_drawn": cuts[0]["n_rows_before"] if cuts else len(test["rows"]),
+        "n_test": len(test["rows"]),
+        "discarded_rows": sum(c["discarded_rows"] for c in cuts),
+        "discarded_core_seconds": sum(c["discarded_core_seconds"] for c in cuts),
     }
+
+
+def _cut_journal(
+    path: Path,
+    header: Mapping[str, Any],
+    records: Mapping[int, Mapping[str, Any]],
+    fingerprint: Mapping[str, Any],
+    end: int,
+) -> None:
+    """Write the journal again with ``fingerprint``, without the test rows from ``end`` on
+    (the test round's rows end at ``end``; the rows of later rounds are not there yet)."""
+    kept = [
+        json.dumps(records[i], separators=(",", ":")).encode() for i in sorted(records) if i < end
+    ]
+    head = json.dumps({**header, "fingerprint": fingerprint}, separators=(",", ":")).encode()
+    _replace_lines(path, [head, *kept])
 
 
 def _replace_lines(path: Path, lines: Sequence[bytes]) -> None:
     """Write ``lines`` to ``path`` through a fsynced temporary and a rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(b"".join(line + b"\n" for line in lines))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(b"".join(line + b"\n" for line in lines))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
     fsync_dir(path.parent)
 
 

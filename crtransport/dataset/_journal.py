@@ -102,10 +102,11 @@ class BuildLock:
 def remove_stale_temporaries(target: Path) -> list[Path]:
     """Delete the temporaries a killed build of ``target`` left (call with the build lock held).
 
-    Only names this module and ``write_dataset`` create are touched:
-    ``.<name>.<pid>.tmp`` and ``.<name>.journal.<pid>.tmp``.
+    Only names this module, the active builder's rounds log and ``write_dataset`` create are
+    touched: ``.<name>.<pid>.tmp``, ``.<name>.journal.<pid>.tmp`` and
+    ``.<name>.rounds.<pid>.tmp``.
     """
-    pattern = re.compile(rf"\.{re.escape(target.name)}(\.journal)?\.\d+\.tmp")
+    pattern = re.compile(rf"\.{re.escape(target.name)}(\.journal|\.rounds)?\.\d+\.tmp")
     removed: list[Path] = []
     try:
         entries = list(target.parent.iterdir())

@@ -328,36 +328,66 @@ def test_recorded_rounds_are_taken_as_they_are(tmp_path):
     )
 
 
+def _interrupted_in_the_test_round(path):
+    FAIL_AT.add(42)  # a test row (rows 32..43): 38..41 finish past a cut to 6
+    with pytest.raises(RuntimeError, match="injected failure"):
+        build(path)
+    records = [json.loads(line) for line in journal_path(path).read_text().splitlines()[1:]]
+    assert {36, 37, 38, 41} <= {rec["index"] for rec in records}
+    return records
+
+
 def test_a_cut_test_set_continues_as_a_build_started_with_it(tmp_path):
     """Cutting the test round to its first rows gives the file of a build started with that
     many test rows: same rows, seeds and acquisition rounds; the cut is on record."""
     fresh = build(tmp_path / "fresh.nc", n_test=6)
     path = tmp_path / "cut.nc"
-    FAIL_AT.add(42)  # a test row (rows 32..43): 38..41 finish past the cut of 6
-    with pytest.raises(RuntimeError, match="injected failure"):
-        build(path)
-    records = [json.loads(line) for line in journal_path(path).read_text().splitlines()[1:]]
-    done = {rec["index"] for rec in records}
-    assert {36, 37, 38, 41} <= done
+    records = _interrupted_in_the_test_round(path)
     cpu_dropped = sum(rec["cpu_time"] for rec in records if rec["index"] >= 38)
     with pytest.raises(ValueError, match="other settings"):
         build(path, n_test=6)  # not without the cut
-    with pytest.raises(ValueError, match="n_test"):
+    with pytest.raises(ValueError, match=r"`n_test` must be an integer in \[1, 12\]; got 13"):
         reduce_test_set(path, 13, reason="too many")
     with pytest.raises(ValueError, match="reason"):
         reduce_test_set(path, 6, reason=" ")
-    out = reduce_test_set(path, 6, reason="test rows dearer than planned")
-    assert out["n_test_before"] == 12 and out["n_test"] == 6
-    assert out["discarded_rows"] == len({i for i in done if i >= 38}) > 0
+    rounds_before = rounds_path(path).read_bytes()
+    assert reduce_test_set(path, 12, reason="no change")["discarded_rows"] == 0
+    assert rounds_path(path).read_bytes() == rounds_before  # nothing to do: nothing written
+    out = reduce_test_set(path, 8, reason="test rows dearer than planned")
+    assert out["rows_drawn"] == 12 and out["n_test"] == 8
+    out = reduce_test_set(path, 6, reason="and dearer still")  # a second cut adds to the first
+    assert out["rows_drawn"] == 12 and out["n_test"] == 6
+    assert out["discarded_rows"] == len({r["index"] for r in records if r["index"] >= 38})
     assert out["discarded_core_seconds"] == pytest.approx(cpu_dropped, rel=1e-12)
+    assert reduce_test_set(path, 6, reason="again") == out  # the same totals when called again
     with pytest.raises(ValueError, match="other settings"):
         build(path)  # the old setting no longer resumes
     ds = build(path, n_test=6)
     xr.testing.assert_identical(_numbers(ds), _numbers(fresh))
-    test_round = json.loads(ds.attrs["active_learning_rounds"])[1]
-    assert test_round["n_rows"] == 6
-    assert test_round["reduced"]["rows_drawn"] == 12
-    assert test_round["reduced"]["reason"] == "test rows dearer than planned"
+    cuts = json.loads(ds.attrs["active_learning_rounds"])[1]["reduced"]
+    assert [(c["n_rows_before"], c["n_rows_after"]) for c in cuts] == [(12, 8), (8, 6)]
+    assert [c["reason"] for c in cuts] == ["test rows dearer than planned", "and dearer still"]
+
+
+def test_an_interrupted_cut_is_completed_by_calling_it_again(tmp_path, monkeypatch):
+    from crtransport.dataset import _active
+
+    fresh = build(tmp_path / "fresh.nc", n_test=6)
+    path = tmp_path / "cut.nc"
+    records = _interrupted_in_the_test_round(path)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the rounds log is written, the journal not yet
+
+    with monkeypatch.context() as m:
+        m.setattr(_active, "_cut_journal", killed)
+        with pytest.raises(KeyboardInterrupt):
+            reduce_test_set(path, 6, reason="cut")
+    with pytest.raises(ValueError, match="other settings"):
+        build(path, n_test=6)
+    out = reduce_test_set(path, 6, reason="cut")  # completes the journal
+    assert out["discarded_rows"] == len({r["index"] for r in records if r["index"] >= 38}) > 0
+    xr.testing.assert_identical(_numbers(build(path, n_test=6)), _numbers(fresh))
 
 
 def test_the_test_set_is_not_cut_after_acquisition_started(tmp_path):
@@ -371,6 +401,28 @@ def test_the_test_set_is_not_cut_after_acquisition_started(tmp_path):
     assert (rounds_path(path).read_bytes(), journal_path(path).read_bytes()) == before
     with pytest.raises(FileNotFoundError, match="no unfinished active build"):
         reduce_test_set(tmp_path / "none.nc", 6, reason="nothing there")
+
+
+def test_a_build_begun_with_cost_power_in_its_fingerprint_resumes(reference, tmp_path):
+    """Builds begun while cost_power was part of the fingerprint resume: the value moves into
+    their acquisition rounds."""
+    ref, _ = reference
+    path = tmp_path / "db.nc"
+    FAIL_AT.add(45)  # a row of the first acquisition round
+    with pytest.raises(RuntimeError):
+        build(path)
+    for file in (rounds_path(path), journal_path(path)):  # as the earlier version wrote them
+        lines = file.read_text().splitlines()
+        header = json.loads(lines[0])
+        header["fingerprint"]["active"]["cost_power"] = 1.0
+        rows = [json.loads(line) for line in lines[1:]]
+        for row in rows:
+            row.pop("cost_power", None)
+        file.write_text("\n".join(json.dumps(x) for x in [header, *rows]) + "\n")
+    ds = build(path)
+    xr.testing.assert_identical(_numbers(ds), _numbers(ref))
+    rounds = json.loads(ds.attrs["active_learning_rounds"])
+    assert [r.get("cost_power") for r in rounds] == [None, None, 1.0, 1.0, 1.0]
 
 
 class _Unused(QuadraticBagging):

@@ -200,7 +200,11 @@ def test_a_fresh_impossible_result_fails_the_sample(tmp_path, monkeypatch):
 def test_a_resume_removes_the_temporaries_of_a_killed_build(tmp_path):
     path = tmp_path / "db.nc"
     journal = interrupted_build(path)
-    stale = [tmp_path / ".db.nc.4242.tmp", tmp_path / ".db.nc.journal.77.tmp"]
+    stale = [
+        tmp_path / ".db.nc.4242.tmp",
+        tmp_path / ".db.nc.journal.77.tmp",
+        tmp_path / ".db.nc.rounds.5.tmp",
+    ]
     for p in stale:
         p.write_bytes(b"\0" * 4096)  # a full-size file left by a kill in the final write
     keep = tmp_path / ".db.nc.notmine.tmp"
