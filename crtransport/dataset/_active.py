@@ -21,8 +21,10 @@ The sequence of rounds is a function of the seed, of the rows' results (which do
 timing) and of the ``cost_power`` each acquisition round records: the expected cost the
 acquisition divides by is counted in wave evaluations (``n_particles x n_waves x n_steps``),
 deterministic. Only the end of the build depends on measured time: the budget is spent in
-core-seconds (each row's ``cpu_time``), so the number of rounds that fit may differ by one
-between machines.
+core-seconds (each row's ``cpu_time``), and the core-seconds a round is expected to take (which
+decide how much of the last batch the budget pays for) are the training rows' fit scaled by
+what the earlier acquisition rounds took against what it expected of them, so the number of
+rounds that fit may differ by one between machines.
 """
 
 from __future__ import annotations
@@ -858,7 +860,10 @@ class _ActiveBuild:
         score = spread / (cost / np.median(evals)) ** self.active.cost_power
         exclusion = self.active.exclusion or 0.5 * self.active.batch_size ** (-1.0 / d)
         picks = select_batch(cand, score, self.active.batch_size, exclusion)
-        expected_s = overhead + rate * cost
+        # the fit of the training rows' cost, scaled by what the earlier acquisition rounds
+        # actually cost against what it expected of them (their picks are not typical rows)
+        scale = _cost_scale(self.log.rounds, self.records)
+        expected_s = (overhead + rate * cost) * scale
         affordable = np.cumsum(expected_s[picks]) <= budget_left_s
         picks = picks[affordable] if affordable.all() else picks[: int(np.argmin(affordable))]
         if len(picks) == 0:
@@ -875,6 +880,7 @@ class _ActiveBuild:
             score=[float(s) for s in score[picks]],
             spread=[float(s) for s in spread[picks]],
             expected_core_seconds=[float(c) for c in expected_s[picks]],
+            cost_scale=scale,
             candidate_spread_median=float(np.median(spread)),
             candidate_spread_max=float(np.max(spread)),
             learner_core_seconds=train_s,
@@ -909,6 +915,24 @@ class _ActiveBuild:
 
     def _training_indices(self) -> list[int]:
         return _round_rows(self.log.rounds, test=False)
+
+
+def _cost_scale(
+    rounds: Sequence[Mapping[str, Any]], records: Mapping[int, Mapping[str, Any]]
+) -> float:
+    """Core-seconds the finished rows of the acquisition rounds took over the core-seconds
+    their rounds expected of them before the scale (1 before the first such round)."""
+    spent = expected = 0.0
+    for rnd in rounds:
+        if rnd["kind"] != "acquisition":
+            continue
+        unscale = float(rnd.get("cost_scale", 1.0))
+        for k, exp in enumerate(rnd["expected_core_seconds"]):
+            rec = records.get(int(rnd["first_row"]) + k)
+            if rec is not None:
+                spent += float(rec.get("cpu_time", rec["wall_time"]))
+                expected += float(exp) / unscale
+    return spent / expected if spent > 0.0 and expected > 0.0 else 1.0
 
 
 def _round_rows(rounds: Sequence[Mapping[str, Any]], *, test: bool) -> list[int]:

@@ -30,6 +30,7 @@ from crtransport.dataset import (
 )
 from crtransport.dataset._active import (
     _build_active,
+    _cost_scale,
     fit_cost_model,
     predict_cost,
     rounds_path,
@@ -439,6 +440,24 @@ def test_other_settings_do_not_resume(tmp_path):
         build(path, learner=QuadraticBagging(n_members=3))
     ds = build(path, learner=QuadraticBagging(n_members=3), overwrite=True)
     assert json.loads(ds.attrs["learner"])["n_members"] == 3
+
+
+def test_cost_scale_is_what_the_acquired_rows_took_over_what_was_expected(reference):
+    rounds = [
+        {"kind": "start", "first_row": 0, "rows": [[0]] * 2},
+        {"kind": "acquisition", "first_row": 2, "rows": [[0]] * 2,
+         "expected_core_seconds": [1.0, 2.0]},
+        {"kind": "acquisition", "first_row": 4, "rows": [[0]] * 2, "cost_scale": 2.0,
+         "expected_core_seconds": [4.0, 40.0]},  # 2 x the unscaled 2 and 20
+    ]  # fmt: skip
+    cpu = {0: 100.0, 1: 100.0, 2: 3.0, 3: 6.0, 4: 2.0}  # row 5 not finished: left out
+    records = {i: {"cpu_time": c, "wall_time": c} for i, c in cpu.items()}
+    assert _cost_scale(rounds, records) == pytest.approx((3 + 6 + 2) / (1 + 2 + 2))
+    assert _cost_scale(rounds[:1], records) == 1.0  # no acquisition round yet
+    # in a build whose cost model is exact (the stand-in's cost is deterministic), about 1
+    ds, _ = reference
+    later = json.loads(ds.attrs["active_learning_rounds"])[3:]
+    assert all(0.5 < r["cost_scale"] < 2.0 for r in later)
 
 
 def test_select_batch_keeps_the_best_apart():
