@@ -54,6 +54,28 @@ def _text(s: dict) -> str:
         "",
         *_rows(["", "value"], rows, "55 45"),
     ]
+    acq = [r for r in s["rounds"] if "spread_median" in r]
+    if s["rounds"] and "core_hours" in s["rounds"][0]:
+        table = [
+            [str(r["round"]), r["kind"], f"{r['n_done']} / {r['n_rows']}",
+             f"{r['core_hours']:.2f}",
+             f"{r['expected_core_seconds_total'] / 3600:.2f}"
+             if "expected_core_seconds_total" in r else "-",
+             f"{r['cost_power']:g}" if "cost_power" in r else "-",
+             f"{r['spread_median']:.3f} / {r['candidate_spread_median']:.3f}"
+             if r in acq else "-"]
+            for r in s["rounds"]
+        ]  # fmt: skip
+        lines += [
+            "The rounds (expected: the core-hours the budget check expected of the round; "
+            "spread: the median ensemble spread of ln D of the picks / of all candidates):",
+            "",
+            *_rows(
+                ["round", "kind", "rows done", "core-hours", "expected", "cost power", "spread"],
+                table,
+                "8 14 14 14 14 12 24",
+            ),
+        ]
     if s.get("by_decade_of_R"):
         dec = [
             [f"({d['R'][0]:.3g}, {d['R'][1]:.3g}]", str(d["rows"]),

@@ -60,6 +60,12 @@ def label_noise(ds, mask) -> dict[str, float]:
     return out
 
 
+#: What the report keeps of each round's record (the rounds log has the per-row lists).
+ROUND_KEYS = ("round", "kind", "n_rows", "n_done", "cost_power", "cost_scale",
+              "expected_core_seconds_total", "spread_median", "candidate_spread_median",
+              "reduced")  # fmt: skip
+
+
 def summary(ds, complete: bool) -> dict:
     settings = json.loads(ds.attrs["simulation"])
     active = json.loads(ds.attrs["active_learning"])
@@ -87,7 +93,14 @@ def summary(ds, complete: bool) -> dict:
         "complete": complete,
         "rows": {"train": int(train.sum()), "test": int(test.sum())},
         "rounds": [
-            {k: r[k] for k in ("round", "kind", "n_rows", "n_done") if k in r} for r in rounds
+            {
+                **{k: r[k] for k in ROUND_KEYS if k in r},
+                "core_hours": float(
+                    ds["cpu_time"].values[ds["design_round"].values == r["round"]].sum()
+                )
+                / 3600.0,
+            }
+            for r in rounds
         ],
         "particles": {
             "train": settings["n_particles"],
