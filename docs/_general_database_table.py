@@ -54,7 +54,6 @@ def _text(s: dict) -> str:
         "",
         *_rows(["", "value"], rows, "55 45"),
     ]
-    acq = [r for r in s["rounds"] if "spread_median" in r]
     if s["rounds"] and "core_hours" in s["rounds"][0]:
         table = [
             [str(r["round"]), r["kind"], f"{r['n_done']} / {r['n_rows']}",
@@ -63,7 +62,7 @@ def _text(s: dict) -> str:
              if "expected_core_seconds_total" in r else "-",
              f"{r['cost_power']:g}" if "cost_power" in r else "-",
              f"{r['spread_median']:.3f} / {r['candidate_spread_median']:.3f}"
-             if r in acq else "-"]
+             if "spread_median" in r else "-"]
             for r in s["rounds"]
         ]  # fmt: skip
         lines += [

@@ -137,15 +137,11 @@ def with_acquired(full, domain, settings, direction: str, rounds=None):
     target = f"ln_d_{direction}"
     y, e = full[target].values, full[f"{target}_err"].values
     good = (full[f"diffusive_{direction}"].values == 1.0) & np.isfinite(y) & np.isfinite(e)
-    fold = np.full(full.sizes["sample"], -1)
+    good &= start | acquired
+    fold = np.full(full.sizes["sample"], -1)  # negative: a training row of every fold
     fold[start] = np.random.default_rng(0).permutation(int(start.sum())) % FOLDS
     config = _config(settings, target, "identity")
-    mean, spread = np.full(len(y), np.nan), np.full(len(y), np.nan)
-    for k in range(FOLDS):
-        fit_rows = np.flatnonzero(good & (((fold >= 0) & (fold != k)) | acquired))
-        rows = np.flatnonzero(good & (fold == k))
-        probe = Surrogate(config).fit(full.isel(sample=fit_rows), key=0, domain=domain)
-        mean[rows], spread[rows] = _predict_ln(probe, full.isel(sample=rows))
+    mean, _ = _out_of_fold(full, config, good, fold, key=0, domain=domain)
     scored = good & start
     return {
         "n_rows": int(scored.sum()),

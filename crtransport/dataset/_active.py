@@ -29,7 +29,6 @@ rounds that fit may differ by one between machines.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
@@ -65,10 +64,10 @@ from crtransport.dataset._journal import (
     BuildLock,
     Journal,
     describe_differences,
-    fsync_dir,
     journal_path,
     parse_lines,
     remove_stale_temporaries,
+    replace_lines,
 )
 from crtransport.dataset._schema import INPUTS, SCHEMA_VERSION
 from crtransport.dataset._space import ParameterSpace
@@ -241,13 +240,7 @@ class RoundLog:
                     "path."
                 )
         header = {"format": _ROUNDS_FORMAT, "version": _ROUNDS_VERSION, "fingerprint": fingerprint}
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w") as fh:
-            fh.write(json.dumps(header) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+        _write_rounds(path, header, [])
         return cls(path, [])
 
     def append(self, rnd: Mapping[str, Any]) -> dict[str, Any]:
@@ -483,10 +476,8 @@ def _migrate_cost_power(path: Path) -> None:
     rounds_file, journal_file = rounds_path(path), journal_path(path)
     if not rounds_file.is_file():
         return
-    lines = _complete_lines(rounds_file)
     try:
-        header = json.loads(lines[0])
-        rounds = [json.loads(line) for line in lines[1:]]
+        header, rounds = _read_rounds(rounds_file)
         active = header["fingerprint"]["active"]
     except (IndexError, KeyError, TypeError, ValueError):
         return  # not a rounds log of this kind: RoundLog.open says what is wrong
@@ -501,11 +492,8 @@ def _migrate_cost_power(path: Path) -> None:
         jheader = json.loads(jlines[0])
         if jheader.get("fingerprint", {}).get("active", {}).pop("cost_power", None) is not None:
             head = json.dumps(jheader, separators=(",", ":")).encode()
-            _replace_lines(journal_file, [head, *jlines[1:]])
-    _replace_lines(
-        rounds_file,
-        [json.dumps(header).encode(), *(json.dumps(r, allow_nan=True).encode() for r in rounds)],
-    )
+            replace_lines(journal_file, [head, *jlines[1:]])
+    _write_rounds(rounds_file, header, rounds)
     logger.warning(
         "%s: moved cost_power = %s from the build's fingerprint into its acquisition rounds "
         "(it is no longer part of the fingerprint)",
@@ -530,10 +518,8 @@ def read_active_build(path: str | os.PathLike[str]) -> xr.Dataset:
     if not rounds_file.exists():
         raise FileNotFoundError(f"no active build at {path}: {rounds_file} does not exist.")
     # read without locking or repairing anything: the build may be writing both files
-    lines = _complete_lines(rounds_file)
-    header = json.loads(lines[0])
+    header, rounds = _read_rounds(rounds_file)
     fingerprint = header["fingerprint"]
-    rounds = [json.loads(line) for line in lines[1:]]
     journal_file = journal_path(path)
     if not journal_file.exists():
         raise FileNotFoundError(f"no journal of the build of {path}: {journal_file}.")
@@ -596,11 +582,9 @@ def reduce_test_set(path: str | os.PathLike[str], n_test: int, *, reason: str) -
         raise FileNotFoundError(f"no unfinished active build at {path}: no {rounds_file}.")
     lock = BuildLock.acquire(path)
     try:
-        lines = _complete_lines(rounds_file)
-        header = json.loads(lines[0])
+        header, rounds = _read_rounds(rounds_file)
         if header.get("format") != _ROUNDS_FORMAT:
             raise ValueError(f"{rounds_file} is not a crtransport rounds log.")
-        rounds = [json.loads(line) for line in lines[1:]]
         kinds = [rnd.get("kind") for rnd in rounds]
         if kinds[:2] != ["start", "test"]:
             raise ValueError(
@@ -652,14 +636,7 @@ def reduce_test_set(path: str | os.PathLike[str], n_test: int, *, reason: str) -
                     },
                 ],
             }
-            _replace_lines(
-                rounds_file,
-                [
-                    json.dumps({**header, "fingerprint": new_fp}).encode(),
-                    json.dumps(rounds[START], allow_nan=True).encode(),
-                    json.dumps(test, allow_nan=True).encode(),
-                ],
-            )
+            _write_rounds(rounds_file, {**header, "fingerprint": new_fp}, [rounds[START], test])
             if journal_file.is_file():
                 _cut_journal(journal_file, journal_header, records, new_fp, first + n_test)
             logger.warning(
@@ -692,22 +669,23 @@ def _cut_journal(
         json.dumps(records[i], separators=(",", ":")).encode() for i in sorted(records) if i < end
     ]
     head = json.dumps({**header, "fingerprint": fingerprint}, separators=(",", ":")).encode()
-    _replace_lines(path, [head, *kept])
+    replace_lines(path, [head, *kept])
 
 
-def _replace_lines(path: Path, lines: Sequence[bytes]) -> None:
-    """Write ``lines`` to ``path`` through a fsynced temporary and a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(b"".join(line + b"\n" for line in lines))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    fsync_dir(path.parent)
+def _read_rounds(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Header and rounds of a rounds log (its complete lines; no locking, nothing written)."""
+    lines = _complete_lines(path)
+    return json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+
+
+def _write_rounds(
+    path: Path, header: Mapping[str, Any], rounds: Sequence[Mapping[str, Any]]
+) -> None:
+    """Write a rounds log whole (a new build, or one rewritten by a cut or a migration)."""
+    replace_lines(
+        path,
+        [json.dumps(header).encode(), *(json.dumps(r, allow_nan=True).encode() for r in rounds)],
+    )
 
 
 def _complete_lines(path: Path, *, binary: bool = False) -> list[Any]:

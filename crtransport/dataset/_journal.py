@@ -143,6 +143,22 @@ def describe_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
     return out
 
 
+def replace_lines(path: Path, lines: Sequence[bytes]) -> None:
+    """Write ``lines`` (each ended by a newline) to ``path`` through a fsynced temporary
+    ``.<name>.<pid>.tmp`` and a rename, so the file is either the old one or the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(b"".join(line + b"\n" for line in lines))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    fsync_dir(path.parent)
+
+
 def fsync_dir(directory: Path) -> None:
     """Make a rename in ``directory`` durable (no-op where directories cannot be opened)."""
     try:
@@ -225,13 +241,7 @@ class Journal:
     @staticmethod
     def _create(path: Path, fingerprint: Mapping[str, Any]) -> None:
         header = {"format": JOURNAL_FORMAT, "version": JOURNAL_VERSION, "fingerprint": fingerprint}
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(header, separators=(",", ":")) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+        replace_lines(path, [json.dumps(header, separators=(",", ":")).encode()])
 
     @staticmethod
     def _lock(path: Path) -> int:

@@ -457,12 +457,13 @@ def _out_of_fold(
     progress: bool | None = False,
 ) -> tuple[NDArray, NDArray]:
     """Mean and spread of ``config.target`` at every ``good`` row, from models fitted on the
-    ``good`` rows of the other folds (NaN elsewhere): the cross-validation of :meth:`fit`."""
+    ``good`` rows of the other folds (NaN elsewhere): the cross-validation of :meth:`fit`.
+    Rows whose fold is negative train every fold's model and are not predicted."""
     from crtransport.surrogate._model import Surrogate
 
     n = table.sizes["sample"]
     mean, spread = np.full(n, np.nan), np.full(n, np.nan)
-    for k in np.unique(fold):
+    for k in np.unique(fold[fold >= 0]):
         probe = Surrogate(config).fit(
             table.isel(sample=np.flatnonzero(good & (fold != k))), key=key, domain=domain,
             progress=progress,
