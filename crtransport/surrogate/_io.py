@@ -6,12 +6,13 @@ languages can evaluate the network from the file alone. Numpy only; no JAX impor
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -119,6 +120,13 @@ def _umask() -> int:
     return mask
 
 
+def state_bytes(state: SurrogateState) -> bytes:
+    """The bytes :func:`save_state` writes (an ``.npz`` archive), in memory."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **state_to_arrays(state))  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
 def save_state(state: SurrogateState, path: str | os.PathLike[str]) -> Path:
     """Write ``state`` to ``path`` (exactly that name, atomically); return the path."""
     path = Path(path)
@@ -149,25 +157,33 @@ def load_state(path: str | os.PathLike[str]) -> SurrogateState:
         raise FileNotFoundError(f"no surrogate file at {str(path)!r}.")
     # open the file ourselves: np.load leaks its handle when the archive is unreadable
     with open(path, "rb") as fh:
-        magic = fh.read(6)
-        fh.seek(0)
-        if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
-            # anything else np.load would try to unpickle (and advise allow_pickle=True)
-            raise _bad(
-                path,
-                f"it cannot be read as an .npz archive (not a zip file: it starts with {magic!r}).",
-            )
+        return read_state(fh, path)
+
+
+def read_state(fh: BinaryIO, name: str | os.PathLike[str]) -> SurrogateState:
+    """Read and fully validate a surrogate archive from the open binary file ``fh`` (a file
+    or an ``io.BytesIO``, e.g. a member of a transport-surrogate zip: nothing is written to
+    disk, so a model in a read-only installation loads); ``name`` names it in errors."""
+    path = Path(name)
+    magic = fh.read(6)
+    fh.seek(0)
+    if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+        # anything else np.load would try to unpickle (and advise allow_pickle=True)
+        raise _bad(
+            path,
+            f"it cannot be read as an .npz archive (not a zip file: it starts with {magic!r}).",
+        )
+    try:
+        archive = np.load(fh, allow_pickle=False)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _bad(path, f"it cannot be read as an .npz archive ({_no_pickle(exc)}).") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _bad(path, "it is a single .npy array, not an .npz archive.")
+    with archive:
         try:
-            archive = np.load(fh, allow_pickle=False)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise _bad(path, f"it cannot be read as an .npz archive ({_no_pickle(exc)}).") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise _bad(path, "it is a single .npy array, not an .npz archive.")
-        with archive:
-            try:
-                return _read_archive(path, archive)
-            except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-                raise _bad(path, f"the archive is damaged ({type(exc).__name__}: {exc}).") from None
+            return _read_archive(path, archive)
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+            raise _bad(path, f"the archive is damaged ({type(exc).__name__}: {exc}).") from None
 
 
 def _no_pickle(exc: BaseException) -> str:

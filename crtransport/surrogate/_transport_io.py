@@ -4,6 +4,7 @@ and validated by it); no pickle."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -21,7 +22,7 @@ FORMAT_VERSION = 1
 def save_transport(model: Any, path: Path) -> Path:
     """Write ``model`` (a TransportSurrogate) to ``path`` atomically (temporary file, rename)."""
     from crtransport.surrogate._data import FEATURES
-    from crtransport.surrogate._io import save_state
+    from crtransport.surrogate._io import state_bytes
 
     manifest = {
         "format": FORMAT,
@@ -33,24 +34,24 @@ def save_transport(model: Any, path: Path) -> Path:
         "domain": {k: list(v) for k, v in model.domain.items()},
         "metadata": model.metadata,
     }
+    blobs = {name: state_bytes(part.state) for name, part in model._models.items()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    blobs = {}
-    for name, part_model in model._models.items():
-        part = path.with_name(f".{path.name}.{name}.{os.getpid()}.npz")
-        save_state(part_model.state, part)
-        blobs[name] = part.read_bytes()
-        part.unlink()
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("manifest.json", json.dumps(manifest, indent=1))
-        for name, blob in blobs.items():
-            zf.writestr(f"{name}.npz", blob)
-    os.replace(tmp, path)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, indent=1))
+            for name, blob in blobs.items():
+                zf.writestr(f"{name}.npz", blob)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
 def load_transport(path: Path) -> dict[str, Any]:
     """The parts of the file at ``path``: ``models``, ``calibration``, ``domain``,
     ``metadata`` (see :meth:`TransportSurrogate.load` for the errors)."""
+    from crtransport.surrogate._io import read_state
     from crtransport.surrogate._model import Surrogate
 
     if not path.is_file():
@@ -69,15 +70,11 @@ def load_transport(path: Path) -> dict[str, Any]:
             f"({__version__}) reads version {FORMAT_VERSION}."
         )
     models = {}
-    for name, blob in blobs.items():
-        part = path.with_name(f".{path.name}.{name}.{os.getpid()}.npz")
-        part.write_bytes(blob)
+    for name, blob in blobs.items():  # read in memory: an installed model may be read-only
         try:
-            models[name] = Surrogate.load(part)
+            models[name] = Surrogate.from_state(read_state(io.BytesIO(blob), f"{path}:{name}.npz"))
         except ValueError as exc:
             raise ValueError(f"{path}: part {name!r} is damaged ({exc}).") from None
-        finally:
-            part.unlink()
     return {
         "models": models,
         "calibration": manifest["calibration"],

@@ -280,3 +280,51 @@ def test_calibration_factor_hits_both_coverages_and_is_never_below_one():
     # at and below what c = 1 explains: 1
     assert _calibration_factor(0.5 * np.sqrt(s**2 + e**2) * q, np.zeros(n), s, e) == 1.0
     assert _calibration_factor(np.sqrt(s**2 + e**2) * q, np.zeros(n), s, e) == 1.0
+
+
+def test_file_round_trip_reads_in_memory_and_names_a_damaged_part(tmp_path, monkeypatch):
+    """A shipped model lives in the installed package, often read-only: loading it must write
+    nothing (parts are read from the zip in memory). Any attempt to open a file for writing
+    fails here, as on a read-only installation."""
+    import builtins
+    import io
+    import os
+    import zipfile
+
+    from crtransport.surrogate._transport import TransportSurrogate
+
+    model = random_transport(seed=3, n_models=2, widths=(8,))
+    path = model.save(tmp_path / "model.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.zip"]  # no temporaries left
+    x = (np.array([0.1, 3.0]), 0.5, 10.0, 0.2)
+    want = model.predict(*x)
+
+    real_open, real_os_open = io.open, os.open
+
+    def read_only(file, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+"):
+            raise PermissionError(f"read-only installation: {file}")
+        return real_open(file, mode, *args, **kwargs)
+
+    def read_only_os(file, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise PermissionError(f"read-only installation: {file}")
+        return real_os_open(file, flags, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(io, "open", read_only)
+        m.setattr(builtins, "open", read_only)
+        m.setattr(os, "open", read_only_os)
+        again = TransportSurrogate.load(path)
+    for key, value in want.items():
+        np.testing.assert_array_equal(again.predict(*x)[key], value)
+    assert again.calibration == model.calibration and again.domain == model.domain
+    # a part whose bytes are damaged is named in the error
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["ln_d_par.npz"] = members["ln_d_par.npz"][:100]
+    with zipfile.ZipFile(tmp_path / "damaged.zip", "w") as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    with pytest.raises(ValueError, match=r"damaged\.zip: part 'ln_d_par' is damaged"):
+        TransportSurrogate.load(tmp_path / "damaged.zip")
