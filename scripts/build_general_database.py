@@ -132,14 +132,17 @@ def learner() -> object:
 
 
 def status() -> None:
-    ds = read_active_build(PATH)
+    # the finished file once the build wrote it (it removes the journal and rounds log)
+    ds = crt.open_dataset(PATH) if PATH.exists() else read_active_build(PATH)
+    if PATH.exists():
+        print(f"finished: {PATH}")
     rounds = json.loads(ds.attrs["active_learning_rounds"])
     test = ds["split"].values == 1
     print(f"rows done: {ds.sizes['sample']} ({int(test.sum())} test) in {len(rounds)} rounds")
     print(
         f"core-hours used: {ds.attrs['core_hours_used']:.3f} of {ACTIVE.budget:.2f} for rows "
-        f"(plus {lost_core_hours():.2f} not in the file: lost in flight or spent on the abandoned "
-        "first design; 30 in all less a 1 core-hour margin)"
+        f"(plus {lost_core_hours():.2f} not in the file: the abandoned designs, the cap probe, "
+        "the test-label recheck and rows lost in flight; 30 in all less a 1 core-hour margin)"
     )
     for r in rounds:
         line = f"  round {r['round']} ({r['kind']}): {r['n_done']} / {r['n_rows']} rows"
