@@ -4,14 +4,16 @@ metadata describes, and the accuracy recorded in them is what they score on the 
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pytest
 
 import crtransport as crt
 
-#: The shipped models: "paper" always; "improved" only when it was clearly better.
-NAMES = crt.Surrogate.available_pretrained()
+#: The shipped models of the paper's cube: "paper" always; "improved" only when it was clearly
+#: better. ("general", the D_perp and D_par model of the general database, is tested below.)
+NAMES = tuple(n for n in crt.Surrogate.available_pretrained() if n != "general")
 
 
 def test_the_paper_model_ships():
@@ -77,3 +79,69 @@ def test_predictions_are_finite_over_the_domain(name):
     assert np.all(z > 0)
     if sur.config.output_powers:  # D_perp = 0 without turbulence, exactly
         assert np.all(sur.predict(T=[0.5, 5.0], b=0.0, lambda_perp=[1.0, 10.0]) == 0.0)
+
+
+# ---------------------------------------------------------------- the general model (issue 14)
+
+
+@pytest.fixture(scope="module")
+def general():
+    return crt.Surrogate.pretrained("general"), crt.open_dataset(crt.datasets.general())
+
+
+def test_general_database_ships_complete_within_its_budget(general):
+    _, ds = general
+    split = ds["split"].values
+    assert set(np.unique(split)) == {0, 1}
+    assert (split == 1).sum() >= 300  # the held-out test rows, drawn uniformly
+    settings = json.loads(ds.attrs["simulation"])
+    assert settings["n_particles"] == 1000  # training rows; test rows have 4 times as many
+    assert json.loads(ds.attrs["active_learning"])["test_particle_factor"] == 4
+    # the whole budget is in the file: its rows and the compute outside them add up
+    rows_h = ds["cpu_time"].values.sum() / 3600
+    np.testing.assert_allclose(ds.attrs["core_hours_used"], rows_h, rtol=1e-9)
+    outside = sum(e["lost_core_hours"] for e in json.loads(ds.attrs["compute_not_in_rows"]))
+    np.testing.assert_allclose(ds.attrs["core_hours_not_in_rows"], outside, rtol=1e-12)
+    np.testing.assert_allclose(ds.attrs["core_hours_total"], rows_h + outside, rtol=1e-9)
+    assert ds.attrs["core_hours_total"] <= ds.attrs["core_hours_limit"] == 30.0
+    # every round is recorded, and the rows of each are where the split says
+    rounds = json.loads(ds.attrs["active_learning_rounds"])
+    assert [r["kind"] for r in rounds[:2]] == ["start", "test"]
+    assert all(r["kind"] == "acquisition" for r in rounds[2:])
+    for r in rounds:
+        mine = ds["design_round"].values == r["round"]
+        assert mine.sum() == r["n_done"]
+        assert np.all(split[mine] == (1 if r["kind"] == "test" else 0))
+    # units and long names on every variable
+    for name in (*ds.data_vars, *ds.coords):
+        assert "units" in ds[name].attrs and ds[name].attrs.get("long_name"), name
+
+
+def test_general_model_was_trained_on_the_shipped_database(general):
+    model, ds = general
+    meta = model.metadata
+    assert (
+        meta["database"]["sha256"]
+        == hashlib.sha256(crt.datasets.general().read_bytes()).hexdigest()
+    )
+    assert meta["n_training_rows"] == int((ds["split"].values == 0).sum())
+    space = json.loads(ds.attrs["parameter_space"])
+    for name, key in (("R", "R"), ("b", "b"), ("anisotropy", "anisotropy")):
+        assert model.domain[name] == (space[key]["low"], space[key]["high"])
+
+
+def test_general_model_recorded_test_accuracy_is_reproduced(general):
+    """The accuracy and coverage the docs quote (the model's ``metadata["test"]``, written by
+    scripts/ship_general_model.py) are what the shipped model scores on the shipped test rows."""
+    model, ds = general
+    got, want = model.evaluate(ds), model.metadata["test"]
+    assert got["n_rows"] == want["n_rows"] == int((ds["split"].values == 1).sum())
+    for d in ("D_perp", "D_par"):
+        g, w = got[d], want[d]
+        assert g["n_rows"] == w["n_rows"]
+        # float32 networks: allow for another CPU or XLA version
+        for key in ("rms_relative_error", "rms_intrinsic_error", "mean_relative_error"):
+            np.testing.assert_allclose(g[key], w[key], rtol=1e-4, atol=1e-6, err_msg=key)
+        np.testing.assert_allclose(g["rms_label_noise"], w["rms_label_noise"], rtol=1e-12)
+        for key in ("coverage_68", "coverage_95", "flag_accuracy"):  # a row on an edge may move
+            assert abs(g[key] - w[key]) <= 1.5 / g["n_rows"], key

@@ -48,15 +48,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "writes netCDF/CSV (-o FILE.nc / FILE.csv), or the parameters of a propagation code "
         "fitted over the rigidities (--export galprop|dragon2|crpropa, to stdout or -o).",
         epilog="example: crtransport coefficients --rigidity 1GV 100GV --n-points 10 --B0 5nT "
-        "--lambda-perp 0.01au --b 0.5 --export galprop",
+        "--lambda-perp 0.01au --b 1 --export galprop",
     )
     p.add_argument(
         "--model-source",
         choices=model_sources(),
         default=model_sources()[0],
-        help="which transport model: 'theory' is the analytic stand-in (QLT D_par, NLGC/UNLT "
-        "D_perp; crtransport.coefficients.TheoryModel) until the general surrogate ships "
-        f"(default: {model_sources()[0]})",
+        help="which transport model: 'general' is the surrogate trained on the general "
+        "database of simulations; 'theory' the analytic comparison (QLT D_par, NLGC/UNLT "
+        f"D_perp; crtransport.coefficients.TheoryModel) (default: {model_sources()[0]})",
     )
     p.add_argument(
         "--species",

@@ -1,5 +1,6 @@
-"""The model protocol the physical-unit functions and the exporters are written against, and the
-theory stand-in that implements it until the general surrogate ships."""
+"""The model protocol the physical-unit functions and the exporters are written against, the
+analytic model that implements it from theory, and the model sources by name (the general
+surrogate first)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ class TransportModel(Protocol):
     :math:`R = r_L/\\lambda_\\perp` (:math:`r_L = p c/(|q| B_0)`), :math:`b = \\delta B/B_0`,
     ``anisotropy`` :math:`= \\lambda_\\parallel/\\lambda_\\perp` and ``slab_fraction`` (slab
     energy share of composite slab + 2D turbulence), pitch-angle averaged.
-    :class:`TheoryModel` implements it today; the general surrogate will.
+    The general surrogate (``Surrogate.pretrained("general")``, a
+    :class:`~crtransport.surrogate.TransportSurrogate`) and :class:`TheoryModel` implement it.
     """
 
     def predict_dimensionless(
@@ -97,8 +99,9 @@ class TheoryModel:
     = 0.3); above, and for the nonlinear theories' constant ``a2``, the numbers are
     order-of-magnitude estimates. The theories' accuracy warnings are not repeated for every
     grid point; the validation page of the documentation measures the errors. Transport is
-    always reported diffusive where the implicit equations converged. The simulated
-    coefficients of the general surrogate replace all of this when it ships.
+    always reported diffusive where the implicit equations converged. The general surrogate
+    (model source ``"general"``) gives simulated coefficients instead; this model is the
+    analytic comparison.
 
     Similarity is exact in these theories (magnetostatic turbulence): each point is evaluated
     at ``T = 1`` (m c^2) with :math:`\lambda_\perp = r_L / R`, and the result holds for every
@@ -210,21 +213,22 @@ def _general() -> TransportModel:
 
 
 #: Model sources by name: a factory returning the model (``get_model``, the CLI's
-#: ``--model-source``). ``"general"`` is the pretrained TransportSurrogate (FileNotFoundError,
-#: saying why, until it ships).
+#: ``--model-source``; the first is the CLI's default). ``"general"`` is the pretrained
+#: TransportSurrogate (an installation without its file gets a FileNotFoundError saying why).
 _SOURCES: dict[str, Callable[[], TransportModel]] = {
-    "theory": TheoryModel,
     "general": _general,
+    "theory": TheoryModel,
 }
 
 
 def model_sources() -> tuple[str, ...]:
-    """Names :func:`get_model` knows, e.g. ``('theory',)``."""
+    """Names :func:`get_model` knows: ``('general', 'theory')``."""
     return tuple(_SOURCES)
 
 
 def get_model(model: str | TransportModel) -> TransportModel:
-    """Return a :class:`TransportModel` from a source name (``'theory'``) or a model.
+    """Return a :class:`TransportModel` from a source name (``'general'``, ``'theory'``) or a
+    model.
 
     Raises
     ------

@@ -184,10 +184,12 @@ class Surrogate:
     ) -> Surrogate:
         """Load a model trained on the reference database and shipped with crtransport.
 
-        The models were trained on the 90 % training split of
-        :func:`crtransport.datasets.paper` (``crtransport.dataset.split(ds, 0.1, seed=0)``);
-        their accuracy on the 10 % test split, the training recipe and the database they saw
-        are recorded in ``sur.state.provenance`` (see the surrogate guide).
+        The paper's models (``'paper'``, ``'improved'``) were trained on the 90 % training
+        split of :func:`crtransport.datasets.paper` (``crtransport.dataset.split(ds, 0.1,
+        seed=0)``); their accuracy on the 10 % test split, the training recipe and the
+        database they saw are recorded in ``sur.state.provenance`` (see the surrogate guide).
+        ``'general'`` was trained on the training rows of :func:`crtransport.datasets.general`
+        and measured once on its held-out test rows (documentation: "The general model").
 
         Parameters
         ----------
@@ -197,10 +199,12 @@ class Surrogate:
             best of a few other recipes (wider layers, log-space loss, log inputs, a
             :math:`b^2` output prior; ``sur.state.provenance["recipe"]`` says which), shipped
             only when it was clearly more accurate than the paper's on validation data; see
-            :meth:`available_pretrained`. ``'general'``: D_perp and D_par over the general
-            database's space (a :class:`~crtransport.surrogate.TransportSurrogate`; it ships
-            when that database is complete). Default: the most accurate model of the paper's
-            cube shipped, ``'improved'`` when it ships, else ``'paper'``.
+            :meth:`available_pretrained`. ``'general'``: D_perp and D_par, pitch-angle
+            averaged, over the general database's space in the similarity variables (a
+            :class:`~crtransport.surrogate.TransportSurrogate`, whose ``predict`` takes its own
+            ``on_extrapolate``; its test accuracy is in ``model.metadata["test"]``).
+            Default: the most accurate model of the paper's cube shipped, ``'improved'`` when
+            it ships, else ``'paper'``.
         on_extrapolate : {'warn', 'raise', 'ignore'}, default: 'warn'
             See :class:`Surrogate`.
 

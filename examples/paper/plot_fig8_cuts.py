@@ -37,7 +37,8 @@ CACHE = HERE.parents[1] / "docs" / "_static" / "figures" / "fig8_cuts.json"
 record = json.loads(CACHE.read_text())
 print(f"simulations: crtransport {record['crtransport_version']}, commit {record['git_commit']}")
 
-models = {name: crt.Surrogate.pretrained(name) for name in crt.Surrogate.available_pretrained()}
+paper_models = [n for n in crt.Surrogate.available_pretrained() if n != "general"]
+models = {name: crt.Surrogate.pretrained(name) for name in paper_models}
 COLORS = {"paper": "tab:red", "improved": "tab:orange"}
 LABELS = {"T": r"$T$ [$mc^2$]", "b": r"$b$ [$B_0$]", "lambda_perp": r"$\lambda_\perp$ [$\rho_0$]"}
 SYMBOLS = {"T": "T", "b": "b", "lambda_perp": r"\lambda_\perp"}

@@ -278,7 +278,7 @@ def test_bad_grid_messages(fake_model):
         crt.diffusion_coefficients(fake_model(), energy="1GeV/n", species="electron", **BASE)
     with pytest.raises(ValueError, match=r"`energy_unit` must be one of eV, .*GeV/n.*; got 'GV'"):
         crt.diffusion_coefficients(fake_model(), energy=1.0, energy_unit="GV", **BASE)
-    allowed = "`model` must be one of 'theory', 'general' or a TransportModel"
+    allowed = "`model` must be one of 'general', 'theory' or a TransportModel"
     with pytest.raises(ValueError, match=allowed):
         crt.diffusion_coefficients("general-ish", rigidity="1GV", **BASE)
     with pytest.raises(TypeError, match="`model` must be a model source name or implement"):

@@ -319,8 +319,8 @@ def test_pretrained_default_is_the_most_accurate_shipped(monkeypatch):
         paper = Surrogate.pretrained("paper").state.provenance
         assert record["test"]["rms_relative_error"] < paper["test"]["rms_relative_error"]
     monkeypatch.setitem(datasets.SURROGATE_FILES, "improved", "surrogate_absent.npz")
-    assert Surrogate.available_pretrained() == ("paper",)
-    assert Surrogate.pretrained().config.layer_sizes == (3, 10, 5, 1)
+    assert Surrogate.available_pretrained() == ("paper", "general")
+    assert Surrogate.pretrained().config.layer_sizes == (3, 10, 5, 1)  # never "general"
 
 
 def test_pretrained_unknown_name():
