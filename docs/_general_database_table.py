@@ -101,17 +101,26 @@ def _text(s: dict) -> str:
             "",
         ]
     curve = s.get("learning_curve")
-    if curve:
+    if curve and "acquisition_learner" in curve:
+        acq = {p["rows"]: p["rms"] for p in curve["acquisition_learner"]["points"]}
+        cells = [(d, k) for d in ("D_perp", "D_par") for k in ("rms", "intrinsic")]
         pts = [
-            [str(p["rows"]), f"{p['rms_ln_error']['D_perp']:.3f}",
-             f"{p['rms_ln_error']['D_par']:.3f}"]
+            [str(p["rows"]), str(p["last_round"]),
+             *(f"{p['error'][d][k]:.3f}" for d, k in cells),
+             f"{acq[p['rows']]['D_perp']:.3f} / {acq[p['rows']]['D_par']:.3f}"]
             for p in curve["points"]
         ]  # fmt: skip
+        header = ["training rows", "to round", "D_perp", "intrinsic", "D_par", "intrinsic",
+                  "acquisition learner"]  # fmt: skip
         lines += [
-            "Learning curve: test-set RMS error of ln D (converged rows) of the mean of an "
-            "ensemble of three networks trained on the first N training rows, in build order:",
+            "Learning curve: RMS error of ln D on the test rows whose run reached a plateau, of "
+            "the shipped surrogate's D_perp and D_par networks (its settings and key) trained "
+            "on the first N training rows in build order (the start rows, then each "
+            "acquisition round; at all rows they are the shipped model's networks), raw and "
+            "with the test labels' noise removed, and of the acquisition's own learner (one "
+            "network for both outputs, bootstrap members):",
             "",
-            *_rows(["training rows", "D_perp", "D_par"], pts, "30 35 35"),
+            *_rows(header, pts, "14 10 12 12 12 12 28"),
             ".. image:: _static/figures/general_learning_curve.png",
             "   :alt: learning curve of the general database",
             "",

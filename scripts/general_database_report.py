@@ -193,44 +193,102 @@ def cost_and_regime_figures(ds, dims) -> dict:
 
 
 def learning_curve(ds, dims) -> dict:
-    """Test error (RMS of ln D) of an EnsembleLearner mean trained on the first N rows."""
-    from crtransport.dataset import ParameterSpace
+    """Test-set error of the shipped surrogate's D_perp and D_par networks (its settings and
+    key) trained on the first N training rows in build order: the start rows first, then each
+    acquisition round. At all the training rows the networks are the shipped model's own, so
+    the last point is its test error. The acquisition's learner is shown beside it."""
     from crtransport.surrogate import EnsembleLearner
+    from crtransport.surrogate._data import FEATURES, dimensionless_table, space_domain
+    from crtransport.surrogate._model import Surrogate
+    from crtransport.surrogate._transport import (
+        TransportFitSettings,
+        _config,
+        _intrinsic,
+        _predict_ln,
+    )
 
-    space = ParameterSpace.from_dict(json.loads(ds.attrs["parameter_space"]))
-    x = space.to_unit({k: ds[k].values for k in ("T", "lambda_perp", "lambda_par", "b",
-                                                  "slab_fraction")})  # fmt: skip
-    y = np.log(np.stack([dims["d_perp"], dims["d_par"]], axis=1))
-    train = np.flatnonzero(ds["split"].values == 0)
-    test = ds["split"].values == 1
-    conv = np.stack([ds["is_converged_perp"].values, ds["is_converged_par"].values], axis=1)
-    sizes = [n for n in (64, 128, 256, 512, 1024, 2048, 4096) if n < len(train)] + [len(train)]
-    learner = EnsembleLearner(n_members=3, n_epochs=3000)
+    shipped = ROOT / "crtransport" / "data" / "surrogate_general.zip"
+    if shipped.exists():
+        from crtransport.surrogate._transport import TransportSurrogate
+
+        settings = TransportFitSettings(**TransportSurrogate.load(shipped).metadata["settings"])
+    else:
+        settings = TransportFitSettings()
+    table = dimensionless_table(ds)
+    split = table["split"].values
+    train, test = np.flatnonzero(split == 0), table.isel(sample=np.flatnonzero(split == 1))
+    domain = space_domain(ds, table.isel(sample=train), FEATURES)
+    rounds = ds["design_round"].values[train]
+    sizes = [n for n in (256, 512) if n < len(train)]
+    sizes += [int(np.searchsorted(rounds, r, side="right")) for r in np.unique(rounds)]
     out = []
     for n in sizes:
-        rows = train[:n]
-        yt = np.where(conv[rows], y[rows], np.nan)
-        pred = learner.fit_predict(x[rows], yt, x[test], seed=0).mean(axis=0)
         err = {}
-        for j, name in enumerate(("D_perp", "D_par")):
-            m = conv[test, j]
-            err[name] = float(np.sqrt(np.mean((pred[m, j] - y[test, j][m]) ** 2)))
-        out.append({"rows": int(n), "rms_ln_error": err})
+        for d in ("perp", "par"):
+            target = f"ln_d_{d}"
+            rows = table.isel(sample=train[:n])
+            good = (rows[f"diffusive_{d}"].values == 1.0) & np.isfinite(rows[target].values)
+            model = Surrogate(_config(settings, target, "identity")).fit(
+                rows.isel(sample=np.flatnonzero(good)), key=0, domain=domain
+            )
+            mean, _ = _predict_ln(model, test)
+            y, e = test[target].values, test[f"{target}_err"].values
+            m = (test[f"diffusive_{d}"].values == 1.0) & np.isfinite(y) & np.isfinite(e)
+            r = mean[m] - y[m]
+            err[f"D_{d}"] = {
+                "rms": float(np.sqrt(np.mean(r**2))),
+                "intrinsic": _intrinsic(r, e[m]),
+                "train_rows": int(good.sum()),
+            }
+        out.append({"rows": int(n), "last_round": int(rounds[n - 1]), "error": err})
+    # the acquisition's learner (one network, both outputs, bootstrap members) on the same rows
+    x = np.stack([np.log(table[f].values) if f != "slab_fraction" else table[f].values
+                  for f in FEATURES], axis=1)  # fmt: skip
+    ys = np.stack([np.where(table[f"diffusive_{d}"].values == 1.0, table[f"ln_d_{d}"].values,
+                            np.nan) for d in ("perp", "par")], axis=1)  # fmt: skip
+    learner = EnsembleLearner(n_members=5, hidden_widths=(32, 32), n_epochs=3000)
+    acq = []
+    test_rows = np.flatnonzero(split == 1)
+    for n in sizes:
+        pred = learner.fit_predict(x[train[:n]], ys[train[:n]], x[test_rows], seed=0).mean(axis=0)
+        rms = {}
+        for j, d in enumerate(("perp", "par")):
+            m = np.isfinite(ys[test_rows, j])
+            rms[f"D_{d}"] = float(np.sqrt(np.mean((pred[m, j] - ys[test_rows, j][m]) ** 2)))
+        acq.append({"rows": int(n), "rms": rms})
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5, 3.6), constrained_layout=True)
-    for name in ("D_perp", "D_par"):
-        ax.loglog([p["rows"] for p in out], [p["rms_ln_error"][name] for p in out], "o-",
-                  label=name)  # fmt: skip
-    ax.set(xlabel="training rows (build order)", ylabel="test RMS error of ln D",
-           title="learning curve (ensemble mean, converged rows)")  # fmt: skip
-    ax.legend()
+    fig, ax = plt.subplots(figsize=(5.6, 3.8), constrained_layout=True)
+    rows = [p["rows"] for p in out]
+    for d, c in (("D_perp", "C3"), ("D_par", "C0")):
+        ax.loglog(rows, [p["error"][d]["rms"] for p in out], "o-", color=c,
+                  label=f"{d}, shipped surrogate's networks")  # fmt: skip
+        ax.loglog(rows, [p["error"][d]["intrinsic"] for p in out], "o:", color=c, alpha=0.6,
+                  label=f"{d}, label noise removed")  # fmt: skip
+        ax.loglog(rows, [p["rms"][d] for p in acq], "x--", color=c, alpha=0.5,
+                  label=f"{d}, acquisition's learner")  # fmt: skip
+    for p in out[2:]:
+        ax.axvline(p["rows"], color="0.85", lw=0.8, zorder=0)
+    ax.set(
+        xlabel="training rows (build order; grey: end of each round)",
+        ylabel="test RMS error of ln D",
+        title="learning curve on the 300 test rows",
+    )
+    ax.legend(fontsize=7)
     fig.savefig(FIGURES / "general_learning_curve.png", dpi=110)
     plt.close(fig)
-    return {"model": learner.describe(), "points": out}
+    return {
+        "model": {
+            "class": "TransportSurrogate parts ln_d_perp, ln_d_par",
+            "settings": settings.to_dict(),
+            "key": 0,
+        },
+        "points": out,
+        "acquisition_learner": {"model": learner.describe(), "points": acq},
+    }
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
     python scripts/general_test_recheck.py [--core-hours 0.35]   # rerun test rows (resumable)
     python scripts/general_test_recheck.py --report              # summarise
+    python scripts/general_test_recheck.py --rows start [...]    # the training start rows
+    python scripts/general_test_recheck.py --rows test-at-train  # test rows, training settings
 
 The general model's accuracy is quoted with the test labels' noise subtracted
 (``sqrt(rms^2 - noise^2)``) and its coverage with the noise added in quadrature, so both rest on
@@ -13,6 +15,14 @@ and fresh seeds, in a fixed random order, one JSON line per row in
 resumes where it stopped). ``--report`` gives, per direction, over the rows where both runs
 reached a plateau, the z-scores ``(D_rerun - D_row) / sqrt(err_rerun^2 + err_row^2)``: an RMS
 of 1 means honest error bars; it writes ``docs/_static/general_test_recheck.json``.
+
+``--rows start`` does the same for the uniform training start rows (``design_round == 0``) at
+the training rows' settings (``data/general/start_recheck.jsonl``,
+``docs/_static/general_start_recheck.json``): the cross-validated intrinsic error and the
+calibration rest on the training rows' error bars the same way. ``--rows test-at-train``
+reruns test rows at the training rows' settings (1000 particles, so shorter runs): the mean
+``ln(D_rerun / D_row)`` is the bias between a training label and a test label of the same
+point, which the error bars do not include and no number of training rows removes.
 
 The reruns are simulations spent on the database: each run appends its processor time to
 ``data/general/compute_log.jsonl``, inside the 30 core-hours (the build keeps a 1 core-hour
@@ -36,8 +46,15 @@ from crtransport.dataset._schema import INPUTS
 from crtransport.dataset._worker import _simulate_run
 
 ROOT = Path(__file__).resolve().parents[1]
-JOURNAL = ROOT / "data" / "general" / "test_recheck.jsonl"
-SUMMARY = ROOT / "docs" / "_static" / "general_test_recheck.json"
+#: Per ``--rows``: the journal of reruns and the summary ``--report`` writes.
+FILES = {
+    "test": (ROOT / "data" / "general" / "test_recheck.jsonl",
+             ROOT / "docs" / "_static" / "general_test_recheck.json"),
+    "start": (ROOT / "data" / "general" / "start_recheck.jsonl",
+              ROOT / "docs" / "_static" / "general_start_recheck.json"),
+    "test-at-train": (ROOT / "data" / "general" / "test_at_train_recheck.jsonl",
+                      ROOT / "docs" / "_static" / "general_test_at_train_recheck.json"),
+}  # fmt: skip
 SEED = 20261129  # not the build's (2026): the reruns are independent of the rows
 ORDER_SEED = 5
 DIRECTIONS = ("perp", "par")
@@ -49,10 +66,12 @@ def load():
     return crt.open_dataset(path) if path.exists() else read_active_build(path)
 
 
-def test_settings(ds) -> dict:
-    """The settings the build ran its test rows with."""
+def row_settings(ds, rows: str) -> dict:
+    """The settings the build ran its test rows (or its training rows) with."""
     sim = json.loads(ds.attrs["simulation"])
-    factor = json.loads(ds.attrs["active_learning"])["test_particle_factor"]
+    factor = (
+        json.loads(ds.attrs["active_learning"])["test_particle_factor"] if rows == "test" else 1
+    )
     return {
         **sim,
         "rules": crt.RunRules(**sim["rules"]),
@@ -60,20 +79,24 @@ def test_settings(ds) -> dict:
     }
 
 
-def done() -> dict[int, dict]:
-    if not JOURNAL.exists():
+def done(rows: str) -> dict[int, dict]:
+    journal = FILES[rows][0]
+    if not journal.exists():
         return {}
-    return {r["row"]: r for r in map(json.loads, JOURNAL.read_text().splitlines())}
+    return {r["row"]: r for r in map(json.loads, journal.read_text().splitlines())}
 
 
-def run(core_hours: float) -> None:
+def run(core_hours: float, rows: str) -> None:
     ds = load()
-    settings = test_settings(ds)
-    rows = np.flatnonzero(ds["split"].values == 1)
-    order = np.random.default_rng(ORDER_SEED).permutation(rows)
-    finished = done()
+    settings = row_settings(ds, rows)
+    if rows in ("test", "test-at-train"):
+        chosen = np.flatnonzero(ds["split"].values == 1)
+    else:
+        chosen = np.flatnonzero((ds["split"].values == 0) & (ds["design_round"].values == 0))
+    order = np.random.default_rng(ORDER_SEED).permutation(chosen)
+    finished = done(rows)
     spent = 0.0
-    with JOURNAL.open("a") as out:
+    with FILES[rows][0].open("a") as out:
         for i in (int(i) for i in order if int(i) not in finished):
             if spent >= core_hours * 3600.0:
                 break
@@ -92,8 +115,9 @@ def run(core_hours: float) -> None:
         with build.COMPUTE_LOG.open("a") as log:
             log.write(json.dumps({
                 "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
-                "event": "test-label recheck (scripts/general_test_recheck.py): test rows "
-                         "rerun with fresh seeds, data/general/test_recheck.jsonl",
+                "event": f"{rows}-label recheck (scripts/general_test_recheck.py --rows "
+                         f"{rows}): {rows} rows rerun with fresh seeds, "
+                         f"{FILES[rows][0].relative_to(ROOT)}",
                 "lost_core_hours": round(spent / 3600.0, 3),
                 "how": f"sum of cpu_time of the reruns of this call ({spent / 60:.1f} min)",
             }) + "\n")  # fmt: skip
@@ -103,21 +127,23 @@ def _plain(x):
     return bool(x) if isinstance(x, bool | np.bool_) else float(x)
 
 
-def report() -> dict:
-    records = list(done().values())
+def report(rows: str) -> dict:
+    records = list(done(rows).values())
     out: dict = {
-        "command": "python scripts/general_test_recheck.py --report",
+        "command": f"python scripts/general_test_recheck.py --rows {rows} --report",
         "rows": len(records),
         "core_hours": sum(r["cpu_time"] for r in records) / 3600.0,
     }
     for d in DIRECTIONS:
-        z, rel = [], []
+        z, rel, ratio = [], [], []
         for r in records:
             a, b = r["original"], r["rerun"]
             if a[f"is_converged_{d}"] and b[f"is_converged_{d}"]:
                 z.append((b[f"D_{d}"] - a[f"D_{d}"]) / np.hypot(a[f"D_{d}_err"], b[f"D_{d}_err"]))
                 rel.append(a[f"D_{d}_err"] / abs(a[f"D_{d}"]))
-        z = np.asarray(z)
+                if a[f"D_{d}"] > 0 and b[f"D_{d}"] > 0:
+                    ratio.append(np.log(b[f"D_{d}"] / a[f"D_{d}"]))
+        z, ratio = np.asarray(z), np.asarray(ratio)
         agree = [r["original"][f"is_converged_{d}"] == r["rerun"][f"is_converged_{d}"]
                  for r in records]  # fmt: skip
         out[d] = {
@@ -127,6 +153,9 @@ def report() -> dict:
             "mean_z": float(np.mean(z)) if z.size else None,
             "median_abs_z": float(np.median(np.abs(z))) if z.size else None,
             "median_label_noise": float(np.median(rel)) if rel else None,
+            # ln(D_rerun / D_row): its mean is a bias between the two settings
+            "mean_ln_ratio": float(np.mean(ratio)) if ratio.size else None,
+            "rms_ln_ratio": float(np.sqrt(np.mean(ratio**2))) if ratio.size else None,
         }
     return out
 
@@ -135,15 +164,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--core-hours", type=float, default=0.35, help="processor time to spend")
     parser.add_argument("--report", action="store_true", help="summarise and write the JSON")
+    parser.add_argument(
+        "--rows", choices=tuple(FILES), default="test",
+        help="held-out test rows or the training start rows (default: test)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not args.report:
         start = time.time()
-        run(args.core_hours)
+        run(args.core_hours, args.rows)
         print(f"ran for {time.time() - start:.0f} s")
-    summary = report()
+    summary = report(args.rows)
     print(json.dumps(summary, indent=1))
     if args.report:
-        SUMMARY.write_text(json.dumps(summary, indent=1) + "\n")
+        FILES[args.rows][1].write_text(json.dumps(summary, indent=1) + "\n")
 
 
 if __name__ == "__main__":
