@@ -108,7 +108,13 @@ def test_writes_tables_and_exports(tmp_path, capsys):
     assert [record[k] for k in ("scale", "alpha", "epsilon")] == [
         namespace[k] for k in ("scale", "alpha", "epsilon")
     ]
-    assert record["fit_par"]["n_points"] == 4
+    # fitted over the rigidities where both directions are diffusive (the model's flags)
+    grid = crt.diffusion_coefficients(
+        "general", rigidity=np.geomspace(1, 100, 4), rigidity_unit="GV", B0="5nT",
+        lambda_perp="0.01au", b=1.0,
+    )  # fmt: skip
+    both = grid["is_diffusive_par"].values & grid["is_diffusive_perp"].values
+    assert record["fit_par"]["n_points"] == both.sum() >= 2
 
 
 @pytest.mark.parametrize(
