@@ -277,6 +277,12 @@ def learning_curve(ds, dims) -> dict:
         ylabel="test RMS error of ln D",
         title="learning curve on the 300 test rows",
     )
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    ax.set_xticks(rows)
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.tick_params(axis="x", labelsize=7)
     ax.legend(fontsize=7)
     fig.savefig(FIGURES / "general_learning_curve.png", dpi=110)
     plt.close(fig)
