@@ -2,6 +2,7 @@
 
     python scripts/general_database_report.py              # the finished file, or the build so far
     python scripts/general_database_report.py --no-curve   # skip the learning curve (minutes)
+    python scripts/general_database_report.py --replot     # its figure again, from the JSON
 
 Reads ``data/general/general.nc`` (or, while the build runs, its journal and rounds log through
 :func:`crtransport.dataset.read_active_build`) and writes ``docs/_static/general_database.json``
@@ -256,6 +257,22 @@ def learning_curve(ds, dims) -> dict:
             m = np.isfinite(ys[test_rows, j])
             rms[f"D_{d}"] = float(np.sqrt(np.mean((pred[m, j] - ys[test_rows, j][m]) ** 2)))
         acq.append({"rows": int(n), "rms": rms})
+    curve = {
+        "model": {
+            "class": "TransportSurrogate parts ln_d_perp, ln_d_par",
+            "settings": settings.to_dict(),
+            "key": 0,
+        },
+        "points": out,
+        "acquisition_learner": {"model": learner.describe(), "points": acq},
+    }
+    plot_learning_curve(curve)
+    return curve
+
+
+def plot_learning_curve(curve: dict) -> None:
+    """``general_learning_curve.png`` from the record :func:`learning_curve` returns."""
+    out, acq = curve["points"], curve["acquisition_learner"]["points"]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -282,25 +299,21 @@ def learning_curve(ds, dims) -> dict:
     ax.set_xticks(rows)
     ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="x", labelsize=7, labelrotation=45)
     ax.legend(fontsize=7)
     fig.savefig(FIGURES / "general_learning_curve.png", dpi=110)
     plt.close(fig)
-    return {
-        "model": {
-            "class": "TransportSurrogate parts ln_d_perp, ln_d_par",
-            "settings": settings.to_dict(),
-            "key": 0,
-        },
-        "points": out,
-        "acquisition_learner": {"model": learner.describe(), "points": acq},
-    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw the learning curve's figure from the JSON only")  # fmt: skip
     args = parser.parse_args()
+    if args.replot:
+        plot_learning_curve(json.loads(OUT.read_text())["learning_curve"])
+        return
     ds, complete = load()
     dims = dimensionless(ds)
     report = summary(ds, complete)
