@@ -9,7 +9,8 @@ Reads ``data/general/general.nc`` (or, while the build runs, its journal and rou
 (the docs page's tables are generated from it) and three figures in ``docs/_static/figures/``:
 the cost map (core-seconds per training row over R and lambda_par / lambda_perp), the transport
 regimes (where a run ended without a plateau, and its exponent), and the learning curve
-(test-set error of an ensemble trained on the first N training rows, in build order).
+(test-set error of the shipped surrogate's networks, at its settings, trained on the first N
+training rows in build order, beside the acquisition's own learner).
 """
 
 from __future__ import annotations
