@@ -34,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import build_general_database as build  # scripts/ is on sys.path when run as a script
 import numpy as np
 
 import crtransport as crt
@@ -42,8 +43,7 @@ from crtransport.dataset._io import write_dataset
 from crtransport.surrogate._transport import TransportFitSettings, TransportSurrogate
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "data" / "general" / "general.nc"
-COMPUTE_LOG = SOURCE.with_name("compute_log.jsonl")
+SOURCE = build.PATH  # the builder's file
 DATA = ROOT / "crtransport" / "data"
 SUMMARY = ROOT / "docs" / "_static" / "general_model.json"
 #: The candidate architectures; the one with the smallest cross-validated error on the training
@@ -85,12 +85,12 @@ def _selection_score(model: TransportSurrogate) -> float:
 
 def with_compute_record(ds):
     """The database as it ships: the build's file plus, in its attributes, the compute spent
-    on the database outside its rows (``data/general/compute_log.jsonl``: abandoned designs,
+    on the database outside its rows (``build_general_database.COMPUTE_LOG``: abandoned designs,
     probes, rows lost in flight, the test rechecks), so that the file alone shows the whole
     budget: ``core_hours_used`` (its rows) + ``core_hours_not_in_rows`` = ``core_hours_total``
     (the issue's limit: 30)."""
-    log = [json.loads(line) for line in COMPUTE_LOG.read_text().splitlines() if line.strip()]
-    outside = float(sum(entry["lost_core_hours"] for entry in log))
+    log = [json.loads(line) for line in build.COMPUTE_LOG.read_text().splitlines() if line.strip()]
+    outside = build.lost_core_hours()
     ds = ds.copy()
     ds.attrs.update(
         compute_not_in_rows=json.dumps(log),
