@@ -117,8 +117,9 @@ def _text(s: dict) -> str:
             "the shipped surrogate's D_perp and D_par networks (its settings and key) trained "
             "on the first N training rows in build order (the start rows, then each "
             "acquisition round; at all rows they are the shipped model's networks), raw and "
-            "with the test labels' noise removed, and of the acquisition's own learner (one "
-            "network for both outputs, bootstrap members):",
+            "with the test labels' noise removed, and of the acquisition's own learner as "
+            "the build ran it (one network for both outputs, bootstrap members, unit-cube "
+            "inputs, trained on every row with D > 0, plateau or not):",
             "",
             *_rows(header, pts, "14 10 12 12 12 12 28"),
             ".. image:: _static/figures/general_learning_curve.png",

@@ -199,7 +199,7 @@ def learning_curve(ds, dims) -> dict:
     key) trained on the first N training rows in build order: the start rows first, then each
     acquisition round. At all the training rows the networks are the shipped model's own, so
     the last point is its test error. The acquisition's learner is shown beside it."""
-    from crtransport.surrogate import EnsembleLearner
+    from crtransport.dataset import ParameterSpace
     from crtransport.surrogate._data import FEATURES, dimensionless_table, space_domain
     from crtransport.surrogate._model import Surrogate
     from crtransport.surrogate._transport import (
@@ -243,20 +243,24 @@ def learning_curve(ds, dims) -> dict:
                 "train_rows": int(good.sum()),
             }
         out.append({"rows": int(n), "last_round": int(rounds[n - 1]), "error": err})
-    # the acquisition's learner (one network, both outputs, bootstrap members) on the same rows
-    x = np.stack([np.log(table[f].values) if f != "slab_fraction" else table[f].values
-                  for f in FEATURES], axis=1)  # fmt: skip
-    ys = np.stack([np.where(table[f"diffusive_{d}"].values == 1.0, table[f"ln_d_{d}"].values,
-                            np.nan) for d in ("perp", "par")], axis=1)  # fmt: skip
-    learner = EnsembleLearner(n_members=5, hidden_widths=(32, 32), n_epochs=3000)
+    # the acquisition's learner as the build ran it: its settings (build.learner()), the
+    # space's unit-cube inputs and ln d of every training row with D > 0, plateau or not
+    space = ParameterSpace.from_dict(json.loads(ds.attrs["parameter_space"]))
+    x = space.to_unit({k: ds[k].values for k in ("T", "lambda_perp", "lambda_par", "b",
+                                                  "slab_fraction")})  # fmt: skip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ys = np.stack([np.where(dims[f"d_{d}"] > 0, np.log(dims[f"d_{d}"]), np.nan)
+                       for d in ("perp", "par")], axis=1)  # fmt: skip
+    learner = build.learner()
     acq = []
     test_rows = np.flatnonzero(split == 1)
     for n in sizes:
         pred = learner.fit_predict(x[train[:n]], ys[train[:n]], x[test_rows], seed=0).mean(axis=0)
         rms = {}
-        for j, d in enumerate(("perp", "par")):
-            m = np.isfinite(ys[test_rows, j])
-            rms[f"D_{d}"] = float(np.sqrt(np.mean((pred[m, j] - ys[test_rows, j][m]) ** 2)))
+        for j, d in enumerate(("perp", "par")):  # scored as above: test rows with a plateau
+            y = test[f"ln_d_{d}"].values
+            m = (test[f"diffusive_{d}"].values == 1.0) & np.isfinite(y)
+            rms[f"D_{d}"] = float(np.sqrt(np.mean((pred[m, j] - y[m]) ** 2)))
         acq.append({"rows": int(n), "rms": rms})
     curve = {
         "model": {
